@@ -1,0 +1,1 @@
+"""Privacy-metrics dashboard: consent, data-subject requests and policy versions from CSV exports."""

@@ -1,0 +1,29 @@
+"""The named SQL files under queries/ and running them with bound parameters."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+
+
+@cache
+def query_text(name: str) -> str:
+    """The SQL of one named query (queries/NAME.sql)."""
+    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run_query(connection, name: str, parameters: dict | None = None):
+    """Run a named query on its own cursor with bound parameters; the whole result as a DataFrame.
+
+    A cursor per query keeps concurrent sessions (Streamlit serves each on its own thread) apart.
+    Only the parameters the query names are passed, so callers may hand over a shared filter dict.
+    """
+    sql = query_text(name)
+    bound = {key: value for key, value in (parameters or {}).items() if f"${key}" in sql}
+    cursor = connection.cursor()
+    try:
+        return cursor.execute(sql, bound).df()
+    finally:
+        cursor.close()

@@ -1,0 +1,212 @@
+"""The local store: where it lives, its schema and reference data, its upload history and undo."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dashboard.queries import QUERIES_DIR, run_query
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_DIR / "data"
+DEFAULT_STORE = DATA_DIR / "privacy.duckdb"
+STORE_ENV = "PRIVACY_DASHBOARD_DB"
+
+# Version of the tables' layout. A store written by an older version is migrated on open;
+# one written by a newer version is refused rather than misread.
+SCHEMA_VERSION = 1
+
+# Macros and views are code, not data: they are redefined whenever their SQL changes.
+DEFINITION_FILES = ("macros.sql", "views.sql")
+
+
+class StoreError(Exception):
+    """A problem with the store that a user can act on; its text is the whole message."""
+
+
+def store_path(db: str | os.PathLike | None = None) -> Path:
+    """The store's path: the --db option, else PRIVACY_DASHBOARD_DB, else data/privacy.duckdb."""
+    if db:
+        return Path(db)
+    if os.environ.get(STORE_ENV):
+        return Path(os.environ[STORE_ENV])
+    return DEFAULT_STORE
+
+
+def open_store(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating on first use) the store and bring its schema and reference data up to date."""
+    path = store_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        connection = duckdb.connect(str(path))
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise StoreError(
+                f"{path}: the store is in use by another program (the dashboard or another "
+                "command); stop it or try again when it has finished"
+            ) from None
+        raise StoreError(f"{path}: cannot open the store ({error})") from None
+    except duckdb.Error as error:
+        raise StoreError(f"{path}: not a store this program can read ({error})") from None
+    connection.execute("SET TimeZone = 'UTC'")
+    _migrate(connection, path)
+    _refresh_definitions(connection)
+    _refresh_reference_data(connection)
+    return connection
+
+
+def _meta(connection, key: str) -> str | None:
+    row = connection.execute("SELECT value FROM store_meta WHERE key = $key", {"key": key}).fetchone()
+    return row[0] if row else None
+
+
+def _set_meta(connection, key: str, value: str) -> None:
+    connection.execute(
+        "INSERT OR REPLACE INTO store_meta (key, value) VALUES ($key, $value)",
+        {"key": key, "value": value},
+    )
+
+
+def _migrate(connection, path: Path) -> None:
+    has_meta = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'store_meta' AND NOT temporary"
+    ).fetchone()[0]
+    version = int(_meta(connection, "schema_version") or 0) if has_meta else 0
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: the store was written by a newer version of the dashboard "
+            f"(schema {version}, this one knows {SCHEMA_VERSION}); update the dashboard"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    connection.execute("BEGIN TRANSACTION")
+    # Version 0 -> 1 creates everything; later versions add their steps here, in order.
+    connection.execute((QUERIES_DIR / "schema.sql").read_text(encoding="utf-8"))
+    _set_meta(connection, "schema_version", str(SCHEMA_VERSION))
+    if _meta(connection, "store_version") is None:
+        _set_meta(connection, "store_version", "0")
+    connection.execute("COMMIT")
+
+
+def _refresh_definitions(connection) -> None:
+    sources = [(QUERIES_DIR / name).read_text(encoding="utf-8") for name in DEFINITION_FILES]
+    digest = hashlib.sha256("\n".join(sources).encode()).hexdigest()
+    if _meta(connection, "definitions_sha256") == digest:
+        return
+    connection.execute("BEGIN TRANSACTION")
+    for source in sources:
+        connection.execute(source)
+    _set_meta(connection, "definitions_sha256", digest)
+    connection.execute("COMMIT")
+
+
+def _read_reference(path: Path) -> tuple[str, list[dict[str, str]]]:
+    raw = path.read_bytes()
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    return hashlib.sha256(raw).hexdigest(), rows
+
+
+def _split_list(value: str | None) -> list[str] | None:
+    items = [item.strip() for item in (value or "").split("|") if item.strip()]
+    return items or None
+
+
+def _refresh_reference_data(connection) -> None:
+    """Load the editable catalogue files (purposes, deadlines) when they changed since last time."""
+    purposes_sha, purposes = _read_reference(DATA_DIR / "purposes.csv")
+    deadlines_sha, deadlines = _read_reference(DATA_DIR / "deadlines.csv")
+    if (_meta(connection, "purposes_sha256"), _meta(connection, "deadlines_sha256")) == (
+        purposes_sha,
+        deadlines_sha,
+    ):
+        return
+    connection.execute("BEGIN TRANSACTION")
+    connection.execute("DELETE FROM purposes")
+    connection.executemany(
+        "INSERT INTO purposes VALUES ($purpose, $label, $basis, $aliases)",
+        [
+            {
+                "purpose": row["purpose"].strip(),
+                "label": row["label"].strip(),
+                "basis": (row.get("basis") or "").strip() or None,
+                "aliases": _split_list(row.get("aliases")),
+            }
+            for row in purposes
+        ],
+    )
+    connection.execute("DELETE FROM deadlines")
+    connection.executemany(
+        "INSERT INTO deadlines VALUES ($jurisdiction, $types, $deadline, $unit, $extension, $ext_unit)",
+        [
+            {
+                "jurisdiction": row["jurisdiction"].strip(),
+                "types": None if row["request_types"].strip() == "*" else _split_list(row["request_types"]),
+                "deadline": int(row["deadline"]),
+                "unit": row["deadline_unit"].strip(),
+                "extension": int(row.get("extension") or 0),
+                "ext_unit": (row.get("extension_unit") or row["deadline_unit"]).strip(),
+            }
+            for row in deadlines
+        ],
+    )
+    _set_meta(connection, "purposes_sha256", purposes_sha)
+    _set_meta(connection, "deadlines_sha256", deadlines_sha)
+    connection.execute("COMMIT")
+
+
+def store_version(connection) -> int:
+    """A counter every upload and undo increases: cached results keyed by it are never stale."""
+    return int(_meta(connection, "store_version") or 0)
+
+
+def bump_store_version(connection) -> None:
+    """Inside the caller's transaction: mark the store's rows as changed."""
+    _set_meta(connection, "store_version", str(store_version(connection) + 1))
+
+
+@dataclass(frozen=True)
+class RemovedUpload:
+    upload_id: int
+    file_name: str
+    kind: str
+    rows_removed: int
+
+
+def remove_upload(connection, upload_id: int) -> RemovedUpload:
+    """Undo one upload: its rows go, and any request or policy it had updated shows its earlier state."""
+    row = connection.execute(
+        "SELECT file_name, kind FROM uploads WHERE upload_id = $id", {"id": upload_id}
+    ).fetchone()
+    if row is None:
+        raise StoreError(f"upload {upload_id}: no such upload (see `python -m dashboard uploads`)")
+    file_name, kind = row
+    table = {"consent": "consent", "requests": "request_versions", "policies": "policy_versions_uploaded"}[kind]
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        # The table name is one of three fixed names chosen above, never user text.
+        removed = connection.execute(
+            f"DELETE FROM {table} WHERE upload_id = $id", {"id": upload_id}
+        ).fetchone()[0]
+        connection.execute("DELETE FROM rejected_rows WHERE upload_id = $id", {"id": upload_id})
+        connection.execute("DELETE FROM uploads WHERE upload_id = $id", {"id": upload_id})
+        bump_store_version(connection)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return RemovedUpload(upload_id, file_name, kind, int(removed))
+
+
+def list_uploads(connection):
+    """The upload history, newest first, as a DataFrame."""
+    return run_query(connection, "uploads")
+
+
+def rejected_rows(connection, upload_id: int):
+    """Every rejected row of one upload with its line, column, value and reason."""
+    return run_query(connection, "rejected_rows", {"upload_id": upload_id})
