@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from dashboard import pseudonyms
 from dashboard.queries import QUERIES_DIR, run_query
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +55,9 @@ def open_store(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection
     except duckdb.Error as error:
         raise StoreError(f"{path}: not a store this program can read ({error})") from None
     connection.execute("SET TimeZone = 'UTC'")
+    # Registered on the long-lived connection itself: a function registered on a cursor outlives
+    # the cursor in DuckDB and crashes the process when called after it closed.
+    pseudonyms.register(connection, path)
     _migrate(connection, path)
     _refresh_definitions(connection)
     _refresh_reference_data(connection)

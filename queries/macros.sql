@@ -11,66 +11,54 @@ CREATE OR REPLACE MACRO fold_purpose(s) AS
         string_split(regexp_replace(lower(s), '[^\p{L}\p{N}]+', '_', 'g'), '_'),
         lambda t: t <> '' AND t <> 'and'), '_'), '');
 
+-- Patterns of the timestamp forms of the data contract.
+CREATE OR REPLACE MACRO slash_pattern() AS
+    '(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?';
+CREATE OR REPLACE MACRO iso_pattern() AS
+    '(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?';
+
+-- A slash date's parts (a/b/y h:mi:sec am/pm) as a timestamp; NULL when they make no date.
+CREATE OR REPLACE MACRO slash_timestamp(p, date_order) AS
+    try(make_timestamp(
+        CASE WHEN length(p.y) = 2 THEN 2000 + try_cast(p.y AS INT) ELSE try_cast(p.y AS INT) END,
+        try_cast(CASE WHEN date_order = 'dmy' THEN p.b ELSE p.a END AS INT),
+        try_cast(CASE WHEN date_order = 'dmy' THEN p.a ELSE p.b END AS INT),
+        CASE WHEN lower(p.ampm) = 'pm' AND try_cast(p.h AS INT) < 12 THEN try_cast(p.h AS INT) + 12
+             WHEN lower(p.ampm) = 'am' AND try_cast(p.h AS INT) = 12 THEN 0
+             WHEN p.ampm <> '' AND try_cast(p.h AS INT) > 12 THEN NULL
+             ELSE coalesce(try_cast(p.h AS INT), 0) END,
+        coalesce(try_cast(p.mi AS INT), 0),
+        coalesce(try_cast(p.sec AS INT), 0)));
+
+-- An ISO 8601 timestamp's parts as naive UTC: the offset, when there is one, is subtracted.
+CREATE OR REPLACE MACRO iso_timestamp(p) AS
+    try_cast(p.day || ' ' || coalesce(nullif(p.hm, ''), '00:00') || ':' || coalesce(nullif(p.sec, ''), '00')
+             || CASE WHEN p.frac <> '' THEN '.' || left(p.frac, 6) ELSE '' END AS TIMESTAMP)
+    - CASE WHEN left(p.zone, 1) IN ('+', '-') THEN
+          (CASE WHEN left(p.zone, 1) = '-' THEN -1 ELSE 1 END)
+          * (coalesce(try_cast(substr(p.zone, 2, 2) AS INT), 0) * 60
+             + CASE WHEN length(replace(p.zone, ':', '')) = 5
+                    THEN coalesce(try_cast(right(replace(p.zone, ':', ''), 2) AS INT), 0) ELSE 0 END)
+          * INTERVAL 1 MINUTE
+      ELSE INTERVAL 0 MINUTE END;
+
 -- A timestamp in any of the forms of the data contract, as naive UTC. NULL when it is none of them.
 -- date_order ('mdy' or 'dmy') settles slash dates whose first two fields are both 12 or less.
-CREATE OR REPLACE MACRO parse_timestamp(s, date_order) AS (
+-- Epoch integers of 1e11 or more are milliseconds, smaller ones seconds.
+CREATE OR REPLACE MACRO parse_timestamp(s, date_order) AS
     CASE
         WHEN s IS NULL THEN NULL
         WHEN regexp_full_match(trim(s), '\d{1,13}') THEN
-            CASE WHEN trim(s)::BIGINT >= 100000000000
-                 THEN make_timestamp(trim(s)::BIGINT * 1000)
-                 ELSE make_timestamp(trim(s)::BIGINT * 1000000) END
-        WHEN regexp_full_match(trim(s),
-                '(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?')
-        THEN (
-            WITH parts AS (
-                SELECT regexp_extract(trim(s),
-                    '(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?',
-                    ['a', 'b', 'y', 'h', 'mi', 'sec', 'ampm']) AS p
-            ), numbers AS (
-                SELECT p.a::INT AS a, p.b::INT AS b,
-                       CASE WHEN length(p.y) = 2 THEN 2000 + p.y::INT ELSE p.y::INT END AS y,
-                       coalesce(nullif(p.h, '')::INT, 0) AS h,
-                       coalesce(nullif(p.mi, '')::INT, 0) AS mi,
-                       coalesce(nullif(p.sec, '')::INT, 0) AS sec,
-                       lower(p.ampm) AS ampm
-                FROM parts
-            )
-            SELECT try(make_timestamp(
-                y,
-                CASE WHEN date_order = 'dmy' THEN b ELSE a END,
-                CASE WHEN date_order = 'dmy' THEN a ELSE b END,
-                CASE WHEN ampm = 'pm' AND h < 12 THEN h + 12
-                     WHEN ampm = 'am' AND h = 12 THEN 0
-                     WHEN ampm <> '' AND h > 12 THEN NULL
-                     ELSE h END,
-                mi, sec))
-            FROM numbers
-        )
-        WHEN regexp_full_match(trim(s),
-                '(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?')
-        THEN (
-            WITH parts AS (
-                SELECT regexp_extract(trim(s),
-                    '(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?',
-                    ['day', 'hm', 'sec', 'frac', 'zone']) AS p
-            )
-            SELECT try_cast(
-                    p.day || ' ' || coalesce(nullif(p.hm, ''), '00:00') || ':' || coalesce(nullif(p.sec, ''), '00')
-                    || CASE WHEN p.frac <> '' THEN '.' || left(p.frac, 6) ELSE '' END
-                AS TIMESTAMP)
-                - CASE WHEN p.zone SIMILAR TO '[+-].*' THEN
-                    (CASE WHEN left(p.zone, 1) = '-' THEN -1 ELSE 1 END)
-                    * (substr(p.zone, 2, 2)::INT * 60
-                       + coalesce(nullif(right(replace(p.zone, ':', ''), 2), ''), '0')::INT
-                         * (length(replace(p.zone, ':', '')) = 5)::INT)
-                    * INTERVAL 1 MINUTE
-                  ELSE INTERVAL 0 MINUTE END
-            FROM parts
-        )
+            CASE WHEN try_cast(trim(s) AS BIGINT) >= 100000000000
+                 THEN make_timestamp(try_cast(trim(s) AS BIGINT) * 1000)
+                 ELSE make_timestamp(try_cast(trim(s) AS BIGINT) * 1000000) END
+        WHEN regexp_full_match(trim(s), slash_pattern()) THEN
+            slash_timestamp(regexp_extract(trim(s), slash_pattern(), ['a', 'b', 'y', 'h', 'mi', 'sec', 'ampm']),
+                            date_order)
+        WHEN regexp_full_match(trim(s), iso_pattern()) THEN
+            iso_timestamp(regexp_extract(trim(s), iso_pattern(), ['day', 'hm', 'sec', 'frac', 'zone']))
         ELSE NULL
-    END
-);
+    END;
 
 -- The date n business days (Monday to Friday) after d, as a spreadsheet's WORKDAY counts them:
 -- a weekend start counts from the Friday before.
@@ -91,3 +79,15 @@ CREATE OR REPLACE MACRO add_deadline(d, amount, unit) AS (
         ELSE (d::DATE + amount::INTEGER)::DATE
     END
 );
+
+-- True for a value that is a direct identifier (an e-mail address or a phone number) rather than a
+-- pseudonym. Plain digit strings are customer numbers, not phones: a phone needs + or separators.
+CREATE OR REPLACE MACRO looks_like_identifier(s) AS
+    regexp_full_match(s, '[^@\s]+@[^@\s]+\.[^@\s]+')
+    OR (regexp_full_match(s, '\+?[\d\s().\-]{7,24}')
+        AND regexp_matches(s, '^\+|[\s().\-]')
+        AND length(regexp_replace(s, '\D', '', 'g')) BETWEEN 7 AND 15);
+
+-- A rejected value as it is shown and kept: at most 200 characters, so no field floods the report.
+CREATE OR REPLACE MACRO shown_value(s) AS
+    CASE WHEN length(s) > 200 THEN left(s, 200) || '…' ELSE s END;

@@ -1,0 +1,410 @@
+"""Loading one export into the store: read by DuckDB, normalised in SQL, landed whole or not at all."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from dashboard.formats import CANONICAL_COLUMNS, KINDS, TIMESTAMP_COLUMNS, ColumnMapping, map_columns
+from dashboard.queries import query_text
+from dashboard.reading import DELIMITER_NAMES, OpenedExport, UnusableFile, open_export
+from dashboard.store import bump_store_version
+from dashboard.vocabulary import vocabulary_rows
+
+DATE_ORDERS = ("mdy", "dmy")
+DATE_ORDER_WORDS = {"mdy": "month-first", "dmy": "day-first"}
+# How many examples a warning names before it says "and N more".
+EXAMPLES = 5
+
+__all__ = ["UploadReport", "UnusableFile", "ingest_file", "DATE_ORDERS"]
+
+
+@dataclass
+class UploadReport:
+    """What one file did to the store: the counts of the command line's JSON line, and warnings."""
+
+    file: str
+    kind: str
+    format: str
+    upload_id: str
+    rows_read: int
+    rows_loaded: int
+    rows_duplicate: int
+    rows_rejected: int
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def ingest_file(
+    connection: duckdb.DuckDBPyConnection,
+    kind: str,
+    path: str | Path,
+    *,
+    format: str = "auto",
+    date_order: str = "mdy",
+    mapping: dict[str, str] | None = None,
+    loaded_by: str | None = None,
+    display_name: str | None = None,
+) -> UploadReport:
+    """Load one export file of `kind` into the store and say what happened.
+
+    Raises UnusableFile (one line: the file and the problem) when the file cannot be used at all;
+    the store is then exactly as it was.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if date_order not in DATE_ORDERS:
+        raise ValueError(f"unknown date order {date_order!r}; expected mdy or dmy")
+    opened = open_export(Path(path), display_name)
+    try:
+        columns = map_columns(opened.name, kind, opened.header, format=format, overrides=mapping)
+        cursor = connection.cursor()
+        try:
+            return _ingest(cursor, opened, columns, date_order, loaded_by)
+        finally:
+            cursor.close()
+    finally:
+        opened.cleanup()
+
+
+def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str, loaded_by):
+    kind = columns.kind
+    cursor.execute("SET TimeZone = 'UTC'")
+    cursor.execute("CREATE OR REPLACE TEMP TABLE vocabulary (field VARCHAR, word VARCHAR, canonical VARCHAR)")
+    cursor.executemany("INSERT INTO vocabulary VALUES (?, ?, ?)", vocabulary_rows())
+
+    _read_raw(cursor, opened)
+    _map_raw(cursor, columns, opened.skip_lines)
+    warnings = _header_warnings(opened, columns)
+    orders, order_warnings = _decide_date_orders(cursor, kind, date_order)
+    warnings += order_warnings
+    cursor.execute(query_text(f"ingest_{kind}"), {f"{column}_order": order for column, order in orders.items()})
+
+    malformed = cursor.execute("SELECT count(*) FROM malformed_records").fetchone()[0]
+    parsed, bad = cursor.execute(
+        "SELECT count(*), count(*) FILTER (WHERE reject_reason IS NOT NULL) FROM staged"
+    ).fetchone()
+    rows_read, rows_rejected = parsed + malformed, bad + malformed
+    if rows_read == 0:
+        warnings.append("the file has a header but no rows")
+    elif rows_rejected == rows_read:
+        raise UnusableFile(f"{opened.name}: every one of its {rows_read} rows was rejected; first: {_first_reject(cursor)}")
+    warnings += _value_warnings(cursor, kind)
+
+    cursor.execute("BEGIN TRANSACTION")
+    try:
+        upload_id = cursor.execute("SELECT nextval('upload_ids')").fetchone()[0]
+        loaded, duplicate = _write_rows(cursor, kind, upload_id)
+        _record_rejects(cursor, upload_id)
+        cursor.execute(
+            """
+            INSERT INTO uploads VALUES ($upload_id, $file_name, $sha256, $kind, $format, $date_order,
+                $rows_read, $rows_loaded, $rows_duplicate, $rows_rejected, $warnings, $loaded_by, $loaded_at)
+            """,
+            {
+                "upload_id": upload_id,
+                "file_name": opened.name,
+                "sha256": opened.sha256,
+                "kind": kind,
+                "format": columns.format,
+                "date_order": date_order,
+                "rows_read": rows_read,
+                "rows_loaded": loaded,
+                "rows_duplicate": duplicate,
+                "rows_rejected": rows_rejected,
+                "warnings": warnings,
+                "loaded_by": loaded_by or _local_user(),
+                "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None),
+            },
+        )
+        bump_store_version(cursor)
+        cursor.execute("COMMIT")
+    except BaseException:
+        cursor.execute("ROLLBACK")
+        raise
+    return UploadReport(
+        file=opened.name,
+        kind=kind,
+        format=columns.format,
+        upload_id=str(upload_id),
+        rows_read=rows_read,
+        rows_loaded=loaded,
+        rows_duplicate=duplicate,
+        rows_rejected=rows_rejected,
+        warnings=warnings,
+    )
+
+
+def _local_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _read_raw(cursor, opened: OpenedExport) -> None:
+    """Every record as text in file order (temp table `raw`, columns c0..cN); malformed ones aside."""
+    names = [f"c{index}" for index in range(len(opened.header))]
+    try:
+        cursor.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE raw AS
+            SELECT * FROM read_csv($path, header = true, skip = $skip, names = $names, all_varchar = true,
+                                   delim = $delimiter, quote = '"', escape = '"', encoding = $encoding,
+                                   compression = 'auto', null_padding = false, store_rejects = true,
+                                   rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')
+            """,
+            {
+                "path": str(opened.read_path),
+                "skip": opened.skip_lines,
+                "names": names,
+                "delimiter": opened.delimiter,
+                "encoding": opened.encoding,
+            },
+        )
+    except duckdb.Error as error:
+        reason = str(error).splitlines()[0].removeprefix("Invalid Input Error: ")
+        raise UnusableFile(f"{opened.name}: cannot be read as a CSV file ({reason})") from None
+    # A record with several problems appears once per problem in DuckDB's table; count it once.
+    cursor.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE malformed_records AS
+        SELECT line,
+               string_agg(DISTINCT CASE error_type
+                   WHEN 'MISSING COLUMNS' THEN 'the line has fewer fields than the header'
+                   WHEN 'TOO MANY COLUMNS' THEN 'the line has more fields than the header'
+                   WHEN 'UNQUOTED VALUE' THEN 'a quote inside a field is not doubled'
+                   WHEN 'INVALID ENCODING' THEN 'the line is not valid text in the file''s encoding'
+                   WHEN 'LINE SIZE OVER MAXIMUM' THEN 'the line is longer than 2 MB'
+                   ELSE lower(error_type) END, '; ') AS reason
+        FROM csv_rejects
+        GROUP BY line
+        """
+    )
+
+
+def _map_raw(cursor, columns: ColumnMapping, skip_lines: int) -> None:
+    """Temp table `mapped`: the canonical columns (text) with each record's number and line.
+
+    Only fixed pieces are assembled here: generated column names (c0, c1, ...) and canonical names.
+    """
+    selected = []
+    for column, _required in CANONICAL_COLUMNS[columns.kind]:
+        source = columns.source_of(column)
+        selected.append(f"c{source} AS {column}" if source is not None else f"NULL::VARCHAR AS {column}")
+    # A line number counts the header and blank lines before it, and the malformed records DuckDB
+    # set aside before this one (each of which sits at a known line).
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE mapped AS
+        WITH set_aside AS (
+            SELECT line - 2 - $skip - (row_number() OVER (ORDER BY line) - 1) AS position,
+                   row_number() OVER (ORDER BY line) AS before
+            FROM malformed_records
+        ),
+        records AS (SELECT rowid AS record, * FROM raw)
+        SELECT records.record,
+               records.record + 2 + $skip + coalesce(set_aside.before, 0) AS line,
+               {", ".join(selected)}
+        FROM records
+        ASOF LEFT JOIN set_aside ON records.record >= set_aside.position
+        ORDER BY records.record
+        """,
+        {"skip": skip_lines},
+    )
+
+
+def _header_warnings(opened: OpenedExport, columns: ColumnMapping) -> list[str]:
+    warnings = []
+    if opened.encoding == "cp1252":
+        warnings.append("the file is not UTF-8; it was read as Windows-1252 (Latin-1)")
+    if columns.identity_columns:
+        warnings.append(
+            "columns holding direct identifiers were not stored: " + ", ".join(columns.identity_columns)
+        )
+    return warnings
+
+
+def _decide_date_orders(cursor, kind: str, chosen: str) -> tuple[dict[str, str], list[str]]:
+    """Per timestamp column: day-first, month-first, or (all ambiguous) the order the user chose."""
+    orders, warnings = {}, []
+    for column in TIMESTAMP_COLUMNS[kind]:
+        day_first, month_first, ambiguous = cursor.execute(
+            f"""
+            WITH slash AS (
+                SELECT regexp_extract(trim({column}), '^(\\d{{1,2}})/(\\d{{1,2}})/\\d', ['a', 'b']) AS p
+                FROM mapped WHERE regexp_matches(trim({column}), '^\\d{{1,2}}/\\d{{1,2}}/\\d')
+            )
+            SELECT count(*) FILTER (WHERE p.a::INT > 12),
+                   count(*) FILTER (WHERE p.b::INT > 12),
+                   count(*) FILTER (WHERE p.a::INT <= 12 AND p.b::INT <= 12)
+            FROM slash
+            """
+        ).fetchone()
+        if day_first and month_first:
+            order = "dmy" if day_first > month_first else "mdy"
+            warnings.append(
+                f"{column}: slash dates mix day-first ({day_first}) and month-first ({month_first}); "
+                f"read {DATE_ORDER_WORDS[order]}, and the dates that cannot be read so were rejected"
+            )
+        elif day_first:
+            order = "dmy"
+        elif month_first:
+            order = "mdy"
+        else:
+            order = chosen
+            if ambiguous:
+                warnings.append(
+                    f"{column}: all {ambiguous} slash dates could be read either way; "
+                    f"read {DATE_ORDER_WORDS[chosen]} as chosen (date order {chosen})"
+                )
+        orders[column] = order
+    return orders, warnings
+
+
+def _examples(rows: list[tuple], total: int, describe) -> str:
+    shown = ", ".join(describe(row) for row in rows[:EXAMPLES])
+    return shown + (f" and {total - EXAMPLES} more" if total > EXAMPLES else "")
+
+
+def _value_warnings(cursor, kind: str) -> list[str]:
+    """Values kept but worth a look: new purposes, unknown types and jurisdictions, odd closures."""
+    warnings = []
+    if kind == "consent":
+        new = cursor.execute(
+            """SELECT purpose, count(*) FROM staged WHERE reject_reason IS NULL AND purpose_is_new
+               GROUP BY purpose ORDER BY count(*) DESC, purpose"""
+        ).fetchall()
+        if new:
+            warnings.append(
+                "purposes not in the catalogue, kept as new purposes: "
+                + _examples(new, len(new), lambda row: f"{row[0]} ({row[1]} rows)")
+            )
+    if kind == "requests":
+        other = cursor.execute(
+            """SELECT unknown_type, count(*) FROM staged_rows WHERE unknown_type IS NOT NULL
+               GROUP BY ALL ORDER BY count(*) DESC, unknown_type"""
+        ).fetchall()
+        if other:
+            warnings.append(
+                "request types not recognised, kept as `other`: "
+                + _examples(other, len(other), lambda row: f"{row[0]} ({row[1]} rows)")
+            )
+        places = cursor.execute(
+            """SELECT jurisdiction_text, count(*) FROM staged WHERE reject_reason IS NULL AND jurisdiction_unknown
+               GROUP BY ALL ORDER BY count(*) DESC, jurisdiction_text"""
+        ).fetchall()
+        if places:
+            warnings.append(
+                "jurisdictions not recognised, counted as `unspecified`: "
+                + _examples(places, len(places), lambda row: f"{row[0]} ({row[1]} rows)")
+            )
+        for condition, message in (
+            ("status <> 'open' AND closed_at IS NULL",
+             "have a closed status but no closed_at: kept, never overdue and not in the day figures"),
+            ("status = 'open' AND closed_at IS NOT NULL", "are open but have a closed_at: kept as open"),
+            ("closed_at < received_at", "were closed before they were received: kept, please check"),
+        ):
+            lines = cursor.execute(
+                f"SELECT line FROM staged WHERE reject_reason IS NULL AND {condition} ORDER BY line"
+            ).fetchall()
+            if lines:
+                warnings.append(
+                    f"{len(lines)} rows {message} (lines "
+                    + _examples(lines, len(lines), lambda row: str(row[0]))
+                    + ")"
+                )
+    return warnings
+
+
+def _first_reject(cursor) -> str:
+    row = cursor.execute(
+        """
+        SELECT line, reason FROM (
+            SELECT line, reject_reason AS reason FROM staged WHERE reject_reason IS NOT NULL
+            UNION ALL SELECT line, reason FROM malformed_records)
+        ORDER BY line LIMIT 1
+        """
+    ).fetchone()
+    return f"line {row[0]}: {row[1]}"
+
+
+def _write_rows(cursor, kind: str, upload_id: int) -> tuple[int, int]:
+    """Add what is new; return (stored rows added or changed, records that changed nothing)."""
+    if kind == "consent":
+        loaded = cursor.execute(
+            """
+            INSERT INTO consent
+            SELECT event_id, subject_id, occurred_at, purpose, decision, policy_version, channel, region,
+                   $upload_id
+            FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY record) AS copy
+                  FROM staged WHERE reject_reason IS NULL) AS good
+            WHERE copy = 1 AND NOT EXISTS (SELECT 1 FROM consent WHERE consent.event_id = good.event_id)
+            """,
+            {"upload_id": upload_id},
+        ).fetchone()[0]
+        good = cursor.execute("SELECT count(*) FROM staged WHERE reject_reason IS NULL").fetchone()[0]
+        return loaded, good - loaded
+
+    # Requests and policies keep every version; a record that changes nothing is a duplicate,
+    # and within one file the later line wins.
+    if kind == "requests":
+        table, keys, values = (
+            "request_versions",
+            ("request_id", "request_type"),
+            ("received_at", "status", "closed_at", "subject_id", "jurisdiction", "extended", "channel"),
+        )
+        current, staged = "requests", "staged_rows"
+    else:
+        table, keys, values = "policy_versions_uploaded", ("policy_version",), ("effective_date", "title", "url")
+        current, staged = "policies", "staged"
+    # Names below come from the fixed tuples above, never from the file.
+    key_list = ", ".join(keys)
+    join = " AND ".join(f"present.{key} = newest.{key}" for key in keys)
+    changed = " OR ".join(f"present.{value} IS DISTINCT FROM newest.{value}" for value in values)
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE changes AS
+        SELECT newest.*
+        FROM (SELECT *, row_number() OVER (PARTITION BY {key_list} ORDER BY record DESC) AS newness
+              FROM {staged} WHERE {"TRUE" if kind == "requests" else "reject_reason IS NULL"}) AS newest
+        LEFT JOIN {current} AS present ON {join}
+        WHERE newest.newness = 1 AND (present.{keys[0]} IS NULL OR {changed})
+        """
+    )
+    loaded = cursor.execute(
+        f"INSERT INTO {table} SELECT {key_list}, {', '.join(values)}, $upload_id, line FROM changes"
+        if kind == "policies"
+        else f"""INSERT INTO {table} SELECT request_id, request_type, received_at, status, closed_at, subject_id,
+                 jurisdiction, extended, channel, $upload_id, line FROM changes""",
+        {"upload_id": upload_id},
+    ).fetchone()[0]
+    good = cursor.execute("SELECT count(*) FROM staged WHERE reject_reason IS NULL").fetchone()[0]
+    changed_records = cursor.execute("SELECT count(DISTINCT record) FROM changes").fetchone()[0]
+    return loaded, good - changed_records
+
+
+def _record_rejects(cursor, upload_id: int) -> None:
+    """Keep every rejected record with its line, column, value and reason (never a raw line: it may
+    hold identifiers)."""
+    cursor.execute(
+        """
+        INSERT INTO rejected_rows
+        SELECT $upload_id, line, reject_column, reject_value, reject_reason
+        FROM staged WHERE reject_reason IS NOT NULL
+        UNION ALL
+        SELECT $upload_id, line, NULL, NULL, reason FROM malformed_records
+        """,
+        {"upload_id": upload_id},
+    )
+
+
+def describe_dialect(opened: OpenedExport) -> str:
+    """How the file was read, for progress messages: `utf-8, comma-delimited`."""
+    return f"{opened.encoding}, {DELIMITER_NAMES[opened.delimiter]}-delimited"

@@ -1,0 +1,79 @@
+"""The words exports use for decisions, request types, statuses, jurisdictions and booleans."""
+
+from __future__ import annotations
+
+# Each canonical value with the words that mean it. Words are compared after folding
+# (lower case, trimmed, runs of spaces, dashes and dots made '_'), so `Opt-In` finds `opt_in`.
+DECISIONS = {
+    "opt_in": "opt_in opt-in optin granted grant accepted accept allow allowed yes y true 1 "
+    "consent_given given",
+    "opt_out": "opt_out opt-out optout denied deny rejected reject withdrawn withdraw revoked no n "
+    "false 0 refused",
+    "acknowledge": "acknowledge acknowledged ack notice_only seen",
+}
+
+REQUEST_TYPES = {
+    "access": "access know sar dsar right_to_know request_to_know",
+    "deletion": "deletion delete erasure erase right_to_be_forgotten",
+    "correction": "correction correct rectification rectify update",
+    "opt_out": "opt_out do_not_sell do_not_share sale_opt_out consent_opt_out consent",
+    "limit": "limit limit_use limit_sensitive",
+    "portability": "portability",
+    "objection": "objection object",
+    "restriction": "restriction restrict",
+}
+
+# Statuses also match by prefix (awaiting_*, pending_*, requires_*): see ingest_requests.sql.
+STATUSES = {
+    "open": "open new pending received in_progress in_processing approved paused requires_input "
+    "identity_unverified pre_approval_not_eligible error",
+    "completed": "completed complete closed fulfilled done",
+    "denied": "denied rejected refused",
+    "withdrawn": "withdrawn canceled cancelled duplicate",
+}
+
+EU_EEA_COUNTRIES = (
+    "at be bg hr cy cz dk ee fi fr de gr el hu ie it lv lt lu mt nl pl pt ro sk si es se is li no"
+)
+
+JURISDICTIONS = {
+    "CCPA": "ccpa cpra california us-ca us_ca",
+    "GDPR": "gdpr eu eea " + EU_EEA_COUNTRIES,
+    "UK_GDPR": "uk_gdpr uk gb",
+    "VCDPA": "vcdpa virginia us-va",
+    "CPA": "cpa colorado us-co",
+    "CTDPA": "ctdpa connecticut us-ct",
+    "UCPA": "ucpa utah us-ut",
+    "PIPL": "pipl cn china",
+}
+
+BOOLEANS = {
+    "true": "true t yes y 1",
+    "false": "false f no n 0",
+}
+
+FIELDS = {
+    "decision": DECISIONS,
+    "request_type": REQUEST_TYPES,
+    "status": STATUSES,
+    "jurisdiction": JURISDICTIONS,
+    "boolean": BOOLEANS,
+}
+
+
+def fold(word: str) -> str:
+    """The same folding as the SQL macro fold_key: lower case, spaces, dashes and dots made '_'."""
+    folded = "".join("_" if ch in " -." or ch.isspace() else ch for ch in word.strip().lower())
+    while "__" in folded:
+        folded = folded.replace("__", "_")
+    return folded.strip("_")
+
+
+def vocabulary_rows() -> list[tuple[str, str, str]]:
+    """(field, folded word, canonical value) for every synonym, to join against in SQL."""
+    rows = {}
+    for field, values in FIELDS.items():
+        for canonical, words in values.items():
+            for word in words.split():
+                rows[(field, fold(word))] = canonical
+    return [(field, word, canonical) for (field, word), canonical in sorted(rows.items())]
