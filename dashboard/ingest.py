@@ -85,6 +85,8 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
     orders, order_warnings = _decide_date_orders(cursor, kind, date_order)
     warnings += order_warnings
     cursor.execute(query_text(f"ingest_{kind}"), {f"{column}_order": order for column, order in orders.items()})
+    if kind == "requests":
+        cursor.execute(query_text("ingest_request_types"))
 
     malformed = cursor.execute("SELECT count(*) FROM malformed_records").fetchone()[0]
     parsed, bad = cursor.execute(
@@ -222,7 +224,7 @@ def _map_raw(cursor, columns: ColumnMapping, skip_lines: int) -> None:
 
 def _header_warnings(opened: OpenedExport, columns: ColumnMapping) -> list[str]:
     warnings = []
-    if opened.encoding == "cp1252":
+    if opened.source_encoding == "cp1252":
         warnings.append("the file is not UTF-8; it was read as Windows-1252 (Latin-1)")
     if columns.identity_columns:
         warnings.append(
@@ -407,4 +409,4 @@ def _record_rejects(cursor, upload_id: int) -> None:
 
 def describe_dialect(opened: OpenedExport) -> str:
     """How the file was read, for progress messages: `utf-8, comma-delimited`."""
-    return f"{opened.encoding}, {DELIMITER_NAMES[opened.delimiter]}-delimited"
+    return f"{opened.source_encoding}, {DELIMITER_NAMES[opened.delimiter]}-delimited"

@@ -40,7 +40,8 @@ class OpenedExport:
     name: str
     sha256: str
     read_path: Path
-    encoding: str
+    encoding: str  # what read_path is in, for read_csv
+    source_encoding: str  # what the user's file was in
     delimiter: str
     header: list[str]
     skip_lines: int
@@ -172,7 +173,8 @@ def open_export(path: Path, display_name: str | None = None) -> OpenedExport:
         name=name,
         sha256=_sha256(path),
         read_path=read_path,
-        encoding=read_encoding if encoding != "cp1252" else "cp1252",
+        encoding=read_encoding,
+        source_encoding=encoding,
         delimiter=delimiter,
         header=header,
         skip_lines=skipped,

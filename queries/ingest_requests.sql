@@ -1,6 +1,5 @@
 -- Normalise a requests export's rows (temp table `mapped`, all text) into temp table `staged`, one
--- row per record with the first rule it breaks, and `staged_rows`, one row per good record and
--- request type (a combined `access+erasure` is one request of each type, sharing the id).
+-- row per record with the first rule it breaks (ingest_request_types.sql then splits the types).
 CREATE OR REPLACE TEMP TABLE staged AS
 WITH cleaned AS (
     SELECT record, line,
@@ -62,19 +61,3 @@ SELECT *,
             WHEN closed_text IS NOT NULL AND closed_at IS NULL THEN closed_text
             WHEN extended_unreadable THEN extended_text END) AS reject_value
 FROM parsed;
-
-CREATE OR REPLACE TEMP TABLE staged_rows AS
-WITH split AS (
-    SELECT record, line, request_id, received_at, status, closed_at, subject_id, jurisdiction,
-           extended, channel,
-           unnest(list_distinct(list_filter(
-               list_transform(string_split(type_text, '+'), lambda part: fold_key(part)),
-               lambda part: part IS NOT NULL))) AS type_word
-    FROM staged
-    WHERE reject_reason IS NULL
-)
-SELECT split.* EXCLUDE (type_word),
-       coalesce(types.canonical, 'other') AS request_type,
-       CASE WHEN types.canonical IS NULL THEN type_word END AS unknown_type
-FROM split
-LEFT JOIN vocabulary AS types ON types.field = 'request_type' AND types.word = split.type_word;

@@ -1,0 +1,17 @@
+-- One row per good request record and request type (temp table `staged_rows`): a combined
+-- `access+erasure` is one request of each type, sharing the id. Unknown types are kept as `other`.
+CREATE OR REPLACE TEMP TABLE staged_rows AS
+WITH split AS (
+    SELECT record, line, request_id, received_at, status, closed_at, subject_id, jurisdiction,
+           extended, channel,
+           unnest(list_distinct(list_filter(
+               list_transform(string_split(type_text, '+'), lambda part: fold_key(part)),
+               lambda part: part IS NOT NULL))) AS type_word
+    FROM staged
+    WHERE reject_reason IS NULL
+)
+SELECT split.* EXCLUDE (type_word),
+       coalesce(types.canonical, 'other') AS request_type,
+       CASE WHEN types.canonical IS NULL THEN type_word END AS unknown_type
+FROM split
+LEFT JOIN vocabulary AS types ON types.field = 'request_type' AND types.word = split.type_word;
