@@ -1,0 +1,209 @@
+"""The command line, `python -m dashboard ...`: the same functions the pages call, for automation."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard import metrics
+from dashboard.formats import KINDS
+from dashboard.ingest import DATE_ORDERS, UnusableFile, ingest_file
+from dashboard.store import StoreError, list_uploads, open_store, rejected_rows, remove_upload
+
+FORMATS = ("auto", "canonical", "fides_requests", "fides_consent", "usercentrics")
+# How many rejected rows `uploads` shows under each upload before pointing at --rejected.
+REJECTED_SHOWN = 20
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _mapping(text: str) -> tuple[str, str]:
+    canonical, separator, source = text.partition("=")
+    if not separator or not canonical.strip() or not source.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not CANONICAL=SOURCE")
+    return canonical.strip(), source.strip()
+
+
+def _non_negative(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="Privacy metrics from consent, request and policy exports.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument("--db", metavar="PATH", help="the store (default: $PRIVACY_DASHBOARD_DB or data/privacy.duckdb)")
+
+    ingest = commands.add_parser("ingest", parents=[store], help="load export files into the store")
+    ingest.add_argument("kind", choices=KINDS, metavar="KIND", help="consent, requests or policies")
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument("--format", choices=FORMATS, default="auto")
+    ingest.add_argument("--date-order", choices=DATE_ORDERS, default="mdy",
+                        help="for slash dates that read either way (default mdy, as 06/01/2023)")
+    ingest.add_argument("--map", type=_mapping, action="append", default=[], metavar="CANONICAL=SOURCE",
+                        help="take a canonical column from the file's column SOURCE (repeatable)")
+
+    figures = commands.add_parser("metrics", parents=[store], help="every figure of the dashboard as JSON")
+    figures.add_argument("--start", type=_date, metavar="YYYY-MM-DD")
+    figures.add_argument("--end", type=_date, metavar="YYYY-MM-DD")
+    figures.add_argument("--min-cell", type=_non_negative, default=0, metavar="N",
+                         help="hide counts from 1 to N-1 and rates whose denominator is under N")
+
+    report = commands.add_parser("report", parents=[store], help="published reports")
+    report.add_argument("report", choices=("ccpa",), metavar="REPORT", help="ccpa")
+    report.add_argument("--year", type=int, required=True, metavar="YYYY")
+    report.add_argument("--all-jurisdictions", action="store_true")
+    report.add_argument("--csv", action="store_true", help="CSV ready to publish instead of JSON")
+
+    commands.add_parser("uploads", parents=[store], help="the upload history with rejected rows") \
+        .add_argument("--rejected", type=int, metavar="UPLOAD_ID", help="every rejected row of one upload")
+    remove = commands.add_parser("remove", parents=[store], help="undo one upload")
+    remove.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
+
+    sample = commands.add_parser("sample", help="write the sample exports")
+    sample.add_argument("--out", default="sample", metavar="DIR", help="folder to write to (default: ./sample)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        return COMMANDS[arguments.command](arguments)
+    except StoreError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+def _ingest(arguments) -> int:
+    connection = open_store(arguments.db)
+    status = 0
+    for file in arguments.files:
+        try:
+            report = ingest_file(
+                connection,
+                arguments.kind,
+                Path(file),
+                format=arguments.format,
+                date_order=arguments.date_order,
+                mapping=dict(arguments.map) or None,
+            )
+        except UnusableFile as error:
+            print(error, file=sys.stderr)
+            status = 1
+            continue
+        except Exception as error:  # one line, never a traceback, and the store untouched
+            print(f"{Path(file).name}: could not be loaded ({type(error).__name__}: "
+                  f"{str(error).splitlines()[0] if str(error) else 'no detail'})", file=sys.stderr)
+            status = 1
+            continue
+        print(json.dumps(report.as_dict(), ensure_ascii=False), flush=True)
+    return status
+
+
+def _metrics(arguments) -> int:
+    connection = open_store(arguments.db)
+    filters = metrics.Filters.for_range(connection, arguments.start, arguments.end)
+    if filters.start > filters.end:
+        print(f"--start {filters.start} is after --end {filters.end}", file=sys.stderr)
+        return 2
+    print(json.dumps(metrics.metrics_document(connection, filters, min_cell=arguments.min_cell), indent=2))
+    return 0
+
+
+def _report(arguments) -> int:
+    connection = open_store(arguments.db)
+    table = metrics.ccpa_report(connection, arguments.year, all_jurisdictions=arguments.all_jurisdictions)
+    if arguments.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(metrics.CCPA_COLUMNS)
+        for row in table:
+            writer.writerow(["" if row[column] is None else row[column] for column in metrics.CCPA_COLUMNS])
+        return 0
+    document = {
+        "year": arguments.year,
+        "jurisdictions": "all" if arguments.all_jurisdictions else "CCPA",
+        "rows": table,
+    }
+    print(json.dumps(document, indent=2))
+    return 0
+
+
+def _uploads(arguments) -> int:
+    connection = open_store(arguments.db)
+    if arguments.rejected is not None:
+        rows = rejected_rows(connection, arguments.rejected)
+        print("line\tcolumn\tvalue\treason")
+        for row in rows.itertuples(index=False):
+            print("\t".join("" if _missing(value) else str(value) for value in row))
+        return 0
+    history = list_uploads(connection)
+    if history.empty:
+        print("No uploads yet. Load a file with: python -m dashboard ingest KIND FILE")
+        return 0
+    for upload in history.itertuples(index=False):
+        print(
+            f"upload {upload.upload_id}  {upload.loaded_at:%Y-%m-%d %H:%M} UTC  {upload.kind:<8}  "
+            f"{upload.file_name}  ({upload.format})  by {upload.loaded_by}\n"
+            f"    read {upload.rows_read}, loaded {upload.rows_loaded}, duplicate {upload.rows_duplicate}, "
+            f"rejected {upload.rows_rejected}"
+        )
+        for warning in upload.warnings:
+            print(f"    warning: {warning}")
+        if upload.rows_rejected:
+            rejects = rejected_rows(connection, upload.upload_id)
+            for reject in rejects.head(REJECTED_SHOWN).itertuples(index=False):
+                where = f"line {reject.line}" if not _missing(reject.line) else "line ?"
+                value = "" if _missing(reject.value) else f" `{reject.value}`"
+                print(f"    rejected {where}:{value} {reject.reason}")
+            if len(rejects) > REJECTED_SHOWN:
+                print(f"    … {len(rejects) - REJECTED_SHOWN} more: "
+                      f"python -m dashboard uploads --rejected {upload.upload_id}")
+    return 0
+
+
+def _missing(value) -> bool:
+    return bool(pd.isna(value))
+
+
+def _remove(arguments) -> int:
+    connection = open_store(arguments.db)
+    removed = remove_upload(connection, arguments.upload_id)
+    print(f"removed upload {removed.upload_id} ({removed.file_name}, {removed.kind}): "
+          f"{removed.rows_removed} stored rows")
+    return 0
+
+
+def _sample(arguments) -> int:
+    from dashboard.sample import write_sample
+
+    for path in write_sample(Path(arguments.out)):
+        print(path)
+    return 0
+
+
+COMMANDS = {
+    "ingest": _ingest,
+    "metrics": _metrics,
+    "report": _report,
+    "uploads": _uploads,
+    "remove": _remove,
+    "sample": _sample,
+}

@@ -1,0 +1,111 @@
+"""The command line end to end: real files, a real store file, a real `python -m dashboard` process."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def dashboard(*arguments, db=None):
+    command = [sys.executable, "-m", "dashboard", *arguments]
+    if db is not None:
+        command += ["--db", str(db)]
+    return subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "cli.duckdb"
+
+
+def test_ingest_prints_one_json_line_per_file(db, test_data):
+    result = dashboard("ingest", "consent", str(test_data / "ingest" / "consent_messy.csv"),
+                       str(test_data / "ingest" / "consent_messy.csv"), db=db)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(line["upload_id"], line["rows_read"], line["rows_loaded"], line["rows_duplicate"], line["rows_rejected"])
+            for line in lines] == [("1", 11, 7, 0, 4), ("2", 11, 0, 7, 4)]
+    assert lines[0]["file"] == "consent_messy.csv"
+    assert lines[0]["kind"] == "consent" and lines[0]["format"] == "canonical"
+    assert result.stderr == ""
+
+
+def test_unusable_file_exits_1_with_one_line_and_stores_nothing(db, test_data, tmp_path):
+    bad = tmp_path / "requests.csv"
+    bad.write_text("id,type,date\n1,access,2024-01-01\n")
+    result = dashboard("ingest", "requests", str(bad), db=db)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "requests.csv: columns `request_id`, `request_type`, `received_at`, `status` are missing for a "
+        "requests export; found: id, type, date\n"
+    )
+    assert "No uploads yet" in dashboard("uploads", db=db).stdout
+
+
+def test_good_files_still_load_when_another_is_refused(db, test_data, tmp_path):
+    result = dashboard("ingest", "policies", str(tmp_path / "nowhere.csv"),
+                       str(test_data / "ingest" / "policies.csv"), db=db)
+    assert result.returncode == 1
+    assert result.stderr == "nowhere.csv: no such file\n"
+    assert json.loads(result.stdout)["rows_loaded"] == 3
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("ingest", "cookies", "x.csv"),
+        ("ingest", "consent", "x.csv", "--date-order", "ymd"),
+        ("ingest", "consent", "x.csv", "--map", "subject_id"),
+        ("metrics", "--start", "2024-13-01"),
+        ("metrics", "--min-cell", "-3"),
+        ("report", "ccpa"),
+        ("frobnicate",),
+    ],
+)
+def test_wrong_usage_exits_2(db, arguments):
+    result = dashboard(*arguments, db=db)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_map_option_takes_a_column_from_another_name(db, tmp_path):
+    export = tmp_path / "tool.csv"
+    export.write_text("Person,When,What,Choice\nu1,2024-02-01,marketing,yes\n")
+    result = dashboard("ingest", "consent", str(export), "--map", "subject_id=Person", "--map", "occurred_at=When",
+                       "--map", "purpose=What", "--map", "decision=Choice", db=db)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["rows_loaded"] == 1
+
+
+def test_uploads_lists_history_with_rejected_rows_and_remove_undoes_one(db, test_data):
+    dashboard("ingest", "consent", str(test_data / "ingest" / "consent_messy.csv"), db=db)
+    dashboard("ingest", "requests", str(test_data / "ingest" / "requests_messy.csv"), db=db)
+    listing = dashboard("uploads", db=db).stdout
+    assert "requests_messy.csv" in listing and "consent_messy.csv" in listing
+    assert "read 11, loaded 7, duplicate 0, rejected 4" in listing
+    assert "rejected line 7: `maybe` decision is not opt_in, opt_out or acknowledge, nor a synonym of one" in listing
+    removed = dashboard("remove", "2", db=db)
+    assert removed.returncode == 0
+    assert removed.stdout == "removed upload 2 (requests_messy.csv, requests): 6 stored rows\n"
+    assert "requests_messy.csv" not in dashboard("uploads", db=db).stdout
+    missing = dashboard("remove", "2", db=db)
+    assert missing.returncode == 1
+    assert missing.stderr == "upload 2: no such upload (see `python -m dashboard uploads`)\n"
+
+
+def test_a_store_in_use_gives_one_line(db, test_data):
+    import duckdb
+
+    holder = duckdb.connect(str(db))  # another program holding the store open for writing
+    try:
+        result = dashboard("ingest", "policies", str(test_data / "ingest" / "policies.csv"), db=db)
+    finally:
+        holder.close()
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert "the store is in use by another program" in result.stderr
