@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -14,16 +15,23 @@ def query_text(name: str) -> str:
     return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
+@cache
+def query_parameters(name: str) -> frozenset[str]:
+    """The $names a query binds, comments left out (DuckDB refuses a value it has no place for)."""
+    code = re.sub(r"--[^\n]*", "", query_text(name))
+    return frozenset(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", code))
+
+
 def run_query(connection, name: str, parameters: dict | None = None):
     """Run a named query on its own cursor with bound parameters; the whole result as a DataFrame.
 
     A cursor per query keeps concurrent sessions (Streamlit serves each on its own thread) apart.
     Only the parameters the query names are passed, so callers may hand over a shared filter dict.
     """
-    sql = query_text(name)
-    bound = {key: value for key, value in (parameters or {}).items() if f"${key}" in sql}
+    wanted = query_parameters(name)
+    bound = {key: value for key, value in (parameters or {}).items() if key in wanted}
     cursor = connection.cursor()
     try:
-        return cursor.execute(sql, bound).df()
+        return cursor.execute(query_text(name), bound).df()
     finally:
         cursor.close()

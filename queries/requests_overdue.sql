@@ -1,0 +1,20 @@
+-- The requests overdue at the end of $end (metrics.md "Requests"): received on or before $end, still
+-- open then (closed after $end whatever the final status, or open with no closed_at), and due before
+-- $end. A closed status with no closed_at is never overdue. A combined request is listed once per
+-- type. Not limited to the range: a request received before the range can still be overdue at $end.
+SELECT request_id,
+       request_type,
+       jurisdiction,
+       received_date AS received,
+       due_date,
+       $end::DATE - due_date AS days_overdue,
+       channel
+FROM request_facts
+WHERE received_date <= $end::DATE
+  AND (closed_at >= $end::DATE + 1 OR (closed_at IS NULL AND status = 'open'))
+  AND due_date < $end::DATE
+  AND ($request_types IS NULL OR list_contains($request_types::VARCHAR[], request_type))
+  AND ($jurisdictions IS NULL OR list_contains($jurisdictions::VARCHAR[], jurisdiction))
+  AND ($request_channels IS NULL
+       OR list_contains($request_channels::VARCHAR[], coalesce(channel, 'unknown')))
+ORDER BY days_overdue DESC, request_id, request_type;

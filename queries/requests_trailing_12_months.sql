@@ -1,0 +1,34 @@
+-- Requests received per calendar month and request type over the twelve months that end with the
+-- month holding $end (metrics.md "Requests": trailing twelve months). Every request type present in
+-- the store gets a row for every month, zeros included, so a chart has no holes; the last month
+-- counts only what arrived by the end of $end. This window ignores the start of the range on purpose.
+-- A combined request (`access+deletion`) is stored as one row per type, so it counts once per type.
+WITH months AS (
+    SELECT unnest(generate_series(
+        date_trunc('month', $end::DATE) - INTERVAL 11 MONTH,
+        date_trunc('month', $end::DATE)::TIMESTAMP,
+        INTERVAL 1 MONTH))::DATE AS month_start
+),
+request_types AS (
+    SELECT DISTINCT request_type
+    FROM requests
+    WHERE ($request_types IS NULL OR list_contains($request_types::VARCHAR[], request_type))
+),
+received AS (
+    SELECT date_trunc('month', received_at)::DATE AS month_start, request_type, count(*) AS received
+    FROM requests
+    WHERE received_at >= date_trunc('month', $end::DATE) - INTERVAL 11 MONTH
+      AND received_at < $end::DATE + 1
+      AND ($request_types IS NULL OR list_contains($request_types::VARCHAR[], request_type))
+      AND ($jurisdictions IS NULL OR list_contains($jurisdictions::VARCHAR[], jurisdiction))
+      AND ($request_channels IS NULL
+           OR list_contains($request_channels::VARCHAR[], coalesce(channel, 'unknown')))
+    GROUP BY ALL
+)
+SELECT strftime(months.month_start, '%Y-%m') AS month,
+       request_types.request_type,
+       coalesce(received.received, 0) AS received
+FROM months
+CROSS JOIN request_types
+LEFT JOIN received USING (month_start, request_type)
+ORDER BY month, request_type;

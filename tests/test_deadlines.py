@@ -1,0 +1,73 @@
+"""Due dates (metrics.md "Deadlines"): the deadline table applied by view request_facts to real uploads."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from dashboard.ingest import ingest_file
+
+DATA = Path(__file__).parent / "data" / "requests"
+
+
+@pytest.fixture
+def store(store):
+    """The shared fresh store (tests/conftest.py) with deadlines.csv loaded through the real ingest."""
+    ingest_file(store, "requests", DATA / "deadlines.csv")
+    return store
+
+
+def due_dates(connection) -> dict[str, date]:
+    rows = connection.execute("SELECT request_id, due_date FROM request_facts").fetchall()
+    return dict(rows)
+
+
+def test_gdpr_month_clamps_to_the_last_day_of_a_shorter_month(store):
+    due = due_dates(store)
+    assert due["G1"] == date(2023, 2, 28)  # 2023-01-31 + 1 month: February 2023 has no 31st
+    assert due["G2"] == date(2024, 2, 29)  # 2024-01-31 23:30 + 1 month: leap year, same UTC day
+    assert due["G4"] == date(2024, 4, 30)  # UK_GDPR 2024-03-31 + 1 month: April has no 31st
+
+
+def test_gdpr_extension_is_three_months_from_receipt_clamped(store):
+    # 2024-01-31 + 3 months = April 31st, which does not exist -> 2024-04-30
+    # (not 2024-02-29 + 2 months = 2024-04-29).
+    assert due_dates(store)["G3"] == date(2024, 4, 30)
+
+
+def test_ccpa_opt_out_and_limit_take_fifteen_business_days(store):
+    due = due_dates(store)
+    # Saturday 2024-01-06: business days Mon 8 .. Fri 12 (5), Mon 15 .. Fri 19 (10), Mon 22 .. Fri 26 (15).
+    assert due["C1"] == date(2024, 1, 26)
+    # Sunday 2024-01-07 counts the same way: Monday the 8th is the first business day.
+    assert due["C2"] == date(2024, 1, 26)
+    # Wednesday 2024-01-03: three whole weeks of five business days -> Wednesday 2024-01-24.
+    assert due["C3"] == date(2024, 1, 24)
+    # The opt-out deadline has no extension: extended=true changes nothing.
+    assert due["C4"] == date(2024, 1, 26)
+
+
+def test_calendar_day_deadlines_and_their_extensions(store):
+    due = due_dates(store)
+    assert due["C5"] == date(2024, 2, 20)  # CCPA access: 2024-01-06 + 45 = Jan 31 (+25) + 20 days
+    assert due["C6"] == date(2024, 4, 5)  # extended: + 90 = Jan 31 (25) + Feb 29 (29) + Mar 31 (31) + 5
+    assert due["V1"] == date(2024, 2, 20)  # VCDPA deletion: 45 calendar days, as CCPA access
+    assert due["P1"] == date(2024, 2, 5)  # PIPL: 30 days, no extension: Jan 31 (+25) + 5 days
+    assert due["U1"] == date(2024, 2, 5)  # no jurisdiction -> unspecified: 30 days
+
+
+@pytest.mark.parametrize(
+    ("received", "business_days", "expected"),
+    [
+        (date(2024, 1, 5), 1, date(2024, 1, 8)),  # Friday + 1 -> Monday
+        (date(2024, 1, 6), 1, date(2024, 1, 8)),  # Saturday + 1 -> Monday
+        (date(2024, 1, 3), 3, date(2024, 1, 8)),  # Wednesday + 3: Thu, Fri, Mon
+        (date(2024, 1, 4), 5, date(2024, 1, 11)),  # Thursday + 5 -> next Thursday
+        (date(2024, 1, 6), 15, date(2024, 1, 26)),  # Saturday + 15 -> Friday three weeks on
+    ],
+)
+def test_workday_counts_like_a_spreadsheet(store, received, business_days, expected):
+    result = store.execute(
+        "SELECT workday($received::DATE, $days)", {"received": received, "days": business_days}
+    ).fetchone()[0]
+    assert result == expected
