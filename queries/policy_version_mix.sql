@@ -1,0 +1,77 @@
+-- The monthly version mix (metrics.md "Policy versions"): for each calendar month of the range and
+-- each version, the subjects whose current version it is at the month's last day (at the end of the
+-- range for its last, partial month) and their share of all subjects with a current version.
+-- Filters narrow the consent rows considered, as in policy_versions.
+WITH catalogue AS (
+    -- The uploaded catalogue; a version missing from it takes the UTC date of its earliest consent
+    -- row. 'unknown' means the export named no version, so it is never a catalogue entry.
+    SELECT policy_version, effective_date
+    FROM policies
+    WHERE policy_version <> 'unknown'
+    UNION ALL
+    SELECT policy_version, min(occurred_at)::DATE AS effective_date
+    FROM consent
+    WHERE policy_version <> 'unknown'
+      AND policy_version NOT IN (SELECT policy_version FROM policies)
+    GROUP BY policy_version
+),
+months AS (
+    SELECT strftime(month_start, '%Y-%m') AS month,
+           least(last_day(month_start), $end)::DATE AS as_of
+    FROM range(date_trunc('month', $start)::TIMESTAMP,
+               date_trunc('month', $end)::TIMESTAMP + INTERVAL 1 MONTH,
+               INTERVAL 1 MONTH) AS t(month_start)
+),
+-- A subject's current version moves only on days they have a row: take each subject's version at
+-- the end of each such day (tie rule of policy_versions), turn the days it changes into +1 for the
+-- new version and -1 for the old one, and add those up to each month's end.
+version_at_end_of_day AS (
+    SELECT c.subject_id, c.occurred_at::DATE AS day, c.policy_version
+    FROM consent c
+    JOIN catalogue v USING (policy_version)
+    WHERE c.occurred_at < $end + 1
+      AND ($purposes IS NULL OR list_contains($purposes::VARCHAR[], c.purpose))
+      AND ($channels IS NULL OR list_contains($channels::VARCHAR[], coalesce(c.channel, 'unknown')))
+      AND ($regions IS NULL OR list_contains($regions::VARCHAR[], coalesce(c.region, 'unknown')))
+    QUALIFY row_number() OVER (
+        PARTITION BY c.subject_id, c.occurred_at::DATE
+        ORDER BY c.occurred_at DESC, v.effective_date DESC, c.policy_version DESC) = 1
+),
+moves AS (
+    SELECT day, policy_version,
+           lag(policy_version) OVER (PARTITION BY subject_id ORDER BY day) AS previous_version
+    FROM version_at_end_of_day
+),
+changes AS (
+    SELECT policy_version, day, 1 AS change
+    FROM moves
+    WHERE previous_version IS DISTINCT FROM policy_version
+    UNION ALL
+    SELECT previous_version, day, -1 AS change
+    FROM moves
+    WHERE previous_version <> policy_version
+),
+subjects_by_day AS (
+    SELECT policy_version, day,
+           (sum(sum(change)) OVER (PARTITION BY policy_version ORDER BY day))::BIGINT AS subjects_current
+    FROM changes
+    GROUP BY policy_version, day
+),
+month_grid AS (
+    SELECT months.month, months.as_of, catalogue.policy_version, catalogue.effective_date
+    FROM months CROSS JOIN catalogue
+),
+mix AS (
+    SELECT g.month, g.policy_version, g.effective_date, coalesce(s.subjects_current, 0) AS subjects_current
+    FROM month_grid g
+    ASOF LEFT JOIN subjects_by_day s ON g.policy_version = s.policy_version AND g.as_of >= s.day
+    -- Versions not yet in force at that month's end are left out unless someone is already on them.
+    WHERE g.effective_date <= g.as_of OR s.subjects_current > 0
+)
+SELECT month,
+       policy_version,
+       subjects_current,
+       round(subjects_current / nullif(sum(subjects_current) OVER (PARTITION BY month), 0), 4)
+           AS share_current
+FROM mix
+ORDER BY month, policy_version;
