@@ -7,9 +7,9 @@ WITH choices AS (
     WHERE decision IN ('opt_in', 'opt_out')
       AND occurred_at >= $start
       AND occurred_at < $end + 1
-      AND ($purposes IS NULL OR list_contains($purposes::VARCHAR[], purpose))
-      AND ($channels IS NULL OR list_contains($channels::VARCHAR[], coalesce(channel, 'unknown')))
-      AND ($regions IS NULL OR list_contains($regions::VARCHAR[], coalesce(region, 'unknown')))
+      AND selected(purpose, $purposes)
+      AND selected(channel, $channels)
+      AND selected(region, $regions)
 )
 SELECT purpose,
        region,

@@ -91,3 +91,8 @@ CREATE OR REPLACE MACRO looks_like_identifier(s) AS
 -- A rejected value as it is shown and kept: at most 200 characters, so no field floods the report.
 CREATE OR REPLACE MACRO shown_value(s) AS
     CASE WHEN length(s) > 200 THEN left(s, 200) || '…' ELSE s END;
+
+-- A page filter: true when no choice was made (NULL) or the value is among the chosen ones.
+-- A missing value is chosen as 'unknown', the name the breakdowns show for it.
+CREATE OR REPLACE MACRO selected(value, choices) AS
+    choices::VARCHAR[] IS NULL OR list_contains(choices::VARCHAR[], coalesce(value, 'unknown'));

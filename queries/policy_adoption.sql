@@ -5,17 +5,8 @@
 -- Every day is a point for the first weeks, then points are spaced (weekly or wider) so that all
 -- versions together stay under 5,000 rows; the last day, the end of the range, is always a point.
 WITH catalogue AS (
-    -- The uploaded catalogue; a version missing from it takes the UTC date of its earliest consent
-    -- row. 'unknown' means the export named no version, so it is never a catalogue entry.
     SELECT policy_version, effective_date
-    FROM policies
-    WHERE policy_version <> 'unknown'
-    UNION ALL
-    SELECT policy_version, min(occurred_at)::DATE AS effective_date
-    FROM consent
-    WHERE policy_version <> 'unknown'
-      AND policy_version NOT IN (SELECT policy_version FROM policies)
-    GROUP BY policy_version
+    FROM policy_catalogue
 ),
 version_order AS (
     SELECT policy_version, effective_date,
@@ -29,9 +20,9 @@ version_at_end_of_day AS (
     FROM consent c
     JOIN catalogue v USING (policy_version)
     WHERE c.occurred_at < $end + 1
-      AND ($purposes IS NULL OR list_contains($purposes::VARCHAR[], c.purpose))
-      AND ($channels IS NULL OR list_contains($channels::VARCHAR[], coalesce(c.channel, 'unknown')))
-      AND ($regions IS NULL OR list_contains($regions::VARCHAR[], coalesce(c.region, 'unknown')))
+      AND selected(c.purpose, $purposes)
+      AND selected(c.channel, $channels)
+      AND selected(c.region, $regions)
     QUALIFY row_number() OVER (
         PARTITION BY c.subject_id, c.occurred_at::DATE
         ORDER BY c.occurred_at DESC, v.effective_date DESC, c.policy_version DESC) = 1

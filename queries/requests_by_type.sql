@@ -6,10 +6,9 @@ WITH received_in_range AS (
     SELECT request_type, status, days_to_close, closed_date, due_date
     FROM request_facts
     WHERE received_date BETWEEN $start::DATE AND $end::DATE
-      AND ($request_types IS NULL OR list_contains($request_types::VARCHAR[], request_type))
-      AND ($jurisdictions IS NULL OR list_contains($jurisdictions::VARCHAR[], jurisdiction))
-      AND ($request_channels IS NULL
-           OR list_contains($request_channels::VARCHAR[], coalesce(channel, 'unknown')))
+      AND selected(request_type, $request_types)
+      AND selected(jurisdiction, $jurisdictions)
+      AND selected(channel, $request_channels)
 )
 SELECT request_type,
        count(*) AS received,

@@ -13,8 +13,7 @@ FROM request_facts
 WHERE received_date <= $end::DATE
   AND (closed_at >= $end::DATE + 1 OR (closed_at IS NULL AND status = 'open'))
   AND due_date < $end::DATE
-  AND ($request_types IS NULL OR list_contains($request_types::VARCHAR[], request_type))
-  AND ($jurisdictions IS NULL OR list_contains($jurisdictions::VARCHAR[], jurisdiction))
-  AND ($request_channels IS NULL
-       OR list_contains($request_channels::VARCHAR[], coalesce(channel, 'unknown')))
+  AND selected(request_type, $request_types)
+  AND selected(jurisdiction, $jurisdictions)
+  AND selected(channel, $request_channels)
 ORDER BY days_overdue DESC, request_id, request_type;

@@ -12,17 +12,16 @@ WITH months AS (
 request_types AS (
     SELECT DISTINCT request_type
     FROM requests
-    WHERE ($request_types IS NULL OR list_contains($request_types::VARCHAR[], request_type))
+    WHERE selected(request_type, $request_types)
 ),
 received AS (
     SELECT date_trunc('month', received_at)::DATE AS month_start, request_type, count(*) AS received
     FROM requests
     WHERE received_at >= date_trunc('month', $end::DATE) - INTERVAL 11 MONTH
       AND received_at < $end::DATE + 1
-      AND ($request_types IS NULL OR list_contains($request_types::VARCHAR[], request_type))
-      AND ($jurisdictions IS NULL OR list_contains($jurisdictions::VARCHAR[], jurisdiction))
-      AND ($request_channels IS NULL
-           OR list_contains($request_channels::VARCHAR[], coalesce(channel, 'unknown')))
+      AND selected(request_type, $request_types)
+      AND selected(jurisdiction, $jurisdictions)
+      AND selected(channel, $request_channels)
     GROUP BY ALL
 )
 SELECT strftime(months.month_start, '%Y-%m') AS month,

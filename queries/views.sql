@@ -26,7 +26,23 @@ SELECT r.*,
             THEN add_deadline(add_deadline(r.received_at, rule.deadline, rule.deadline_unit),
                               rule.extension, rule.extension_unit)
             ELSE add_deadline(r.received_at, rule.deadline, rule.deadline_unit)
-       END AS due_date
+       END AS due_date,
+       rule.deadline,
+       rule.deadline_unit
 FROM requests r
 LEFT JOIN ranked_rules rule
   ON rule.request_id = r.request_id AND rule.request_type = r.request_type AND rule.rule_rank = 1;
+
+-- The policy catalogue of metrics.md: the uploaded versions, and for a version missing from them
+-- the UTC date of its earliest consent row over the whole store. 'unknown' means the export named
+-- no version, so it is never a catalogue entry.
+CREATE OR REPLACE VIEW policy_catalogue AS
+SELECT policy_version, effective_date, title
+FROM policies
+WHERE policy_version <> 'unknown'
+UNION ALL
+SELECT policy_version, min(occurred_at)::DATE AS effective_date, NULL AS title
+FROM consent
+WHERE policy_version <> 'unknown'
+  AND policy_version NOT IN (SELECT policy_version FROM policies)
+GROUP BY policy_version;
