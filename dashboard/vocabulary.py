@@ -45,6 +45,8 @@ JURISDICTIONS = {
     "CTDPA": "ctdpa connecticut us-ct",
     "UCPA": "ucpa utah us-ut",
     "PIPL": "pipl cn china",
+    # Exports that write out "no law applies" should not be warned about as unrecognised.
+    "unspecified": "unspecified unknown none",
 }
 
 BOOLEANS = {
