@@ -6,10 +6,10 @@ from pathlib import Path
 # `streamlit run` puts this file's folder on the path, not the project's; the package needs the latter.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from dashboard import metrics  # noqa: E402
-from dashboard.store import StoreError, open_store, store_path  # noqa: E402
+from dashboard import metrics
+from dashboard.store import StoreError, open_store, store_path
 
 st.set_page_config(page_title="Privacy metrics", layout="wide")
 

@@ -109,7 +109,7 @@ def _ingest(arguments) -> int:
             print(error, file=sys.stderr)
             status = 1
             continue
-        except Exception as error:  # one line, never a traceback, and the store untouched
+        except Exception as error:  # noqa: BLE001 - one line, never a traceback; the store is untouched
             print(f"{Path(file).name}: could not be loaded ({type(error).__name__}: "
                   f"{str(error).splitlines()[0] if str(error) else 'no detail'})", file=sys.stderr)
             status = 1

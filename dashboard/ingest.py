@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -20,7 +20,7 @@ DATE_ORDER_WORDS = {"mdy": "month-first", "dmy": "day-first"}
 # How many examples a warning names before it says "and N more".
 EXAMPLES = 5
 
-__all__ = ["UploadReport", "UnusableFile", "ingest_file", "DATE_ORDERS"]
+__all__ = ["DATE_ORDERS", "UnusableFile", "UploadReport", "ingest_file"]
 
 
 @dataclass
@@ -122,7 +122,7 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
                 "rows_rejected": rows_rejected,
                 "warnings": warnings,
                 "loaded_by": loaded_by or _local_user(),
-                "loaded_at": datetime.now(timezone.utc).replace(tzinfo=None),
+                "loaded_at": datetime.now(UTC).replace(tzinfo=None),
             },
         )
         bump_store_version(cursor)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -45,7 +44,7 @@ class Filters:
             values[name] = list(value) if isinstance(value, tuple) else value
         return values
 
-    def with_range(self, start: date, end: date) -> "Filters":
+    def with_range(self, start: date, end: date) -> Filters:
         return replace(self, start=start, end=end)
 
 
@@ -69,82 +68,42 @@ def _as_date(value) -> date:
     return value if type(value) is date else pd.Timestamp(value).date()
 
 
-def _run(connection, name: str, filters: Filters) -> pd.DataFrame:
+# The metric queries a page or the command line may ask for by name, each one file under queries/.
+FIGURES = frozenset({
+    "consent_by_purpose", "consent_monthly_trend", "consent_by_channel", "consent_by_region",
+    "requests_trailing_12_months", "requests_by_type", "requests_overdue", "requests_days_to_close",
+    "policy_versions", "policy_version_mix", "policy_adoption",
+})
+
+
+def figure(connection, name: str, filters: Filters) -> pd.DataFrame:
+    """One metric query's result for the filters: the same frame a page charts and a download holds."""
+    if name not in FIGURES:
+        raise ValueError(f"no metric query named {name!r}")
     return run_query(connection, name, filters.parameters())
-
-
-def consent_by_purpose(connection, filters: Filters) -> pd.DataFrame:
-    return _run(connection, "consent_by_purpose", filters)
-
-
-def consent_monthly_trend(connection, filters: Filters) -> pd.DataFrame:
-    return _run(connection, "consent_monthly_trend", filters)
-
-
-def consent_by_channel(connection, filters: Filters) -> pd.DataFrame:
-    return _run(connection, "consent_by_channel", filters)
-
-
-def consent_by_region(connection, filters: Filters) -> pd.DataFrame:
-    return _run(connection, "consent_by_region", filters)
-
-
-def requests_trailing_12_months(connection, filters: Filters) -> pd.DataFrame:
-    return _run(connection, "requests_trailing_12_months", filters)
-
-
-def requests_by_type(connection, filters: Filters) -> pd.DataFrame:
-    return _run(connection, "requests_by_type", filters)
-
-
-def requests_overdue(connection, filters: Filters) -> pd.DataFrame:
-    return _run(connection, "requests_overdue", filters)
-
-
-def requests_days_to_close(connection, filters: Filters) -> pd.DataFrame:
-    return _run(connection, "requests_days_to_close", filters)
-
-
-def policy_versions(connection, filters: Filters) -> pd.DataFrame:
-    return _run(connection, "policy_versions", filters)
-
-
-def policy_version_mix(connection, filters: Filters) -> pd.DataFrame:
-    return _run(connection, "policy_version_mix", filters)
-
-
-def policy_adoption(connection, filters: Filters) -> pd.DataFrame:
-    return _run(connection, "policy_adoption", filters)
 
 
 def ccpa_report(connection, year: int, *, all_jurisdictions: bool = False) -> list[dict]:
     """The section 7102 table: five rows in the regulation's order."""
     frame = run_query(connection, "ccpa_report", {"year": year, "all_jurisdictions": all_jurisdictions})
-    return _records(frame, CCPA_COLUMNS)
+    return plain_rows(frame, CCPA_COLUMNS)
 
 
 def _plain(value):
     """A JSON-ready value: dates as YYYY-MM-DD, missing as null, numpy numbers as Python ones."""
-    if value is None:
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
         return None
     if isinstance(value, (pd.Timestamp, date)):
         return value.strftime("%Y-%m-%d")
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
+    return value.item() if hasattr(value, "item") else value
 
 
-def _records(frame: pd.DataFrame, columns) -> list[dict]:
+def plain_rows(frame: pd.DataFrame, columns=None) -> list[dict]:
+    """Rows as JSON-ready dicts (dates as YYYY-MM-DD, missing as None), in the given column order."""
+    columns = list(frame.columns) if columns is None else list(columns)
     return [
         {column: _plain(value) for column, value in zip(columns, row)}
-        for row in frame[list(columns)].itertuples(index=False, name=None)
+        for row in frame[columns].itertuples(index=False, name=None)
     ]
 
 
@@ -179,17 +138,17 @@ def hide_small_counts(rows: list[dict], min_cell: int) -> list[dict]:
 
 def metrics_document(connection, filters: Filters, *, min_cell: int = 0) -> dict:
     """Every figure of the range as the JSON document of `python -m dashboard metrics`."""
-    versions = policy_versions(connection, filters)
+    versions = figure(connection, "policy_versions", filters)
     latest = versions[versions["is_latest"]] if not versions.empty else versions
     latest_version = latest.iloc[0]["policy_version"] if not latest.empty else None
     latest_share = _plain(latest.iloc[0]["share_current"]) if not latest.empty else None
-    overdue = requests_overdue(connection, filters)
-    by_type = _records(
-        requests_by_type(connection, filters),
+    overdue = figure(connection, "requests_overdue", filters)
+    by_type = plain_rows(
+        figure(connection, "requests_by_type", filters),
         ("request_type", "received", "completed", "denied", "withdrawn", "open",
          "median_days_to_close", "mean_days_to_close", "on_time_rate"),
     )
-    version_rows = _records(versions, ("policy_version", "effective_date", "subjects_current", "share_current"))
+    version_rows = plain_rows(versions, ("policy_version", "effective_date", "subjects_current", "share_current"))
     if min_cell > 1:
         # A share is a rate whose denominator is everyone with a current version.
         everyone = int(versions["subjects_current"].sum()) if not versions.empty else 0
@@ -205,8 +164,8 @@ def metrics_document(connection, filters: Filters, *, min_cell: int = 0) -> dict
         "range": {"start": filters.start.isoformat(), "end": filters.end.isoformat()},
         "consent": {
             "by_purpose": hide_small_counts(
-                _records(
-                    consent_by_purpose(connection, filters),
+                plain_rows(
+                    figure(connection, "consent_by_purpose", filters),
                     ("purpose", "opt_ins", "opt_outs", "decision_opt_in_rate", "standing_subjects",
                      "standing_opt_ins", "standing_opt_in_rate"),
                 ),
@@ -215,7 +174,7 @@ def metrics_document(connection, filters: Filters, *, min_cell: int = 0) -> dict
         },
         "requests": {
             "trailing_12_months": hide_small_counts(
-                _records(requests_trailing_12_months(connection, filters), ("month", "request_type", "received")),
+                plain_rows(figure(connection, "requests_trailing_12_months", filters), ("month", "request_type", "received")),
                 min_cell,
             ),
             "by_type": hide_small_counts(by_type, min_cell),

@@ -3,13 +3,8 @@
 -- and the purpose, channel and region filters match it under that name.
 WITH choices AS (
     SELECT purpose, coalesce(channel, 'unknown') AS channel, decision
-    FROM consent
-    WHERE decision IN ('opt_in', 'opt_out')
-      AND occurred_at >= $start
-      AND occurred_at < $end + 1
-      AND selected(purpose, $purposes)
-      AND selected(channel, $channels)
-      AND selected(region, $regions)
+    FROM consent_choices($end, $purposes, $channels, $regions)
+    WHERE occurred_at >= $start
 )
 SELECT purpose,
        channel,

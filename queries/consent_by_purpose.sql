@@ -4,12 +4,7 @@
 -- a decision without a channel or region matches the filter value 'unknown'.
 WITH choices AS (
     SELECT subject_id, occurred_at, purpose, decision
-    FROM consent
-    WHERE decision IN ('opt_in', 'opt_out')
-      AND occurred_at < $end + 1
-      AND selected(purpose, $purposes)
-      AND selected(channel, $channels)
-      AND selected(region, $regions)
+    FROM consent_choices($end, $purposes, $channels, $regions)
 ),
 made_in_range AS (
     SELECT purpose,
@@ -19,18 +14,11 @@ made_in_range AS (
     WHERE occurred_at >= $start
     GROUP BY purpose
 ),
-latest_choice AS (
-    -- Each subject's last word on each purpose; at one instant an opt-out outranks an opt-in.
-    SELECT purpose, decision
-    FROM choices
-    QUALIFY row_number() OVER (
-        PARTITION BY subject_id, purpose ORDER BY occurred_at DESC, decision = 'opt_out' DESC) = 1
-),
 standing AS (
     SELECT purpose,
-           count(*) AS standing_subjects,
-           count(*) FILTER (decision = 'opt_in') AS standing_opt_ins
-    FROM latest_choice
+           sum(new_subjects)::BIGINT AS standing_subjects,
+           sum(opt_in_change)::BIGINT AS standing_opt_ins
+    FROM consent_changes($end, $purposes, $channels, $regions)
     GROUP BY purpose
 )
 SELECT purpose,

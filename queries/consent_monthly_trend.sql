@@ -4,12 +4,7 @@
 -- consent_by_purpose; every listed purpose has a row in every month, so a chart has no holes.
 WITH choices AS (
     SELECT subject_id, occurred_at, purpose, decision
-    FROM consent
-    WHERE decision IN ('opt_in', 'opt_out')
-      AND occurred_at < $end + 1
-      AND selected(purpose, $purposes)
-      AND selected(channel, $channels)
-      AND selected(region, $regions)
+    FROM consent_choices($end, $purposes, $channels, $regions)
 ),
 months AS (
     SELECT strftime(month_start, '%Y-%m') AS month,
@@ -26,34 +21,11 @@ made_in_month AS (
     WHERE occurred_at >= $start
     GROUP BY ALL
 ),
--- Standing consent moves only on days a subject decides: take each subject's final state per
--- purpose and day (an opt-out outranks an opt-in at one instant), turn the days it changes into
--- changes of the counts, and add those up to each month's end.
-final_state_of_day AS (
-    SELECT subject_id, purpose, occurred_at::DATE AS day, decision = 'opt_in' AS opted_in
-    FROM choices
-    QUALIFY row_number() OVER (
-        PARTITION BY subject_id, purpose, occurred_at::DATE
-        ORDER BY occurred_at DESC, decision = 'opt_out' DESC) = 1
-),
-state_changes AS (
-    SELECT purpose, day, opted_in,
-           lag(opted_in) OVER (PARTITION BY subject_id, purpose ORDER BY day) AS was_opted_in
-    FROM final_state_of_day
-),
-daily_changes AS (
-    SELECT purpose, day,
-           count(*) FILTER (was_opted_in IS NULL) AS new_subjects,
-           count(*) FILTER (opted_in AND was_opted_in IS DISTINCT FROM true)
-             - count(*) FILTER (NOT opted_in AND was_opted_in) AS opt_in_change
-    FROM state_changes
-    GROUP BY ALL
-),
 standing_by_day AS (
     SELECT purpose, day,
            (sum(new_subjects) OVER running)::BIGINT AS standing_subjects,
            (sum(opt_in_change) OVER running)::BIGINT AS standing_opt_ins
-    FROM daily_changes
+    FROM consent_changes($end, $purposes, $channels, $regions)
     WINDOW running AS (PARTITION BY purpose ORDER BY day)
 ),
 listed_purposes AS (

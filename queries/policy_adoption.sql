@@ -13,45 +13,16 @@ version_order AS (
            row_number() OVER (ORDER BY effective_date, policy_version) AS position
     FROM catalogue
 ),
--- As in policy_version_mix: each subject's version at the end of each day they have a row, and
--- the days it changes as +1 for the new version and -1 for the old one.
-version_at_end_of_day AS (
-    SELECT c.subject_id, c.occurred_at::DATE AS day, c.policy_version
-    FROM consent c
-    JOIN catalogue v USING (policy_version)
-    WHERE c.occurred_at < $end + 1
-      AND selected(c.purpose, $purposes)
-      AND selected(c.channel, $channels)
-      AND selected(c.region, $regions)
-    QUALIFY row_number() OVER (
-        PARTITION BY c.subject_id, c.occurred_at::DATE
-        ORDER BY c.occurred_at DESC, v.effective_date DESC, c.policy_version DESC) = 1
-),
-moves AS (
-    SELECT day, policy_version,
-           lag(policy_version) OVER (PARTITION BY subject_id ORDER BY day) AS previous_version
-    FROM version_at_end_of_day
-),
-changes AS (
-    SELECT policy_version, day, 1 AS change
-    FROM moves
-    WHERE previous_version IS DISTINCT FROM policy_version
-    UNION ALL
-    SELECT previous_version, day, -1 AS change
-    FROM moves
-    WHERE previous_version <> policy_version
-),
 daily_changes AS (
-    SELECT o.position, c.day, sum(c.change) AS change
-    FROM changes c
+    SELECT o.position, c.day, c.change
+    FROM policy_version_changes($end, $purposes, $channels, $regions) c
     JOIN version_order o USING (policy_version)
-    GROUP BY ALL
 ),
 subjects_with_version_by_day AS (
-    -- Every subject counts from their first row on, and keeps a current version from then on.
-    SELECT day, (sum(count(*)) OVER (ORDER BY day))::BIGINT AS subjects
-    FROM moves
-    WHERE previous_version IS NULL
+    -- Every subject keeps a current version from their first row on: the changes of all versions
+    -- add up to the number of subjects with one.
+    SELECT day, (sum(sum(change)) OVER (ORDER BY day))::BIGINT AS subjects
+    FROM daily_changes
     GROUP BY day
 ),
 adopted_by_day AS (

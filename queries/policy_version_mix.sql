@@ -13,40 +13,10 @@ months AS (
                date_trunc('month', $end)::TIMESTAMP + INTERVAL 1 MONTH,
                INTERVAL 1 MONTH) AS t(month_start)
 ),
--- A subject's current version moves only on days they have a row: take each subject's version at
--- the end of each such day (tie rule of policy_versions), turn the days it changes into +1 for the
--- new version and -1 for the old one, and add those up to each month's end.
-version_at_end_of_day AS (
-    SELECT c.subject_id, c.occurred_at::DATE AS day, c.policy_version
-    FROM consent c
-    JOIN catalogue v USING (policy_version)
-    WHERE c.occurred_at < $end + 1
-      AND selected(c.purpose, $purposes)
-      AND selected(c.channel, $channels)
-      AND selected(c.region, $regions)
-    QUALIFY row_number() OVER (
-        PARTITION BY c.subject_id, c.occurred_at::DATE
-        ORDER BY c.occurred_at DESC, v.effective_date DESC, c.policy_version DESC) = 1
-),
-moves AS (
-    SELECT day, policy_version,
-           lag(policy_version) OVER (PARTITION BY subject_id ORDER BY day) AS previous_version
-    FROM version_at_end_of_day
-),
-changes AS (
-    SELECT policy_version, day, 1 AS change
-    FROM moves
-    WHERE previous_version IS DISTINCT FROM policy_version
-    UNION ALL
-    SELECT previous_version, day, -1 AS change
-    FROM moves
-    WHERE previous_version <> policy_version
-),
 subjects_by_day AS (
     SELECT policy_version, day,
-           (sum(sum(change)) OVER (PARTITION BY policy_version ORDER BY day))::BIGINT AS subjects_current
-    FROM changes
-    GROUP BY policy_version, day
+           (sum(change) OVER (PARTITION BY policy_version ORDER BY day))::BIGINT AS subjects_current
+    FROM policy_version_changes($end, $purposes, $channels, $regions)
 ),
 month_grid AS (
     SELECT months.month, months.as_of, catalogue.policy_version, catalogue.effective_date

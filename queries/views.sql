@@ -46,3 +46,76 @@ FROM consent
 WHERE policy_version <> 'unknown'
   AND policy_version NOT IN (SELECT policy_version FROM policies)
 GROUP BY policy_version;
+
+-- The choices (opt_in and opt_out; acknowledgements never count for rates) made up to the end of
+-- end_day that the page's filters keep. A missing channel or region is chosen as 'unknown'.
+CREATE OR REPLACE MACRO consent_choices(end_day, purposes, channels, regions) AS TABLE
+SELECT *
+FROM consent
+WHERE decision IN ('opt_in', 'opt_out')
+  AND occurred_at < end_day::DATE + 1
+  AND selected(purpose, purposes)
+  AND selected(channel, channels)
+  AND selected(region, regions);
+
+-- Standing consent moves only on days a subject decides. Per purpose and day up to the end of
+-- end_day: how many subjects made their first choice (new_subjects), and by how much the number of
+-- subjects whose latest choice is opt_in changed (opt_in_change). A subject's state on a day is
+-- their last choice of that day; at one instant an opt-out outranks an opt-in. Summing these up to
+-- a day gives standing_subjects and standing_opt_ins at its end. The filters narrow the choices first.
+CREATE OR REPLACE MACRO consent_changes(end_day, purposes, channels, regions) AS TABLE
+WITH final_state_of_day AS (
+    SELECT subject_id, purpose, occurred_at::DATE AS day, decision = 'opt_in' AS opted_in
+    FROM consent_choices(end_day, purposes, channels, regions)
+    QUALIFY row_number() OVER (
+        PARTITION BY subject_id, purpose, occurred_at::DATE
+        ORDER BY occurred_at DESC, decision = 'opt_out' DESC) = 1
+),
+state_changes AS (
+    SELECT purpose, day, opted_in,
+           lag(opted_in) OVER (PARTITION BY subject_id, purpose ORDER BY day) AS was_opted_in
+    FROM final_state_of_day
+)
+SELECT purpose, day,
+       count(*) FILTER (was_opted_in IS NULL) AS new_subjects,
+       count(*) FILTER (opted_in AND was_opted_in IS DISTINCT FROM true)
+         - count(*) FILTER (NOT opted_in AND was_opted_in) AS opt_in_change
+FROM state_changes
+GROUP BY ALL;
+
+-- A subject's current policy version moves only on days they have a consent row with a known
+-- version. Per version and day up to the end of end_day: +1 for each subject whose current version
+-- became this one, -1 for each who left it. A subject's version on a day is that of their last row
+-- of the day; at one instant the version with the later effective date wins, then the greater key.
+-- Summing up to a day gives subjects_current at its end; summing every version gives everyone with
+-- a current version. The filters narrow the consent rows first.
+CREATE OR REPLACE MACRO policy_version_changes(end_day, purposes, channels, regions) AS TABLE
+WITH version_at_end_of_day AS (
+    SELECT c.subject_id, c.occurred_at::DATE AS day, c.policy_version
+    FROM consent c
+    JOIN policy_catalogue v USING (policy_version)
+    WHERE c.occurred_at < end_day::DATE + 1
+      AND selected(c.purpose, purposes)
+      AND selected(c.channel, channels)
+      AND selected(c.region, regions)
+    QUALIFY row_number() OVER (
+        PARTITION BY c.subject_id, c.occurred_at::DATE
+        ORDER BY c.occurred_at DESC, v.effective_date DESC, c.policy_version DESC) = 1
+),
+moves AS (
+    SELECT day, policy_version,
+           lag(policy_version) OVER (PARTITION BY subject_id ORDER BY day) AS previous_version
+    FROM version_at_end_of_day
+),
+changes AS (
+    SELECT policy_version, day, 1 AS change
+    FROM moves
+    WHERE previous_version IS DISTINCT FROM policy_version
+    UNION ALL
+    SELECT previous_version, day, -1 AS change
+    FROM moves
+    WHERE previous_version <> policy_version
+)
+SELECT policy_version, day, sum(change)::BIGINT AS change
+FROM changes
+GROUP BY ALL;

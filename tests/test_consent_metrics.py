@@ -20,31 +20,14 @@ Channels: s2 app, s3's opt_in email, everyone else web. Regions: s2 DE, s3 none,
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from dashboard.ingest import ingest_file
+from dashboard.metrics import plain_rows as records
 from dashboard.queries import run_query
 
 DATA = Path(__file__).parent / "data" / "consent"
 RANGE = {"start": date(2024, 1, 1), "end": date(2024, 4, 30), "purposes": None, "channels": None, "regions": None}
-
-
-def records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as plain Python values: missing as None, dates as YYYY-MM-DD."""
-    rows = []
-    for row in frame.to_dict("records"):
-        plain = {}
-        for column, value in row.items():
-            if isinstance(value, pd.Timestamp):
-                value = value.strftime("%Y-%m-%d")
-            elif pd.isna(value):
-                value = None
-            elif hasattr(value, "item"):
-                value = value.item()
-            plain[column] = value
-        rows.append(plain)
-    return rows
 
 
 @pytest.fixture

@@ -252,14 +252,14 @@ UNUSABLE = [
      "workbook.csv: is not a CSV file: it looks like a ZIP archive or Excel workbook (.xlsx); save it as CSV"),
     ("binary.csv", bytes(range(256)) * 4, "binary.csv: is not a text file (it contains NUL bytes); export it as CSV"),
     ("prose.csv", b"Dear team this is not a table\nat all\n",
-     "prose.csv: is not a delimited file: its first line has no comma, semicolon, tab or pipe "
-     "(it starts: 'Dear team this is not a table')"),
+     ("prose.csv: is not a delimited file: its first line has no comma, semicolon, tab or pipe "
+      "(it starts: 'Dear team this is not a table')")),
     ("columns.csv", b"id,type,date\n1,access,2024-01-01\n",
-     "columns.csv: columns `subject_id`, `occurred_at`, `purpose`, `decision` are missing for a consent export; "
-     "found: id, type, date"),
+     ("columns.csv: columns `subject_id`, `occurred_at`, `purpose`, `decision` are missing for a consent export; "
+      "found: id, type, date")),
     ("allbad.csv", b"subject_id,occurred_at,purpose,decision\na,someday,marketing,yes\nb,2024-01-01,marketing,perhaps\n",
-     "allbad.csv: every one of its 2 rows was rejected; first: line 2: "
-     "occurred_at is not a date or time this dashboard reads"),
+     ("allbad.csv: every one of its 2 rows was rejected; first: line 2: "
+      "occurred_at is not a date or time this dashboard reads")),
 ]
 
 

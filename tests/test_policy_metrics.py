@@ -28,28 +28,12 @@ import pandas as pd
 import pytest
 
 from dashboard.ingest import ingest_file
+from dashboard.metrics import plain_rows as records
 from dashboard.queries import run_query
 from dashboard.store import open_store
 
 DATA = Path(__file__).parent / "data" / "policies"
 RANGE = {"start": date(2024, 1, 1), "end": date(2024, 3, 31), "purposes": None, "channels": None, "regions": None}
-
-
-def records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as plain Python values: missing as None, dates as YYYY-MM-DD."""
-    rows = []
-    for row in frame.to_dict("records"):
-        plain = {}
-        for column, value in row.items():
-            if isinstance(value, pd.Timestamp):
-                value = value.strftime("%Y-%m-%d")
-            elif pd.isna(value):
-                value = None
-            elif hasattr(value, "item"):
-                value = value.item()
-            plain[column] = value
-        rows.append(plain)
-    return rows
 
 
 @pytest.fixture
