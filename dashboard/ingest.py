@@ -216,7 +216,6 @@ def _map_raw(cursor, columns: ColumnMapping, skip_lines: int) -> None:
                {", ".join(selected)}
         FROM records
         ASOF LEFT JOIN set_aside ON records.record >= set_aside.position
-        ORDER BY records.record
         """,
         {"skip": skip_lines},
     )
