@@ -152,12 +152,14 @@ def _local_user() -> str:
 
 def _read_raw(cursor, opened: OpenedExport) -> None:
     """Every record as text in file order (temp table `raw`, columns c0..cN); malformed ones aside."""
-    names = [f"c{index}" for index in range(len(opened.header))]
+    # The dialect is already known from the header, so DuckDB's sniffer is switched off: it can
+    # misjudge a messy file (skip rows, or give up on an unterminated quote) and refuse it whole.
+    columns = {f"c{index}": "VARCHAR" for index in range(len(opened.header))}
     try:
         cursor.execute(
             """
             CREATE OR REPLACE TEMP TABLE raw AS
-            SELECT * FROM read_csv($path, header = true, skip = $skip, names = $names, all_varchar = true,
+            SELECT * FROM read_csv($path, auto_detect = false, header = true, skip = $skip, columns = $columns,
                                    delim = $delimiter, quote = '"', escape = '"', encoding = $encoding,
                                    compression = 'auto', null_padding = false, store_rejects = true,
                                    rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')
@@ -165,7 +167,7 @@ def _read_raw(cursor, opened: OpenedExport) -> None:
             {
                 "path": str(opened.read_path),
                 "skip": opened.skip_lines,
-                "names": names,
+                "columns": columns,
                 "delimiter": opened.delimiter,
                 "encoding": opened.encoding,
             },
@@ -181,7 +183,7 @@ def _read_raw(cursor, opened: OpenedExport) -> None:
                string_agg(DISTINCT CASE error_type
                    WHEN 'MISSING COLUMNS' THEN 'the line has fewer fields than the header'
                    WHEN 'TOO MANY COLUMNS' THEN 'the line has more fields than the header'
-                   WHEN 'UNQUOTED VALUE' THEN 'a quote inside a field is not doubled'
+                   WHEN 'UNQUOTED VALUE' THEN 'a quote is not closed, or a quote inside a field is not doubled'
                    WHEN 'INVALID ENCODING' THEN 'the line is not valid text in the file''s encoding'
                    WHEN 'LINE SIZE OVER MAXIMUM' THEN 'the line is longer than 2 MB'
                    ELSE lower(error_type) END, '; ') AS reason

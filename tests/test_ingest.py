@@ -293,3 +293,36 @@ def test_failure_mid_file_leaves_the_store_unchanged(store, test_data, monkeypat
         ingest_file(store, "consent", test_data / INGEST / "consent_messy.csv")
     assert rows(store, "SELECT (SELECT count(*) FROM consent), (SELECT count(*) FROM uploads), "
                        "(SELECT count(*) FROM rejected_rows)") == [(0, 0, 0)]
+
+
+def test_malformed_records_are_set_aside_with_their_lines(store, tmp_path):
+    export = tmp_path / "ragged.csv"
+    export.write_text(
+        "request_id,request_type,received_at,status\n"
+        "m1,access,2024-01-05,open\n"
+        "m2,access,2024-01-06\n"  # a field short
+        "m3,access,2024-01-07,open,surplus\n"  # a field too many
+        "m4,deletion,2024-01-08,open\n"
+    )
+    report = ingest_file(store, "requests", export)
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (4, 2, 2)
+    assert rows(store, "SELECT line, reason FROM rejected_rows ORDER BY line") == [
+        (3, "the line has fewer fields than the header"),
+        (4, "the line has more fields than the header"),
+    ]
+    assert rows(store, "SELECT request_id FROM requests ORDER BY 1") == [("m1",), ("m4",)]
+
+
+def test_an_unterminated_quote_loses_only_its_own_record(store, tmp_path):
+    export = tmp_path / "quote.csv"
+    export.write_text(
+        "request_id,request_type,received_at,status,closed_at\n"
+        "q1,access+erasure,2024-01-05,completed,2024-01-20\n"
+        "q2,access,2024-01-06,open,\n"
+        'q3,access,2024-01-07,open,"unterminated\n'
+    )
+    report = ingest_file(store, "requests", export)
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (3, 3, 1)
+    assert rows(store, "SELECT line, reason FROM rejected_rows") == [
+        (4, "a quote is not closed, or a quote inside a field is not doubled")
+    ]
