@@ -1,4 +1,4 @@
-"""The Streamlit entry file: `streamlit run dashboard/app.py`."""
+"""The Streamlit entry file (`streamlit run dashboard/app.py`): navigation, sidebar filters, sample notice."""
 
 import sys
 from pathlib import Path
@@ -6,38 +6,94 @@ from pathlib import Path
 # `streamlit run` puts this file's folder on the path, not the project's; the package needs the latter.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import streamlit as st
+import streamlit as st  # noqa: E402
 
-from dashboard import metrics
-from dashboard.store import StoreError, open_store, store_path
+from dashboard import metrics, shell  # noqa: E402
+from dashboard.store import StoreError  # noqa: E402
 
-st.set_page_config(page_title="Privacy metrics", layout="wide")
+VIEWS = Path(__file__).resolve().parent / "views"
 
+st.set_page_config(page_title="Privacy metrics", page_icon=":material/shield_person:", layout="wide")
 
-@st.cache_resource
-def connection():
-    return open_store()
+PAGES = [
+    st.Page(VIEWS / "overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page(VIEWS / "consent.py", title="Consent", icon=":material/how_to_reg:", url_path="consent"),
+    st.Page(VIEWS / "requests.py", title="Requests", icon=":material/assignment:", url_path="requests"),
+    st.Page(VIEWS / "policies.py", title="Policy versions", icon=":material/policy:", url_path="policies"),
+    st.Page(VIEWS / "ccpa.py", title="CCPA report", icon=":material/gavel:", url_path="ccpa"),
+    st.Page(VIEWS / "data.py", title="Data", icon=":material/upload_file:", url_path="data"),
+]
+page = st.navigation(PAGES)
 
-
-st.title("Privacy metrics")
 try:
-    store = connection()
+    shell.connection()
 except StoreError as error:
-    st.error(str(error))
+    st.error(str(error), icon=":material/error:")
     st.stop()
 
-filters = metrics.Filters.for_range(store)
-document = metrics.metrics_document(store, filters)
-st.caption(f"Store: {store_path()} · {filters.start} to {filters.end}")
-if not document["consent"]["by_purpose"] and not document["requests"]["by_type"]:
-    st.info(
-        "The store is empty. Load exports with "
-        "`python -m dashboard sample` and `python -m dashboard ingest consent sample/consent.csv`; "
-        "the pages come next."
+
+def _choose_custom() -> None:
+    st.session_state["period"] = "Custom"
+
+
+def _sidebar_filters() -> tuple[metrics.Filters | None, str | None]:
+    """The sidebar's widgets, each bound to the URL; the filters they make, or why they make none."""
+    span = shell.data_span()
+    options = shell.filter_options()
+    # A link carrying only dates (hand-written, or from an older link) means a custom range.
+    if "dates" in st.query_params and "period" not in st.query_params and "period" not in st.session_state:
+        st.session_state["period"] = "Custom"
+    with st.sidebar:
+        period = st.selectbox("Period", shell.PERIODS, key="period", bind="query-params")
+        default_range = shell.period_range(period if period != "Custom" else "Last 12 months", span) if span else None
+        if period == "Custom" or span is None:
+            picked = st.date_input(
+                "Dates (UTC)", value=default_range, key="dates", bind="query-params", format="YYYY-MM-DD",
+                on_change=_choose_custom,
+            )
+        else:
+            picked = default_range
+            st.caption(f"{picked[0]:%d %b %Y} – {picked[1]:%d %b %Y} (UTC), up to the newest data")
+        with st.expander("Consent filters", icon=":material/filter_alt:"):
+            purposes = st.multiselect("Purposes", options.get("purpose", []), key="purpose", bind="query-params",
+                                      placeholder="All purposes")
+            channels = st.multiselect("Channels", options.get("channel", []), key="channel", bind="query-params",
+                                      placeholder="All channels")
+            regions = st.multiselect("Regions", options.get("region", []), key="region", bind="query-params",
+                                     placeholder="All regions")
+        with st.expander("Request filters", icon=":material/filter_alt:"):
+            types = st.multiselect("Request types", options.get("request_type", []), key="type",
+                                   bind="query-params", placeholder="All types")
+            jurisdictions = st.multiselect("Jurisdictions", options.get("jurisdiction", []), key="jurisdiction",
+                                           bind="query-params", placeholder="All jurisdictions")
+            request_channels = st.multiselect("Request channels", options.get("request_channel", []),
+                                              key="request_channel", bind="query-params",
+                                              placeholder="All channels")
+    if span is None:
+        return None, "The store has no data yet. Load your exports on the **Data** page."
+    if not isinstance(picked, (tuple, list)) or len(picked) != 2:
+        return None, "Pick the last day of the range in the sidebar's calendar."
+    start, end = picked
+    if start > end:
+        return None, "The range starts after it ends: pick the dates again."
+    filters = metrics.Filters(
+        start=start, end=end,
+        purposes=tuple(purposes) or None, channels=tuple(channels) or None, regions=tuple(regions) or None,
+        request_types=tuple(types) or None, jurisdictions=tuple(jurisdictions) or None,
+        request_channels=tuple(request_channels) or None,
     )
-else:
-    st.subheader("Opt-in rates per purpose")
-    st.dataframe(document["consent"]["by_purpose"], hide_index=True)
-    st.subheader("Requests by type")
-    st.dataframe(document["requests"]["by_type"], hide_index=True)
-    st.metric("Overdue requests", document["requests"]["overdue"])
+    return filters, None
+
+
+filters, reason = _sidebar_filters()
+st.session_state["_filters"] = filters
+st.session_state["_filters_reason"] = reason
+
+if shell.sample_loaded():
+    st.warning(
+        "**Sample data.** These figures come from the bundled sample exports, not from your company. "
+        "Load your own exports on the **Data** page: the sample is removed as your first file lands.",
+        icon=":material/science:",
+    )
+
+page.run()

@@ -51,11 +51,13 @@ def ingest_file(
     mapping: dict[str, str] | None = None,
     loaded_by: str | None = None,
     display_name: str | None = None,
+    sample: bool = False,
 ) -> UploadReport:
     """Load one export file of `kind` into the store and say what happened.
 
     Raises UnusableFile (one line: the file and the problem) when the file cannot be used at all;
-    the store is then exactly as it was.
+    the store is then exactly as it was. `sample` marks the bundled sample data; the first real
+    upload removes the sample in the same transaction, so sample and real figures never mix.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -66,14 +68,14 @@ def ingest_file(
         columns = map_columns(opened.name, kind, opened.header, format=format, overrides=mapping)
         cursor = connection.cursor()
         try:
-            return _ingest(cursor, opened, columns, date_order, loaded_by)
+            return _ingest(cursor, opened, columns, date_order, loaded_by, sample)
         finally:
             cursor.close()
     finally:
         opened.cleanup()
 
 
-def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str, loaded_by):
+def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str, loaded_by, sample: bool):
     kind = columns.kind
     cursor.execute("SET TimeZone = 'UTC'")
     cursor.execute("CREATE OR REPLACE TEMP TABLE vocabulary (field VARCHAR, word VARCHAR, canonical VARCHAR)")
@@ -101,13 +103,17 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
 
     cursor.execute("BEGIN TRANSACTION")
     try:
+        if not sample and _drop_sample(cursor):
+            warnings.append("the sample data was removed: the figures now show your data only")
         upload_id = cursor.execute("SELECT nextval('upload_ids')").fetchone()[0]
         loaded, duplicate = _write_rows(cursor, kind, upload_id)
         _record_rejects(cursor, upload_id)
         cursor.execute(
             """
-            INSERT INTO uploads VALUES ($upload_id, $file_name, $sha256, $kind, $format, $date_order,
-                $rows_read, $rows_loaded, $rows_duplicate, $rows_rejected, $warnings, $loaded_by, $loaded_at)
+            INSERT INTO uploads (upload_id, file_name, sha256, kind, format, date_order, rows_read, rows_loaded,
+                rows_duplicate, rows_rejected, warnings, loaded_by, loaded_at, is_sample)
+            VALUES ($upload_id, $file_name, $sha256, $kind, $format, $date_order, $rows_read, $rows_loaded,
+                $rows_duplicate, $rows_rejected, $warnings, $loaded_by, $loaded_at, $is_sample)
             """,
             {
                 "upload_id": upload_id,
@@ -123,6 +129,7 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
                 "warnings": warnings,
                 "loaded_by": loaded_by or _local_user(),
                 "loaded_at": datetime.now(UTC).replace(tzinfo=None),
+                "is_sample": sample,
             },
         )
         bump_store_version(cursor)
@@ -141,6 +148,17 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
         rows_rejected=rows_rejected,
         warnings=warnings,
     )
+
+
+def _drop_sample(cursor) -> bool:
+    """Inside the upload's transaction: remove the sample uploads' rows and history, if any."""
+    sample_ids = [row[0] for row in cursor.execute("SELECT upload_id FROM uploads WHERE is_sample").fetchall()]
+    if not sample_ids:
+        return False
+    for table in ("consent", "request_versions", "policy_versions_uploaded", "rejected_rows", "uploads"):
+        # Table names from the fixed tuple above; the ids are bound.
+        cursor.execute(f"DELETE FROM {table} WHERE list_contains($ids, upload_id)", {"ids": sample_ids})
+    return True
 
 
 def _local_user() -> str:

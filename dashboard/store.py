@@ -20,7 +20,7 @@ STORE_ENV = "PRIVACY_DASHBOARD_DB"
 
 # Version of the tables' layout. A store written by an older version is migrated on open;
 # one written by a newer version is refused rather than misread.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Macros and views are code, not data: they are redefined whenever their SQL changes.
 DEFINITION_FILES = ("macros.sql", "views.sql")
@@ -89,8 +89,11 @@ def _migrate(connection, path: Path) -> None:
     if version == SCHEMA_VERSION:
         return
     connection.execute("BEGIN TRANSACTION")
-    # Version 0 -> 1 creates everything; later versions add their steps here, in order.
-    connection.execute((QUERIES_DIR / "schema.sql").read_text(encoding="utf-8"))
+    if version < 1:
+        connection.execute((QUERIES_DIR / "schema.sql").read_text(encoding="utf-8"))
+    if version < 2:
+        # The bundled sample is marked, so the dashboard can say so and remove it again.
+        connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS is_sample BOOLEAN DEFAULT false")
     _set_meta(connection, "schema_version", str(SCHEMA_VERSION))
     if _meta(connection, "store_version") is None:
         _set_meta(connection, "store_version", "0")
@@ -204,6 +207,20 @@ def remove_upload(connection, upload_id: int) -> RemovedUpload:
         connection.execute("ROLLBACK")
         raise
     return RemovedUpload(upload_id, file_name, kind, int(removed))
+
+
+def sample_upload_ids(connection) -> list[int]:
+    """The uploads that hold the bundled sample data (none once real data has been loaded)."""
+    return [row[0] for row in connection.execute(
+        "SELECT upload_id FROM uploads WHERE is_sample ORDER BY upload_id").fetchall()]
+
+
+def remove_sample(connection) -> int:
+    """Remove every sample upload; the number removed."""
+    removed = sample_upload_ids(connection)
+    for upload_id in removed:
+        remove_upload(connection, upload_id)
+    return len(removed)
 
 
 def list_uploads(connection):

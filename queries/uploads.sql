@@ -1,5 +1,5 @@
 -- The upload history, newest first.
 SELECT upload_id, file_name, kind, format, rows_read, rows_loaded, rows_duplicate, rows_rejected,
-       warnings, loaded_by, loaded_at, sha256
+       warnings, loaded_by, loaded_at, is_sample, sha256
 FROM uploads
 ORDER BY upload_id DESC;

@@ -1,5 +1,9 @@
-"""Shared fixtures: a real store file per test, and the folder of small test exports."""
+"""Shared fixtures: real store files, the folder of small test exports, and the app under AppTest."""
 
+import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -7,6 +11,8 @@ import pytest
 from dashboard.store import open_store
 
 TEST_DATA = Path(__file__).parent / "data"
+PROJECT = Path(__file__).resolve().parent.parent
+APP = PROJECT / "dashboard" / "app.py"
 
 
 @pytest.fixture
@@ -19,3 +25,56 @@ def store(tmp_path):
 @pytest.fixture
 def test_data() -> Path:
     return TEST_DATA
+
+
+@pytest.fixture(scope="session")
+def sample_store_file(tmp_path_factory) -> Path:
+    """A store holding the bundled sample, built once; tests work on copies of it."""
+    from dashboard.shell import load_sample
+
+    path = tmp_path_factory.mktemp("sample-store") / "store.duckdb"
+    connection = open_store(path)
+    load_sample(connection)
+    connection.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_metrics(sample_store_file) -> dict:
+    """`python -m dashboard metrics` on the sample store (default range): what the pages must show."""
+    result = subprocess.run(
+        [sys.executable, "-m", "dashboard", "metrics", "--db", str(sample_store_file)],
+        cwd=PROJECT, capture_output=True, text=True, check=True, timeout=120,
+    )
+    return json.loads(result.stdout)
+
+
+def copy_store(source: Path, folder: Path) -> Path:
+    target = folder / source.name
+    shutil.copy(source, target)
+    key = source.with_name(source.name + ".key")
+    if key.exists():
+        shutil.copy(key, target.with_name(target.name + ".key"))
+    return target
+
+
+@pytest.fixture
+def app_store(tmp_path, sample_store_file) -> Path:
+    """A fresh copy of the sample store for one test."""
+    return copy_store(sample_store_file, tmp_path)
+
+
+@pytest.fixture
+def app(app_store, monkeypatch):
+    """The dashboard under AppTest on its own copy of the sample store, with empty caches.
+
+    Open a page with `app.switch_page("views/consent.py").run()`.
+    """
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PRIVACY_DASHBOARD_DB", str(app_store))
+    # Caches live as long as the process: without this a test would see the previous test's store.
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return AppTest.from_file(str(APP), default_timeout=60)

@@ -1,0 +1,129 @@
+"""What every page shares: the store connection, cached figures, the sidebar's filters, chart blocks."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard import metrics
+from dashboard.downloads import csv_bytes, png_bytes
+from dashboard.ingest import ingest_file
+from dashboard.queries import run_query
+from dashboard.store import DATA_DIR, open_store, store_version
+
+SAMPLE_DIR = DATA_DIR / "sample"
+SAMPLE_FILES = (("policies", "policies.csv"), ("consent", "consent.csv"), ("requests", "requests.csv"))
+
+PERIODS = ("Last 12 months", "Year to date", "Last calendar year", "All data", "Custom")
+
+
+@st.cache_resource(show_spinner=False)
+def connection():
+    """One connection for the server's lifetime; every query runs on its own cursor."""
+    store = open_store()
+    if not store.execute("SELECT count(*) FROM uploads").fetchone()[0]:
+        load_sample(store)
+    return store
+
+
+def load_sample(store) -> None:
+    """Fill an empty store with the bundled sample, marked as such (the first real upload removes it)."""
+    for kind, name in SAMPLE_FILES:
+        ingest_file(store, kind, SAMPLE_DIR / name, sample=True, loaded_by="sample data")
+
+
+def version() -> int:
+    """The store's version: every upload and undo changes it, and with it every cache key below."""
+    return store_version(connection())
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_figure(name: str, filters: metrics.Filters, version_key: int) -> pd.DataFrame:
+    return metrics.figure(connection(), name, filters)
+
+
+def figure(name: str, filters: metrics.Filters) -> pd.DataFrame:
+    """A metric query's result, cached by query, filters and store version (never stale, never kept forever)."""
+    return _cached_figure(name, filters, version())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached_query(name: str, parameters: tuple, version_key: int) -> pd.DataFrame:
+    return run_query(connection(), name, dict(parameters))
+
+
+def query(name: str, **parameters) -> pd.DataFrame:
+    """Any other named query (filter options, CCPA report), cached the same way."""
+    return _cached_query(name, tuple(sorted(parameters.items())), version())
+
+
+def filter_options() -> dict[str, list[str]]:
+    options: dict[str, list[str]] = {}
+    for row in query("filter_options").itertuples(index=False):
+        if row.value is not None:
+            options.setdefault(row.filter, []).append(row.value)
+    return options
+
+
+def data_span() -> tuple[date, date] | None:
+    """The first and last dates of consent and request data; None for an empty store."""
+    options = filter_options()
+    if "last_date" not in options:
+        return None
+    return date.fromisoformat(options["first_date"][0]), date.fromisoformat(options["last_date"][0])
+
+
+def period_range(period: str, span: tuple[date, date]) -> tuple[date, date]:
+    """A preset's dates. Presets count back from the newest data, not from today: exports lag."""
+    first, last = span
+    if period == "Year to date":
+        return date(last.year, 1, 1), last
+    if period == "Last calendar year":
+        return date(last.year - 1, 1, 1), date(last.year - 1, 12, 31)
+    if period == "All data":
+        return first, last
+    year_before = metrics._year_before(last)
+    return year_before, last
+
+
+def sample_loaded() -> bool:
+    return bool(query("uploads").get("is_sample", pd.Series(dtype=bool)).any())
+
+
+def current_filters() -> metrics.Filters:
+    """The filters the sidebar set for this run. When they make no range, say why and end the page."""
+    filters = st.session_state.get("_filters")
+    if filters is None:
+        st.info(st.session_state.get("_filters_reason") or "Choose a date range in the sidebar.",
+                icon=":material/date_range:")
+        st.stop()
+    return filters
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def show_chart(chart: alt.TopLevelMixin, data: pd.DataFrame, title: str, *, key: str | None = None) -> None:
+    """A chart with its data table one click away and two downloads: the data as CSV, the chart as PNG."""
+    key = key or slug(title)
+    chart_tab, table_tab = st.tabs(["Chart", "Data"])
+    with chart_tab:
+        st.altair_chart(chart, width="stretch")
+    with table_tab:
+        st.dataframe(data, hide_index=True, width="stretch")
+    left, right, _ = st.columns([1, 1, 4])
+    with left:
+        st.download_button("Data (CSV)", csv_bytes(data), file_name=f"{key}.csv", mime="text/csv",
+                           key=f"{key}-csv", icon=":material/download:", on_click="ignore")
+    with right:
+        st.download_button("Chart (PNG)", lambda: png_bytes(chart), file_name=f"{key}.png", mime="image/png",
+                           key=f"{key}-png", icon=":material/image:", on_click="ignore")
+
+
+def no_data(message: str = "No data in this range. Widen the dates or clear a filter in the sidebar.") -> None:
+    st.info(message, icon=":material/info:")

@@ -1,0 +1,9 @@
+"""ccpa page (being built)."""
+
+import streamlit as st
+
+from dashboard import shell
+
+filters = shell.current_filters()
+st.title("ccpa")
+st.write(filters)

@@ -1,0 +1,9 @@
+"""consent page (being built)."""
+
+import streamlit as st
+
+from dashboard import shell
+
+filters = shell.current_filters()
+st.title("consent")
+st.write(filters)

@@ -1,0 +1,9 @@
+"""data page (being built)."""
+
+import streamlit as st
+
+from dashboard import shell
+
+filters = shell.current_filters()
+st.title("data")
+st.write(filters)

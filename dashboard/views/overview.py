@@ -1,0 +1,9 @@
+"""overview page (being built)."""
+
+import streamlit as st
+
+from dashboard import shell
+
+filters = shell.current_filters()
+st.title("overview")
+st.write(filters)

@@ -1,0 +1,9 @@
+"""requests page (being built)."""
+
+import streamlit as st
+
+from dashboard import shell
+
+filters = shell.current_filters()
+st.title("requests")
+st.write(filters)
