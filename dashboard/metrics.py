@@ -72,6 +72,7 @@ def _as_date(value) -> date:
 FIGURES = frozenset({
     "consent_by_purpose", "consent_monthly_trend", "consent_by_channel", "consent_by_region",
     "requests_trailing_12_months", "requests_by_type", "requests_overdue", "requests_days_to_close",
+    "requests_summary",
     "policy_versions", "policy_version_mix", "policy_adoption",
 })
 

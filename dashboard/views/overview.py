@@ -1,9 +1,95 @@
-"""overview page (being built)."""
+"""Overview: the headline figures of consent, requests and policy versions, and one chart per area."""
+
+from datetime import timedelta
 
 import streamlit as st
 
 from dashboard import shell
+from dashboard.metrics import _year_before
 
 filters = shell.current_filters()
-st.title("overview")
-st.write(filters)
+
+st.title("Privacy overview")
+st.caption(
+    f"{filters.start:%d %b %Y} to {filters.end:%d %b %Y} (UTC). Consent standing and overdue requests are "
+    "taken at the end of the range; the requests volume covers the twelve months ending with it."
+)
+
+
+def percent(rate) -> str:
+    return "–" if rate is None or rate != rate else f"{rate:.1%}"
+
+
+def points(change) -> str | None:
+    return None if change is None or change != change else f"{change * 100:+.1f} pts"
+
+
+# Standing consent at the end of the range against the end of the day before it began.
+catalogue = shell.query("purpose_catalogue")
+consent_based = catalogue[catalogue["basis"] == "consent"]
+labels = dict(zip(catalogue["purpose"], catalogue["label"], strict=True))
+at_end = shell.figure("consent_by_purpose", filters).set_index("purpose")
+day_before = filters.start - timedelta(days=1)
+at_start = shell.figure("consent_by_purpose", filters.with_range(day_before, day_before)).set_index("purpose")
+
+st.subheader("Consent")
+purpose_tiles = st.columns(max(len(consent_based), 1))
+for column, purpose in zip(purpose_tiles, consent_based["purpose"], strict=False):
+    end_rate = at_end["standing_opt_in_rate"].get(purpose)
+    start_rate = at_start["standing_opt_in_rate"].get(purpose)
+    subjects = at_end["standing_subjects"].get(purpose, 0)
+    change = None if end_rate is None or start_rate is None else end_rate - start_rate
+    column.metric(
+        f"{labels.get(purpose, purpose)}: opted in",
+        percent(end_rate),
+        points(change),
+        help=f"Standing consent at the end of {filters.end:%d %b %Y}: the share of the {subjects:,} people "
+        "with a choice on record whose latest choice is opt-in. The change is against the day before the range.",
+        border=True,
+    )
+
+# Requests: the trailing twelve months against the twelve before them.
+st.subheader("Requests")
+trailing = shell.figure("requests_trailing_12_months", filters)
+year_earlier = _year_before(filters.end) - timedelta(days=1)
+previous = shell.figure("requests_trailing_12_months", filters.with_range(year_earlier, year_earlier))
+received, received_before = int(trailing["received"].sum()), int(previous["received"].sum())
+overdue = shell.figure("requests_overdue", filters)
+summary = shell.figure("requests_summary", filters).iloc[0]
+versions = shell.figure("policy_versions", filters)
+latest = versions[versions["is_latest"]]
+
+tiles = st.columns(4)
+tiles[0].metric(
+    "Requests received, last 12 months",
+    f"{received:,}",
+    f"{received - received_before:+,} on the 12 before" if received_before else None,
+    delta_color="off",
+    help="Data-subject requests of every type (a combined request counts once per type) received in the "
+    f"twelve calendar months ending {filters.end:%d %b %Y}.",
+    border=True,
+)
+tiles[1].metric(
+    "Closed on time",
+    percent(summary["on_time_rate"]),
+    help=f"Of the {int(summary['closed']):,} requests received in the range and completed or denied, the share "
+    "closed on or before their due date (deadline of their law and type, extensions included).",
+    border=True,
+)
+tiles[2].metric(
+    "Overdue now",
+    f"{len(overdue):,}",
+    help=f"Requests still open at the end of {filters.end:%d %b %Y} whose due date has passed.",
+    border=True,
+)
+if latest.empty:
+    tiles[3].metric("On the latest policy", "–", border=True)
+else:
+    row = latest.iloc[0]
+    tiles[3].metric(
+        f"On the latest policy ({row['policy_version']})",
+        percent(row["share_current"]),
+        help=f"{int(row['subjects_current']):,} people whose latest consent record carries the version in "
+        f"force at {filters.end:%d %b %Y}, of everyone with a known version.",
+        border=True,
+    )
