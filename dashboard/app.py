@@ -6,17 +6,18 @@ from pathlib import Path
 # `streamlit run` puts this file's folder on the path, not the project's; the package needs the latter.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from dashboard import metrics, shell  # noqa: E402
-from dashboard.store import StoreError  # noqa: E402
+from dashboard import metrics, shell
+from dashboard.store import StoreError
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
 st.set_page_config(page_title="Privacy metrics", page_icon=":material/shield_person:", layout="wide")
 
 PAGES = [
-    st.Page(VIEWS / "overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    # The default page is served at the app's root URL.
+    st.Page(VIEWS / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page(VIEWS / "consent.py", title="Consent", icon=":material/how_to_reg:", url_path="consent"),
     st.Page(VIEWS / "requests.py", title="Requests", icon=":material/assignment:", url_path="requests"),
     st.Page(VIEWS / "policies.py", title="Policy versions", icon=":material/policy:", url_path="policies"),

@@ -61,7 +61,7 @@ latest = versions[versions["is_latest"]]
 
 tiles = st.columns(4)
 tiles[0].metric(
-    "Requests received, last 12 months",
+    "Requests, last 12 months",
     f"{received:,}",
     f"{received - received_before:+,} on the 12 before" if received_before else None,
     delta_color="off",
@@ -87,9 +87,9 @@ if latest.empty:
 else:
     row = latest.iloc[0]
     tiles[3].metric(
-        f"On the latest policy ({row['policy_version']})",
+        f"On policy {row['policy_version']}",
         percent(row["share_current"]),
-        help=f"{int(row['subjects_current']):,} people whose latest consent record carries the version in "
-        f"force at {filters.end:%d %b %Y}, of everyone with a known version.",
+        help=f"The latest version in force at {filters.end:%d %b %Y}: {int(row['subjects_current']):,} people "
+        "whose latest consent record carries it, of everyone with a known version.",
         border=True,
     )

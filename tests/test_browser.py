@@ -1,0 +1,151 @@
+"""The dashboard as a manager sees it: a real `streamlit run` on a free port, driven by headless Chromium.
+
+Screenshots of every page go to test-output/screenshots/ (ignored by git).
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import APP, PROJECT, copy_store
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+SCREENSHOTS = PROJECT / "test-output" / "screenshots"
+# Pages and the number of charts each draws on the sample data.
+PAGES = {"": 3, "consent": 3, "requests": 3, "policies": 2, "ccpa": 0, "data": 0}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sample_store_file):
+    """`streamlit run dashboard/app.py` on its own copy of the sample store; its base URL."""
+    folder = tmp_path_factory.mktemp("browser")
+    store = copy_store(sample_store_file, folder)
+    port = free_port()
+    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 - open for the server's lifetime
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=PROJECT, env={**os.environ, "PRIVACY_DASHBOARD_DB": str(store)}, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("streamlit did not start: " + (folder / "streamlit.log").read_text()[-2000:])
+        time.sleep(0.3)
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def wait_for_app(tab) -> None:
+    """Until the script has finished its run: no running indicator, and the main block present."""
+    tab.wait_for_selector('[data-testid="stMain"]', timeout=30_000)
+    tab.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+
+
+def charts_drawn(tab) -> int:
+    return tab.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks').count()
+
+
+@pytest.mark.parametrize("name, charts", PAGES.items(), ids=[name or "overview" for name in PAGES])
+def test_each_page_opens_and_draws_its_charts(server, page, name, charts):
+    page.goto(f"{server}/{name}")
+    wait_for_app(page)
+    if charts:
+        page.wait_for_function(
+            f"() => document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] canvas, "
+            f"[data-testid=\"stVegaLiteChart\"] svg.marks').length >= {charts}",
+            timeout=30_000,
+        )
+    assert charts_drawn(page) >= charts
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "Error" not in page.locator('[data-testid="stException"]').all_inner_texts()
+    assert "Sample data" in body
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name or 'overview'}.png"), full_page=True)
+
+
+def test_a_link_with_a_date_range_opens_with_that_range(server, page):
+    page.goto(f"{server}/consent?period=Custom&dates=2024-01-01&dates=2024-03-31")
+    wait_for_app(page)
+    page.wait_for_selector('[data-testid="stDateInput"] input', timeout=30_000)
+    shown = [field.input_value() for field in page.locator('[data-testid="stDateInput"] input').all()]
+    assert shown == ["2024-01-01", "2024-03-31"]
+
+
+def test_filters_survive_a_page_switch_in_the_url(server, page):
+    page.goto(f"{server}/?period=Year+to+date&purpose=marketing")
+    wait_for_app(page)
+    page.get_by_role("link", name="Requests").click()
+    # The bound parameters follow the page switch, so a link copied there reproduces the view.
+    page.wait_for_url("**/requests?*period=Year*", timeout=15_000)
+    assert "purpose=marketing" in page.url
+
+
+def test_an_upload_through_the_file_chooser_reaches_the_store(server, page, tmp_path):
+    export = tmp_path / "browser-upload.csv"
+    export.write_text(
+        "subject_id,occurred_at,purpose,decision,channel\n"
+        "browser-1,2024-10-30T10:00:00Z,marketing,opt_in,web\n"
+        "browser-2,2024-10-30T11:00:00Z,marketing,opt_out,web\n"
+        "browser-3,2024-10-30T12:00:00Z,marketing,maybe,web\n"
+    )
+    page.goto(f"{server}/data")
+    wait_for_app(page)
+    page.get_by_text("consent", exact=True).first.click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(export))
+    page.get_by_role("button", name="Load").click()
+    page.wait_for_selector("text=browser-upload.csv", timeout=30_000)
+    wait_for_app(page)
+    main = page.inner_text('[data-testid="stMain"]')
+    assert "read 3" in main and "loaded 2" in main and "rejected 1" in main
+    assert "decision is not opt_in, opt_out or acknowledge" in main
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "data-after-upload.png"), full_page=True)
+    # The sample went as the first real file landed: no notice on the next page.
+    page.goto(f"{server}/")
+    wait_for_app(page)
+    assert "Sample data" not in page.inner_text("body")
+
