@@ -46,6 +46,8 @@ def open_store(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection
     try:
         connection = duckdb.connect(str(path))
     except duckdb.IOException as error:
+        if "not a valid duckdb database" in str(error).lower():
+            raise StoreError(f"{path}: not a store this program can read (it is not a DuckDB database file)") from None
         if "lock" in str(error).lower():
             raise StoreError(
                 f"{path}: the store is in use by another program (the dashboard or another "
