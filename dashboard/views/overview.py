@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import shell
@@ -17,11 +18,11 @@ st.caption(
 
 
 def percent(rate) -> str:
-    return "–" if rate is None or rate != rate else f"{rate:.1%}"
+    return "–" if rate is None or pd.isna(rate) else f"{rate:.1%}"
 
 
 def points(change) -> str | None:
-    return None if change is None or change != change else f"{change * 100:+.1f} pts"
+    return None if change is None or pd.isna(change) else f"{change * 100:+.1f} pts"
 
 
 # Standing consent at the end of the range against the end of the day before it began.

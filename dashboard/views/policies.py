@@ -1,9 +1,127 @@
-"""policies page (being built)."""
+"""Policy versions: which version people are on, month by month, how fast each version was adopted, the catalogue."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import shell
+from dashboard.charts import policy
 
 filters = shell.current_filters()
-st.title("policies")
-st.write(filters)
+
+st.title("Policy versions")
+st.caption(
+    "Which privacy policy version people last agreed to or saw, how fast each new version was taken up, and when "
+    "each took effect. A person's current version is the one on their latest consent record; figures are taken at "
+    f"the end of {filters.end:%d %b %Y} (UTC)."
+)
+if filters.purposes or filters.channels or filters.regions:
+    st.caption("Only the consent records of the purposes, channels and regions chosen in the sidebar count.")
+
+versions = shell.figure("policy_versions", filters)
+if versions.empty:
+    shell.no_data(
+        "No policy version is in force by the end of this range. Load a policy catalogue or consent exports "
+        "on the **Data** page, or move the end of the range later."
+    )
+    st.stop()
+
+
+def percent(rate) -> str:
+    return "–" if pd.isna(rate) else f"{rate:.1%}"
+
+
+# A count of people, not a rate: everyone with a current version is on exactly one version.
+people_with_version = int(versions["subjects_current"].sum())
+latest = versions[versions["is_latest"]]
+tiles = st.columns(3)
+if latest.empty:
+    tiles[0].metric("Latest policy version", "–", border=True)
+    tiles[1].metric("On the latest version", "–", border=True)
+else:
+    newest = latest.iloc[0]
+    title = newest["title"] if isinstance(newest["title"], str) else "Untitled"
+    tiles[0].metric(
+        "Latest policy version",
+        newest["policy_version"],
+        help=f"{title}: in force since {newest['effective_date']:%d %b %Y}, the newest "
+        f"version in force at {filters.end:%d %b %Y}.",
+        border=True,
+    )
+    tiles[1].metric(
+        "On the latest version",
+        percent(newest["share_current"]),
+        help=f"{int(newest['subjects_current']):,} of the {people_with_version:,} people with a current version "
+        f"at the end of {filters.end:%d %b %Y}.",
+        border=True,
+    )
+tiles[2].metric(
+    "People with a current version",
+    f"{people_with_version:,}",
+    help="People whose consent records up to the end of the range name a known policy version.",
+    border=True,
+)
+
+st.subheader("Version mix by month")
+mix = shell.figure("policy_version_mix", filters)
+if mix.empty or not mix["subjects_current"].any():
+    shell.no_data()
+else:
+    shell.show_chart(policy.version_mix_chart(mix, versions), mix, "Policy version mix by month",
+                     key="policy-version-mix")
+
+st.subheader("Adoption of each version")
+adoption = shell.figure("policy_adoption", filters)
+if adoption.empty or adoption["adoption_share"].isna().all():
+    shell.no_data()
+else:
+    shell.show_chart(policy.adoption_chart(adoption, versions), adoption, "Policy version adoption",
+                     key="policy-adoption")
+    checkpoints = policy.adoption_checkpoints(adoption, days=(30, 60))
+    st.markdown("**Share adopted after 30 and 60 days**")
+    st.dataframe(
+        checkpoints,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "policy_version": st.column_config.TextColumn("Version"),
+            "effective_date": st.column_config.DateColumn("Took effect", format="D MMM YYYY"),
+            "after_30_days": st.column_config.NumberColumn("After 30 days", format="percent"),
+            "after_60_days": st.column_config.NumberColumn("After 60 days", format="percent"),
+            "days_in_force": st.column_config.NumberColumn("Days in force", format="localized"),
+            "now": st.column_config.NumberColumn(f"At {filters.end:%d %b %Y}", format="percent"),
+        },
+    )
+    st.caption(
+        "Each share is of the people with a current version on that day who are on the version or a later one. "
+        "Empty where the version was in force for fewer days or nobody had a version yet. Hover the chart for "
+        "the counts."
+    )
+
+st.subheader("Catalogue")
+links = shell.query("policy_links")
+catalogue = versions.merge(links, on="policy_version", how="left").sort_values(
+    ["effective_date", "policy_version"], ascending=False
+)
+st.dataframe(
+    catalogue,
+    hide_index=True,
+    width="stretch",
+    column_order=["policy_version", "effective_date", "title", "subjects_current", "share_current", "is_latest",
+                  "url"],
+    column_config={
+        "policy_version": st.column_config.TextColumn("Version"),
+        "effective_date": st.column_config.DateColumn(
+            "Effective date", format="D MMM YYYY",
+            help="From the uploaded catalogue; a version missing from it takes the date of its first consent record.",
+        ),
+        "title": st.column_config.TextColumn("Title"),
+        "subjects_current": st.column_config.NumberColumn(
+            "People on it now", format="localized", help=f"Whose current version it is at {filters.end:%d %b %Y}."
+        ),
+        "share_current": st.column_config.NumberColumn(
+            f"Share of the {people_with_version:,} with a version", format="percent"
+        ),
+        "is_latest": st.column_config.CheckboxColumn("Latest"),
+        "url": st.column_config.LinkColumn("Published text", display_text="Open"),
+    },
+)
