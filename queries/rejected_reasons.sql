@@ -1,0 +1,7 @@
+-- Why one upload's rows were rejected, most frequent reason first (then file order): reason, rejected (rows),
+-- first_line.
+SELECT reason, count(*) AS rejected, min(line) AS first_line
+FROM rejected_rows
+WHERE upload_id = $upload_id
+GROUP BY reason
+ORDER BY rejected DESC, first_line NULLS LAST, reason;
