@@ -1,9 +1,88 @@
-"""ccpa page (being built)."""
+"""CCPA report: the section 7102 request metrics of one calendar year, ready to publish in the privacy policy."""
 
 import streamlit as st
 
 from dashboard import shell
+from dashboard.downloads import csv_bytes
+from dashboard.report_tables import CCPA_HEADINGS, ccpa_table, html_table, markdown_table
 
 filters = shell.current_filters()
-st.title("ccpa")
-st.write(filters)
+
+st.title("CCPA report")
+st.caption(
+    "The figures California's regulations (title 11, section 7102) ask a business to publish every year about the "
+    "requests it received in the previous calendar year. This report takes a whole calendar year: the sidebar's "
+    "dates and filters do not apply to it."
+)
+
+span = shell.data_span()
+if span is None:
+    shell.no_data("The store has no data yet. Load a requests export on the **Data** page.")
+    st.stop()
+first, last = span
+years = list(range(last.year, first.year - 1, -1))
+# The last full calendar year: the one before the newest data's year, unless the data starts in that year.
+default_year = last.year - 1 if last.year - 1 in years else last.year
+
+
+def year_label(year: int) -> str:
+    if year == last.year and (last.month, last.day) != (12, 31):
+        return f"{year} (data to {last:%d %b}, not complete)"
+    return str(year)
+
+
+choice, scope = st.columns([1, 2], vertical_alignment="bottom")
+year = choice.selectbox("Calendar year", years, index=years.index(default_year), format_func=year_label,
+                        key="ccpa-year")
+all_jurisdictions = scope.toggle("All jurisdictions", value=False, key="ccpa-all-jurisdictions",
+                                 help="Off: only requests under the CCPA. On: requests under every law, for a "
+                                      "business that reports them all the same way.")
+
+report = shell.query("ccpa_report", year=year, all_jurisdictions=all_jurisdictions)
+table = ccpa_table(report)
+whose = "all jurisdictions" if all_jurisdictions else "the CCPA"
+caption = f"Requests received from 1 January to 31 December {year} under {whose}"
+
+st.subheader(f"Requests received in {year}, {'all jurisdictions' if all_jurisdictions else 'CCPA only'}")
+if not int(report["received"].sum()):
+    st.info(f"No request under {whose} was received in {year}. The table still has its five rows, as the "
+            "regulation asks.", icon=":material/info:")
+number = st.column_config.NumberColumn
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        CCPA_HEADINGS["label"]: st.column_config.TextColumn(pinned=True),
+        CCPA_HEADINGS["received"]: number(format="localized"),
+        CCPA_HEADINGS["complied"]: number(format="localized", help="Requests completed, in whole or in part."),
+        CCPA_HEADINGS["denied"]: number(format="localized"),
+        CCPA_HEADINGS["median_days"]: number(format="%.2f", help="Calendar days from receipt to the response, over "
+                                                                 "the requests complied with or denied."),
+        CCPA_HEADINGS["mean_days"]: number(format="%.2f", help="The same requests' average."),
+    },
+)
+st.caption(
+    "A request that was withdrawn or is still open counts as received but neither complied with nor denied. "
+    "Days are calendar days from the date received to the date closed."
+)
+
+markdown = markdown_table(table)
+html_text = html_table(table, caption=caption)
+name = f"ccpa-metrics-{year}{'-all-jurisdictions' if all_jurisdictions else ''}"
+buttons = st.columns([1, 1, 1, 2])
+buttons[0].download_button("Table (CSV)", csv_bytes(table), file_name=f"{name}.csv", mime="text/csv",
+                           key="ccpa-csv", icon=":material/download:", on_click="ignore")
+buttons[1].download_button("Table (HTML)", html_text.encode("utf-8"), file_name=f"{name}.html", mime="text/html",
+                           key="ccpa-html", icon=":material/code:", on_click="ignore")
+buttons[2].download_button("Table (Markdown)", markdown.encode("utf-8"), file_name=f"{name}.md",
+                           mime="text/markdown", key="ccpa-markdown", icon=":material/description:",
+                           on_click="ignore")
+
+with st.expander("Copy the table for the privacy policy page", icon=":material/content_copy:"):
+    st.caption("Paste it where the policy lists its request metrics; the copy button is at the top right.")
+    markdown_tab, html_tab = st.tabs(["Markdown", "HTML"])
+    with markdown_tab:
+        st.code(markdown, language="markdown")
+    with html_tab:
+        st.code(html_text, language="html")
