@@ -37,6 +37,16 @@ def _choose_custom() -> None:
     st.session_state["period"] = "Custom"
 
 
+CONSENT_FILTERS = ("purpose", "channel", "region")
+REQUEST_FILTERS = ("type", "jurisdiction", "request_channel")
+
+
+def _active(keys) -> bool:
+    """A filter section with a choice in it (from the session or the link) is shown open, so the user sees
+    what narrows the figures, and its widgets stay bound to the URL across page switches."""
+    return any(st.session_state.get(key) or key in st.query_params for key in keys)
+
+
 def _sidebar_filters() -> tuple[metrics.Filters | None, str | None]:
     """The sidebar's widgets, each bound to the URL; the filters they make, or why they make none."""
     span = shell.data_span()
@@ -55,14 +65,14 @@ def _sidebar_filters() -> tuple[metrics.Filters | None, str | None]:
         else:
             picked = default_range
             st.caption(f"{picked[0]:%d %b %Y} – {picked[1]:%d %b %Y} (UTC), up to the newest data")
-        with st.expander("Consent filters", icon=":material/filter_alt:"):
+        with st.expander("Consent filters", icon=":material/filter_alt:", expanded=_active(CONSENT_FILTERS)):
             purposes = st.multiselect("Purposes", options.get("purpose", []), key="purpose", bind="query-params",
                                       placeholder="All purposes")
             channels = st.multiselect("Channels", options.get("channel", []), key="channel", bind="query-params",
                                       placeholder="All channels")
             regions = st.multiselect("Regions", options.get("region", []), key="region", bind="query-params",
                                      placeholder="All regions")
-        with st.expander("Request filters", icon=":material/filter_alt:"):
+        with st.expander("Request filters", icon=":material/filter_alt:", expanded=_active(REQUEST_FILTERS)):
             types = st.multiselect("Request types", options.get("request_type", []), key="type",
                                    bind="query-params", placeholder="All types")
             jurisdictions = st.multiselect("Jurisdictions", options.get("jurisdiction", []), key="jurisdiction",

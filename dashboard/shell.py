@@ -25,7 +25,8 @@ PERIODS = ("Last 12 months", "Year to date", "Last calendar year", "All data", "
 def connection():
     """One connection for the server's lifetime; every query runs on its own cursor."""
     store = open_store()
-    if not store.execute("SELECT count(*) FROM uploads").fetchone()[0]:
+    # Only a store that never held anything gets the sample: one emptied on purpose stays empty.
+    if store_version(store) == 0:
         load_sample(store)
     return store
 

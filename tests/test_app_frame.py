@@ -35,3 +35,18 @@ def test_filters_survive_a_page_switch(app):
     app.sidebar.multiselect(key="purpose").set_value(["marketing"]).run()
     app.switch_page("views/consent.py").run()
     assert app.session_state["_filters"].purposes == ("marketing",)
+
+
+def test_a_store_emptied_on_purpose_stays_empty_after_a_restart(app, app_store):
+    import streamlit as st
+
+    from dashboard.store import open_store, remove_sample
+
+    connection = open_store(app_store)
+    remove_sample(connection)
+    connection.close()
+    st.cache_resource.clear()  # a server restart
+    app.run()
+    assert not app.exception
+    assert not any("Sample data" in warning.value for warning in app.warning)
+    assert any("The store has no data yet" in info.value for info in app.info)

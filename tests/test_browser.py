@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -78,8 +77,8 @@ def page(browser):
 
 
 def wait_for_app(tab) -> None:
-    """Until the script has finished its run: no running indicator, and the main block present."""
-    tab.wait_for_selector('[data-testid="stMain"]', timeout=30_000)
+    """Until the script has finished its run: the page's title drawn, and no running indicator."""
+    tab.wait_for_selector('[data-testid="stMain"] h1', timeout=30_000)
     tab.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
     )
@@ -118,6 +117,8 @@ def test_a_link_with_a_date_range_opens_with_that_range(server, page):
 def test_filters_survive_a_page_switch_in_the_url(server, page):
     page.goto(f"{server}/?period=Year+to+date&purpose=marketing")
     wait_for_app(page)
+    # As a person would: the sidebar shows the chosen purpose before they move on.
+    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="marketing").wait_for()
     page.get_by_role("link", name="Requests").click()
     # The bound parameters follow the page switch, so a link copied there reproduces the view.
     page.wait_for_function(
@@ -138,8 +139,8 @@ def test_an_upload_through_the_file_chooser_reaches_the_store(server, page, tmp_
     wait_for_app(page)
     page.get_by_text("consent", exact=True).first.click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(export))
-    page.get_by_role("button", name="Load").click()
-    page.wait_for_selector("text=browser-upload.csv", timeout=30_000)
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.wait_for_selector("text=Last load", timeout=30_000)
     wait_for_app(page)
     main = page.inner_text('[data-testid="stMain"]')
     assert "read 3" in main and "loaded 2" in main and "rejected 1" in main

@@ -6,9 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import shell
+from dashboard.charts import consent as consent_charts
+from dashboard.charts import policy as policy_charts
+from dashboard.charts import requests as request_charts
 from dashboard.metrics import _year_before
 
 filters = shell.current_filters()
+period = f"{filters.start:%d %b %Y} – {filters.end:%d %b %Y}"
 
 st.title("Privacy overview")
 st.caption(
@@ -49,6 +53,15 @@ for column, purpose in zip(purpose_tiles, consent_based["purpose"], strict=False
         border=True,
     )
 
+trend = shell.figure("consent_monthly_trend", filters)
+trend = trend[trend["purpose"].isin(consent_based["purpose"])]
+if trend.empty:
+    shell.no_data("No consent choices in this range.")
+else:
+    trend = consent_charts.with_purpose_labels(trend, labels)
+    shell.show_chart(consent_charts.monthly_trend_chart(trend, "standing", period), trend,
+                     "Standing opt-in rate by month", key="overview-consent-trend")
+
 # Requests: the trailing twelve months against the twelve before them.
 st.subheader("Requests")
 trailing = shell.figure("requests_trailing_12_months", filters)
@@ -57,10 +70,8 @@ previous = shell.figure("requests_trailing_12_months", filters.with_range(year_e
 received, received_before = int(trailing["received"].sum()), int(previous["received"].sum())
 overdue = shell.figure("requests_overdue", filters)
 summary = shell.figure("requests_summary", filters).iloc[0]
-versions = shell.figure("policy_versions", filters)
-latest = versions[versions["is_latest"]]
 
-tiles = st.columns(4)
+tiles = st.columns(3)
 tiles[0].metric(
     "Requests, last 12 months",
     f"{received:,}",
@@ -83,14 +94,31 @@ tiles[2].metric(
     help=f"Requests still open at the end of {filters.end:%d %b %Y} whose due date has passed.",
     border=True,
 )
+if trailing.empty:
+    shell.no_data("No requests in the store.")
+else:
+    volume = request_charts.with_month_labels(request_charts.with_type_labels(trailing))
+    shell.show_chart(request_charts.trailing_volume_chart(volume, f"{filters.end:%d %b %Y}"), volume,
+                     "Requests received per month", key="overview-requests-volume")
+
+st.subheader("Policy versions")
+versions = shell.figure("policy_versions", filters)
+latest = versions[versions["is_latest"]]
 if latest.empty:
-    tiles[3].metric("On the latest policy", "–", border=True)
+    st.metric("On the latest policy", "–", border=True)
 else:
     row = latest.iloc[0]
-    tiles[3].metric(
+    st.columns(3)[0].metric(
         f"On policy {row['policy_version']}",
         percent(row["share_current"]),
         help=f"The latest version in force at {filters.end:%d %b %Y}: {int(row['subjects_current']):,} people "
         "whose latest consent record carries it, of everyone with a known version.",
         border=True,
     )
+
+mix = shell.figure("policy_version_mix", filters)
+if mix.empty:
+    shell.no_data("No policy versions in this range.")
+else:
+    shell.show_chart(policy_charts.version_mix_chart(mix, versions), mix, "Policy version mix by month",
+                     key="overview-version-mix")
