@@ -80,8 +80,18 @@ def wait_for_app(tab) -> None:
     """Until the script has finished its run: the page's title drawn, and no running indicator."""
     tab.wait_for_selector('[data-testid="stMain"] h1', timeout=30_000)
     tab.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')",
+        timeout=30_000,
     )
+
+
+def screenshot(tab, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so the viewport grows to fit it first."""
+    height = tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    tab.set_viewport_size({"width": 1440, "height": min(max(height, 1000), 12_000)})
+    tab.wait_for_timeout(500)  # charts re-lay themselves out to the new size
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def charts_drawn(tab) -> int:
@@ -102,8 +112,7 @@ def test_each_page_opens_and_draws_its_charts(server, page, name, charts):
     body = page.inner_text("body")
     assert "Traceback" not in body and "Error" not in page.locator('[data-testid="stException"]').all_inner_texts()
     assert "Sample data" in body
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name or 'overview'}.png"), full_page=True)
+    screenshot(page, name or "overview")
 
 
 def test_a_link_with_a_date_range_opens_with_that_range(server, page):
@@ -145,8 +154,7 @@ def test_an_upload_through_the_file_chooser_reaches_the_store(server, page, tmp_
     main = page.inner_text('[data-testid="stMain"]')
     assert "read 3" in main and "loaded 2" in main and "rejected 1" in main
     assert "decision is not opt_in, opt_out or acknowledge" in main
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "data-after-upload.png"), full_page=True)
+    screenshot(page, "data-after-upload")
     # The sample went as the first real file landed: no notice on the next page.
     page.goto(f"{server}/")
     wait_for_app(page)
