@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -134,6 +135,19 @@ def test_filters_survive_a_page_switch_in_the_url(server, page):
         "() => location.pathname.endsWith('/requests') && location.search.includes('period=Year')", timeout=15_000
     )
     assert "purpose=marketing" in page.url
+
+
+def test_a_chart_downloads_as_csv_and_png(server, page):
+    page.goto(f"{server}/")
+    wait_for_app(page)
+    with page.expect_download() as csv_download:
+        page.get_by_role("button", name="Data (CSV)").first.click()
+    rows = Path(csv_download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("month,purpose,") and len(rows) > 12
+    with page.expect_download() as png_download:
+        page.get_by_role("button", name="Chart (PNG)").first.click()
+    assert png_download.value.suggested_filename == "overview-consent-trend.png"
+    assert Path(png_download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_an_upload_through_the_file_chooser_reaches_the_store(server, page, tmp_path):
