@@ -12,11 +12,20 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import metrics
-from dashboard.formats import KINDS
+from dashboard.formats import FORMAT_NAMES, KINDS
 from dashboard.ingest import DATE_ORDERS, UnusableFile, ingest_file
-from dashboard.store import StoreError, list_uploads, open_store, rejected_rows, remove_upload
+from dashboard.reading import open_export
+from dashboard.store import (
+    StoreError,
+    list_uploads,
+    open_store,
+    rejected_rows,
+    remove_upload,
+    save_mapping,
+    saved_mapping,
+)
 
-FORMATS = ("auto", "canonical", "fides_requests", "fides_consent", "usercentrics")
+FORMATS = FORMAT_NAMES
 # How many rejected rows `uploads` shows under each upload before pointing at --rejected.
 REJECTED_SHOWN = 20
 
@@ -28,9 +37,14 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _mapping(text: str) -> tuple[str, str]:
+def _mapping(text: str) -> tuple[str, str] | str:
+    """CANONICAL=SOURCE, or the name of a saved mapping."""
     canonical, separator, source = text.partition("=")
-    if not separator or not canonical.strip() or not source.strip():
+    if not separator:
+        if not text.strip():
+            raise argparse.ArgumentTypeError("--map needs CANONICAL=SOURCE or a saved mapping's name")
+        return text.strip()
+    if not canonical.strip() or not source.strip():
         raise argparse.ArgumentTypeError(f"{text!r} is not CANONICAL=SOURCE")
     return canonical.strip(), source.strip()
 
@@ -56,8 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--format", choices=FORMATS, default="auto")
     ingest.add_argument("--date-order", choices=DATE_ORDERS, default="mdy",
                         help="for slash dates that read either way (default mdy, as 06/01/2023)")
-    ingest.add_argument("--map", type=_mapping, action="append", default=[], metavar="CANONICAL=SOURCE",
-                        help="take a canonical column from the file's column SOURCE (repeatable)")
+    ingest.add_argument("--map", type=_mapping, action="append", default=[], metavar="CANONICAL=SOURCE|NAME",
+                        help="take a canonical column from the file's column SOURCE (repeatable), "
+                             "or use the mapping saved as NAME")
+    ingest.add_argument("--save-map", metavar="NAME", help="save the --map pairs under NAME for later files")
 
     figures = commands.add_parser("metrics", parents=[store], help="every figure of the dashboard as JSON")
     figures.add_argument("--start", type=_date, metavar="YYYY-MM-DD")
@@ -92,8 +108,36 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _column_mapping(connection, arguments) -> dict[str, str] | None:
+    """The --map pairs, with any saved mapping named among them expanded (later pairs win)."""
+    columns: dict[str, str] = {}
+    for item in arguments.map:
+        if isinstance(item, str):
+            saved = saved_mapping(connection, item)
+            if saved is None:
+                raise UsageError(f"--map {item}: no saved mapping of that name")
+            if saved.kind != arguments.kind:
+                raise UsageError(f"--map {item}: that mapping is for {saved.kind} exports, not {arguments.kind}")
+            columns.update(saved.columns)
+        else:
+            columns[item[0]] = item[1]
+    return columns or None
+
+
+class UsageError(Exception):
+    """A bad option value found once the store is open (exit status 2)."""
+
+
 def _ingest(arguments) -> int:
     connection = open_store(arguments.db)
+    try:
+        mapping = _column_mapping(connection, arguments)
+    except UsageError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if arguments.save_map and not mapping:
+        print("--save-map needs --map CANONICAL=SOURCE pairs to save", file=sys.stderr)
+        return 2
     status = 0
     for file in arguments.files:
         try:
@@ -103,7 +147,7 @@ def _ingest(arguments) -> int:
                 Path(file),
                 format=arguments.format,
                 date_order=arguments.date_order,
-                mapping=dict(arguments.map) or None,
+                mapping=mapping,
             )
         except UnusableFile as error:
             print(error, file=sys.stderr)
@@ -115,6 +159,9 @@ def _ingest(arguments) -> int:
             status = 1
             continue
         print(json.dumps(report.as_dict(), ensure_ascii=False), flush=True)
+        if arguments.save_map:
+            header = open_export(Path(file)).header
+            save_mapping(connection, arguments.save_map, arguments.kind, header, mapping)
     return status
 
 

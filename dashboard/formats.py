@@ -61,15 +61,102 @@ def fold_header(name: str) -> str:
 
 @dataclass
 class ColumnMapping:
-    """Which column of the file (by position) feeds each canonical column."""
+    """How each canonical column is computed from the file's columns (by position).
+
+    `expressions` holds, per canonical column, either a plain source position or a SQL template from a
+    vendor format in which `{name}` stands for the file's column of that folded name.
+    """
 
     kind: str
     format: str
     sources: dict[str, int]
     identity_columns: list[str] = field(default_factory=list)
+    templates: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)
 
     def source_of(self, column: str) -> int | None:
         return self.sources.get(column)
+
+    def expression(self, column: str) -> str | None:
+        """The SQL that computes a canonical column from the raw table (columns c0, c1, ...), or None."""
+        if column in self.templates:
+            template, positions = self.templates[column]
+            return re.sub(r"\{([^{}]+)\}", lambda match: f"c{positions[match.group(1)]}", template)
+        source = self.sources.get(column)
+        return None if source is None else f"c{source}"
+
+
+@dataclass(frozen=True)
+class VendorFormat:
+    """An export format recognised by its header, and how it maps onto the canonical columns.
+
+    `columns` maps a canonical column to a SQL template over the file's folded column names. Templates
+    are code written here, never text from a file; `{name}` becomes a generated column reference.
+    """
+
+    name: str
+    kind: str
+    signature: frozenset[str]
+    columns: dict[str, str]
+    # Columns holding direct identifiers: used only inside pseudonym(), never stored.
+    identity: tuple[str, ...] = ()
+
+
+def _first_identity(columns: list[str]) -> str:
+    """pseudonym() of the first non-empty identity value."""
+    values = ", ".join(f"nullif(trim({{{name}}}), '')" for name in columns)
+    return f"pseudonym(coalesce({values}))" if len(columns) > 1 else f"pseudonym(nullif(trim({{{columns[0]}}}), ''))"
+
+
+FIDES_REQUEST_COLUMNS = (
+    "status", "request_type", "time_received", "deadline", "reviewed_by", "request_id", "time_approved/denied",
+    "denial_reason", "last_updated", "completed_on",
+)
+
+VENDOR_FORMATS = (
+    VendorFormat(
+        name="fides_requests",
+        kind="requests",
+        signature=frozenset({"status", "request_type", "time_received", "request_id", "completed_on"}),
+        columns={
+            "request_id": "{request_id}",
+            "request_type": "{request_type}",
+            "received_at": "{time_received}",
+            "status": "{status}",
+            # Completed On, else the decision time of a denied request. Fides' own Deadline is computed
+            # from the export day, so it is not used.
+            "closed_at": "coalesce(nullif(trim({completed_on}), ''), CASE WHEN lower(trim({status})) = 'denied' "
+                         "THEN nullif(trim({time_approved/denied}), '') END)",
+        },
+    ),
+    VendorFormat(
+        name="fides_consent",
+        kind="consent",
+        signature=frozenset({"id", "fides_user_device_id", "request_timestamp", "preference", "notice_name"}),
+        columns={
+            "event_id": "{id}",
+            "subject_id": _first_identity(["fides_user_device_id", "email", "external_id"]),
+            "occurred_at": "{request_timestamp}",
+            "purpose": "{notice_name}",
+            "decision": "{preference}",
+            "region": "{user_geography}",
+            "channel": "{request_origin}",
+        },
+        identity=("fides_user_device_id", "email", "external_id"),
+    ),
+    VendorFormat(
+        name="usercentrics",
+        kind="consent",
+        signature=frozenset({"controller_id", "timestamp", "data_processing_service_id", "consent_given"}),
+        columns={
+            "subject_id": "{controller_id}",
+            "occurred_at": "{timestamp}",
+            "purpose": "{data_processing_service_id}",
+            "decision": "{consent_given}",
+            "policy_version": "{cmp_configuration_version}",
+        },
+    ),
+)
+FORMAT_NAMES = ("auto", "canonical", *(vendor.name for vendor in VENDOR_FORMATS))
 
 
 def _missing_message(kind: str, missing: list[str], header: list[str]) -> str:
@@ -82,6 +169,49 @@ def _missing_message(kind: str, missing: list[str], header: list[str]) -> str:
     return f"{noun} {names} {verb} missing for a {kind} export; found: {found}"
 
 
+def detect_format(kind: str, header: list[str]) -> str:
+    """The vendor format whose recognising columns the header holds, else `canonical`."""
+    folded = {fold_header(name) for name in header}
+    for vendor in VENDOR_FORMATS:
+        if vendor.kind == kind and vendor.signature <= folded:
+            return vendor.name
+    return "canonical"
+
+
+def _vendor_mapping(file_name: str, vendor: VendorFormat, header: list[str], positions: dict[str, int]):
+    missing = sorted(vendor.signature - positions.keys())
+    if missing:
+        raise UnusableFile(
+            f"{file_name}: not a {vendor.name} export: "
+            + _missing_message(vendor.kind, missing, header).replace(f"for a {vendor.kind} export", "")
+            .replace("  ", " ")
+        )
+    columns = dict(vendor.columns)
+    identity = [name for name in vendor.identity if name in positions]
+    if vendor.name == "fides_requests":
+        # Identity columns follow Fides' own, before the Custom Field ones; the first one filled names the person.
+        identity = [
+            fold_header(name) for name in header
+            if fold_header(name) not in FIDES_REQUEST_COLUMNS and not fold_header(name).startswith("custom_field")
+        ]
+        if identity:
+            columns["subject_id"] = _first_identity(identity)
+        place = next((fold_header(name) for name in header if fold_header(name).startswith("custom_field")
+                      and re.search(r"location|jurisdiction|state|country|region", fold_header(name))), None)
+        if place:
+            columns["jurisdiction"] = "{" + place + "}"
+    if vendor.name == "fides_consent":
+        columns["subject_id"] = _first_identity(identity)
+    templates = {}
+    for column, template in columns.items():
+        names = re.findall(r"\{([^{}]+)\}", template)
+        if all(name in positions for name in names):
+            templates[column] = (template, {name: positions[name] for name in names})
+    shown_identity = [name for name in header if fold_header(name) in identity]
+    return ColumnMapping(kind=vendor.kind, format=vendor.name, sources={}, identity_columns=shown_identity,
+                         templates=templates)
+
+
 def map_columns(
     file_name: str,
     kind: str,
@@ -92,14 +222,22 @@ def map_columns(
 ) -> ColumnMapping:
     """Match a header to the kind's canonical columns; refuse the file when a required one is missing.
 
+    With `format` auto the header decides (a vendor format's recognising columns, else canonical).
     `overrides` maps a canonical column to a source column's name (`--map received_at=Date`).
     """
-    if format not in ("auto", "canonical"):
-        raise UnusableFile(f"{file_name}: format `{format}` is not known for {kind} exports")
+    if format not in FORMAT_NAMES:
+        raise UnusableFile(f"{file_name}: format `{format}` is not known (known: {', '.join(FORMAT_NAMES[1:])})")
     folded = [fold_header(name) for name in header]
     positions: dict[str, int] = {}
     for index, name in enumerate(folded):
         positions.setdefault(name, index)
+
+    chosen = detect_format(kind, header) if format == "auto" and not overrides else format
+    vendor = next((vendor for vendor in VENDOR_FORMATS if vendor.name == chosen), None)
+    if vendor is not None:
+        if vendor.kind != kind:
+            raise UnusableFile(f"{file_name}: {vendor.name} is a {vendor.kind} format, not a {kind} one")
+        return _vendor_mapping(file_name, vendor, header, positions)
 
     sources: dict[str, int] = {}
     for column, _required in CANONICAL_COLUMNS[kind]:
@@ -127,3 +265,48 @@ def map_columns(
         if index not in used and IDENTITY_HEADERS.fullmatch(name)
     ]
     return ColumnMapping(kind=kind, format="canonical", sources=sources, identity_columns=identity)
+
+
+# Names other tools give the canonical columns, for pre-selecting a mapping (first match wins).
+LIKELY_NAMES = {
+    "event_id": ("event_id", "id", "consent_id", "record_id"),
+    "subject_id": ("subject_id", "user_id", "customer_id", "person_id", "device_id", "controller_id", "visitor_id",
+                   "profile_id", "member_id"),
+    "occurred_at": ("occurred_at", "timestamp", "time", "date", "created_at", "event_time", "recorded_at",
+                    "consent_date", "updated_at"),
+    "purpose": ("purpose", "purpose_name", "notice", "notice_name", "category", "consent_type", "service"),
+    "decision": ("decision", "preference", "choice", "consent", "consent_given", "granted", "opted_in", "status"),
+    "policy_version": ("policy_version", "version", "notice_version", "configuration_version"),
+    "channel": ("channel", "source", "origin", "method"),
+    "region": ("region", "country", "geography", "location", "state"),
+    "request_id": ("request_id", "id", "ticket_id", "case_id", "reference"),
+    "request_type": ("request_type", "type", "right", "request", "action"),
+    "received_at": ("received_at", "received", "created_at", "submitted_at", "date_received", "opened_at", "date"),
+    "status": ("status", "state", "stage"),
+    "closed_at": ("closed_at", "completed_at", "resolved_at", "closed", "completed_on", "date_closed"),
+    "jurisdiction": ("jurisdiction", "law", "regulation", "location", "country", "state"),
+    "extended": ("extended", "extension", "is_extended"),
+    "effective_date": ("effective_date", "effective", "published_at", "date", "valid_from"),
+    "title": ("title", "name"),
+    "url": ("url", "link"),
+}
+
+
+def suggested_sources(kind: str, header: list[str]) -> dict[str, str | None]:
+    """For each canonical column, the file's column that most likely holds it (by name), or None."""
+    folded = {fold_header(name): name for name in reversed(header)}
+    suggestions: dict[str, str | None] = {}
+    taken: set[str] = set()
+    for column, _required in CANONICAL_COLUMNS[kind]:
+        match = None
+        for likely in LIKELY_NAMES.get(column, (column,)):
+            for name, original in folded.items():
+                if original not in taken and (name == likely or name.endswith("_" + likely)):
+                    match = original
+                    break
+            if match:
+                break
+        if match:
+            taken.add(match)
+        suggestions[column] = match
+    return suggestions

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from dashboard.formats import CANONICAL_COLUMNS, KINDS, TIMESTAMP_COLUMNS, ColumnMapping, map_columns
 from dashboard.queries import query_text
@@ -75,7 +76,18 @@ def ingest_file(
         opened.cleanup()
 
 
-def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str, loaded_by, sample: bool):
+@dataclass
+class Staged:
+    """A file read and normalised into temp tables (`staged`, and `staged_rows` for requests), not yet stored."""
+
+    rows_read: int
+    rows_rejected: int
+    date_orders: dict[str, str]
+    warnings: list[str]
+
+
+def _stage(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str) -> Staged:
+    """Read, map and normalise a file in the cursor's temp tables: the one path of loading and previewing."""
     kind = columns.kind
     cursor.execute("SET TimeZone = 'UTC'")
     cursor.execute("CREATE OR REPLACE TEMP TABLE vocabulary (field VARCHAR, word VARCHAR, canonical VARCHAR)")
@@ -94,7 +106,13 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
     parsed, bad = cursor.execute(
         "SELECT count(*), count(*) FILTER (WHERE reject_reason IS NOT NULL) FROM staged"
     ).fetchone()
-    rows_read, rows_rejected = parsed + malformed, bad + malformed
+    return Staged(parsed + malformed, bad + malformed, orders, warnings)
+
+
+def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str, loaded_by, sample: bool):
+    kind = columns.kind
+    staged = _stage(cursor, opened, columns, date_order)
+    rows_read, rows_rejected, warnings = staged.rows_read, staged.rows_rejected, staged.warnings
     if rows_read == 0:
         warnings.append("the file has a header but no rows")
     elif rows_rejected == rows_read:
@@ -161,6 +179,69 @@ def _drop_sample(cursor) -> bool:
     return True
 
 
+@dataclass
+class Preview:
+    """What loading a file would do, without storing anything: for the mapping screen."""
+
+    file: str
+    kind: str
+    format: str
+    header: list[str]
+    date_orders: dict[str, str]
+    rows_read: int
+    rows_rejected: int
+    warnings: list[str]
+    rows: pd.DataFrame  # the first normalised rows, canonical columns
+    rejects: pd.DataFrame  # the first rejected rows: line, column, value, reason
+
+
+def preview_file(
+    connection,
+    kind: str,
+    path: str | Path,
+    *,
+    format: str = "auto",
+    date_order: str = "mdy",
+    mapping: dict[str, str] | None = None,
+    display_name: str | None = None,
+    limit: int = 10,
+) -> Preview:
+    """Normalise a file as a load would, and show the first rows and rejects; the store is not touched.
+
+    Raises UnusableFile as ingest_file does (a required column still unmapped, a file that is no CSV).
+    """
+    opened = open_export(Path(path), display_name)
+    try:
+        columns = map_columns(opened.name, kind, opened.header, format=format, overrides=mapping)
+        cursor = connection.cursor()
+        try:
+            staged = _stage(cursor, opened, columns, date_order)
+            table = "staged_rows" if kind == "requests" else "staged"
+            shown = ", ".join(column for column, _required in CANONICAL_COLUMNS[kind])
+            # Column names from the fixed canonical list; the limit is bound.
+            rows = cursor.execute(
+                f"SELECT {shown} FROM {table} WHERE reject_reason IS NULL ORDER BY record LIMIT $limit"
+                if kind != "requests" else
+                f"SELECT {shown} FROM {table} ORDER BY record LIMIT $limit",
+                {"limit": limit},
+            ).df()
+            rejects = cursor.execute(
+                """SELECT line, column_name, value, reason FROM (
+                       SELECT line, reject_column AS column_name, reject_value AS value, reject_reason AS reason
+                       FROM staged WHERE reject_reason IS NOT NULL
+                       UNION ALL SELECT line, NULL, NULL, reason FROM malformed_records)
+                   ORDER BY line LIMIT $limit""",
+                {"limit": limit},
+            ).df()
+            warnings = staged.warnings + _value_warnings(cursor, kind)
+        finally:
+            cursor.close()
+    finally:
+        opened.cleanup()
+    return Preview(opened.name, kind, columns.format, opened.header, staged.date_orders, staged.rows_read,
+                   staged.rows_rejected, warnings, rows, rejects)
+
+
 def _local_user() -> str:
     try:
         return getpass.getuser()
@@ -214,12 +295,13 @@ def _read_raw(cursor, opened: OpenedExport) -> None:
 def _map_raw(cursor, columns: ColumnMapping, skip_lines: int) -> None:
     """Temp table `mapped`: the canonical columns (text) with each record's number and line.
 
-    Only fixed pieces are assembled here: generated column names (c0, c1, ...) and canonical names.
+    Only fixed pieces are assembled here: generated column names (c0, c1, ...), canonical names, and the
+    vendor formats' templates written in formats.py.
     """
     selected = []
     for column, _required in CANONICAL_COLUMNS[columns.kind]:
-        source = columns.source_of(column)
-        selected.append(f"c{source} AS {column}" if source is not None else f"NULL::VARCHAR AS {column}")
+        expression = columns.expression(column)
+        selected.append(f"({expression})::VARCHAR AS {column}" if expression else f"NULL::VARCHAR AS {column}")
     # A line number counts the header and blank lines before it, and the malformed records DuckDB
     # set aside before this one (each of which sits at a known line).
     cursor.execute(
@@ -246,9 +328,8 @@ def _header_warnings(opened: OpenedExport, columns: ColumnMapping) -> list[str]:
     if opened.source_encoding == "cp1252":
         warnings.append("the file is not UTF-8; it was read as Windows-1252 (Latin-1)")
     if columns.identity_columns:
-        warnings.append(
-            "columns holding direct identifiers were not stored: " + ", ".join(columns.identity_columns)
-        )
+        verb = "were only used for pseudonyms, never stored" if columns.format != "canonical" else "were not stored"
+        warnings.append(f"columns holding direct identifiers {verb}: " + ", ".join(columns.identity_columns))
     return warnings
 
 

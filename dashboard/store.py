@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from dashboard import pseudonyms
+from dashboard.formats import fold_header
 from dashboard.queries import QUERIES_DIR, run_query
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -20,7 +22,7 @@ STORE_ENV = "PRIVACY_DASHBOARD_DB"
 
 # Version of the tables' layout. A store written by an older version is migrated on open;
 # one written by a newer version is refused rather than misread.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Macros and views are code, not data: they are redefined whenever their SQL changes.
 DEFINITION_FILES = ("macros.sql", "views.sql")
@@ -96,6 +98,16 @@ def _migrate(connection, path: Path) -> None:
     if version < 2:
         # The bundled sample is marked, so the dashboard can say so and remove it again.
         connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS is_sample BOOLEAN DEFAULT false")
+    if version < 3:
+        # Vendor services folded into purposes (data/service_purposes.csv), and column mappings saved by name.
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS service_purposes (service_id VARCHAR PRIMARY KEY, purpose VARCHAR NOT NULL, "
+            "service_name VARCHAR)"
+        )
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS saved_mappings (name VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, "
+            "header VARCHAR[] NOT NULL, columns VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)"
+        )
     _set_meta(connection, "schema_version", str(SCHEMA_VERSION))
     if _meta(connection, "store_version") is None:
         _set_meta(connection, "store_version", "0")
@@ -126,13 +138,12 @@ def _split_list(value: str | None) -> list[str] | None:
 
 
 def _refresh_reference_data(connection) -> None:
-    """Load the editable catalogue files (purposes, deadlines) when they changed since last time."""
+    """Load the editable catalogue files (purposes, deadlines, services) when they changed since last time."""
     purposes_sha, purposes = _read_reference(DATA_DIR / "purposes.csv")
     deadlines_sha, deadlines = _read_reference(DATA_DIR / "deadlines.csv")
-    if (_meta(connection, "purposes_sha256"), _meta(connection, "deadlines_sha256")) == (
-        purposes_sha,
-        deadlines_sha,
-    ):
+    services_sha, services = _read_reference(DATA_DIR / "service_purposes.csv")
+    stored = tuple(_meta(connection, f"{name}_sha256") for name in ("purposes", "deadlines", "services"))
+    if stored == (purposes_sha, deadlines_sha, services_sha):
         return
     connection.execute("BEGIN TRANSACTION")
     connection.execute("DELETE FROM purposes")
@@ -163,8 +174,19 @@ def _refresh_reference_data(connection) -> None:
             for row in deadlines
         ],
     )
+    connection.execute("DELETE FROM service_purposes")
+    connection.executemany(
+        "INSERT INTO service_purposes VALUES ($service, $purpose, $name)",
+        [
+            {"service": row["service_id"].strip(), "purpose": row["purpose"].strip(),
+             "name": (row.get("service_name") or "").strip() or None}
+            for row in services
+            if (row.get("service_id") or "").strip()
+        ],
+    )
     _set_meta(connection, "purposes_sha256", purposes_sha)
     _set_meta(connection, "deadlines_sha256", deadlines_sha)
+    _set_meta(connection, "services_sha256", services_sha)
     connection.execute("COMMIT")
 
 
@@ -223,6 +245,50 @@ def remove_sample(connection) -> int:
     for upload_id in removed:
         remove_upload(connection, upload_id)
     return len(removed)
+
+
+@dataclass(frozen=True)
+class SavedMapping:
+    """A column mapping an analyst saved: for a kind of export, canonical column -> the file's column."""
+
+    name: str
+    kind: str
+    header: tuple[str, ...]
+    columns: dict[str, str]
+
+
+def save_mapping(connection, name: str, kind: str, header: list[str], columns: dict[str, str]) -> SavedMapping:
+    """Save (or replace) a mapping under a name; files with the same header will be offered it."""
+    name = name.strip()
+    if not name:
+        raise StoreError("a saved mapping needs a name")
+    folded = [fold_header(column) for column in header]
+    connection.execute(
+        "INSERT OR REPLACE INTO saved_mappings VALUES ($name, $kind, $header, $columns, now()::TIMESTAMP)",
+        {"name": name, "kind": kind, "header": folded, "columns": json.dumps(columns, sort_keys=True)},
+    )
+    return SavedMapping(name, kind, tuple(folded), dict(columns))
+
+
+def _saved(row) -> SavedMapping:
+    return SavedMapping(row[0], row[1], tuple(row[2]), json.loads(row[3]))
+
+
+def saved_mapping(connection, name: str) -> SavedMapping | None:
+    row = connection.execute(
+        "SELECT name, kind, header, columns FROM saved_mappings WHERE name = $name", {"name": name.strip()}
+    ).fetchall()
+    return _saved(row[0]) if row else None
+
+
+def mapping_for_header(connection, kind: str, header: list[str]) -> SavedMapping | None:
+    """The saved mapping made for a file with this very header (same columns, same order), if any."""
+    row = connection.execute(
+        "SELECT name, kind, header, columns FROM saved_mappings WHERE kind = $kind AND header = $header "
+        "ORDER BY saved_at DESC LIMIT 1",
+        {"kind": kind, "header": [fold_header(column) for column in header]},
+    ).fetchall()
+    return _saved(row[0]) if row else None
 
 
 def list_uploads(connection):

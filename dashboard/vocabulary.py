@@ -36,10 +36,17 @@ EU_EEA_COUNTRIES = (
     "at be bg hr cy cz dk ee fi fr de gr el hu ie it lv lt lu mt nl pl pt ro sk si es se is li no"
 )
 
+# Tools often write the country's name rather than its code.
+EU_EEA_COUNTRY_NAMES = (
+    "austria belgium bulgaria croatia cyprus czechia czech_republic denmark estonia finland france germany "
+    "greece hungary ireland italy latvia lithuania luxembourg malta netherlands the_netherlands poland portugal "
+    "romania slovakia slovenia spain sweden iceland liechtenstein norway european_union"
+)
+
 JURISDICTIONS = {
     "CCPA": "ccpa cpra california us-ca us_ca",
-    "GDPR": "gdpr eu eea " + EU_EEA_COUNTRIES,
-    "UK_GDPR": "uk_gdpr uk gb",
+    "GDPR": "gdpr eu eea " + EU_EEA_COUNTRIES + " " + EU_EEA_COUNTRY_NAMES,
+    "UK_GDPR": "uk_gdpr uk gb united_kingdom great_britain england scotland wales northern_ireland",
     "VCDPA": "vcdpa virginia us-va",
     "CPA": "cpa colorado us-co",
     "CTDPA": "ctdpa connecticut us-ct",

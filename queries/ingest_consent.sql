@@ -28,13 +28,17 @@ parsed AS (
            CASE WHEN looks_like_identifier(subject_text) THEN pseudonym(subject_text)
                 ELSE subject_text END AS subject_id,
            parse_timestamp(occurred_text, $occurred_at_order) AS occurred_at,
-           coalesce(catalogue.purpose, fold_purpose(purpose_text)) AS purpose,
-           catalogue.purpose IS NULL AS purpose_is_new,
+           -- A vendor's service (a Usercentrics service id, say) is folded into its purpose by the
+           -- editable map; an unmapped service stays a purpose of its own and is listed as new.
+           coalesce(services.purpose, catalogue.purpose, fold_purpose(purpose_text)) AS purpose,
+           services.purpose IS NULL AND catalogue.purpose IS NULL AS purpose_is_new,
            decisions.canonical AS decision,
            coalesce(policy_text, 'unknown') AS policy_version,
            fold_key(channel_text) AS channel,
-           upper(regexp_replace(region_text, '[\s_]+', '-', 'g')) AS region
+           CASE WHEN upper(region_text) IN ('EEA', 'EU') THEN 'EU'
+                ELSE upper(regexp_replace(region_text, '[\s_]+', '-', 'g')) END AS region
     FROM cleaned
+    LEFT JOIN service_purposes AS services ON services.service_id = cleaned.purpose_text
     LEFT JOIN catalogue ON catalogue.folded = fold_purpose(cleaned.purpose_text)
     LEFT JOIN vocabulary AS decisions
            ON decisions.field = 'decision' AND decisions.word = fold_key(cleaned.decision_text)
@@ -51,6 +55,8 @@ judged AS (
                 WHEN purpose_text IS NULL THEN 'purpose is empty'
                 WHEN purpose IS NULL THEN 'purpose has no letters or digits'
                 WHEN decision_text IS NULL THEN 'decision is empty'
+                WHEN lower(decision_text) = 'tcf'
+                    THEN 'preference tcf is an IAB TCF consent string, not a decision this dashboard reads'
                 WHEN decision IS NULL THEN 'decision is not opt_in, opt_out or acknowledge, nor a synonym of one'
            END AS reject_reason
     FROM parsed

@@ -109,3 +109,33 @@ def test_a_store_in_use_gives_one_line(db, test_data):
     assert result.returncode == 1
     assert len(result.stderr.splitlines()) == 1
     assert "the store is in use by another program" in result.stderr
+
+
+def test_a_saved_mapping_is_reused_by_name(db, tmp_path):
+    first, second = tmp_path / "march.csv", tmp_path / "april.csv"
+    first.write_text("Person,When,What,Choice\nu1,2024-03-01,marketing,yes\n")
+    second.write_text("Person,When,What,Choice\nu2,2024-04-01,marketing,no\nu3,2024-04-02,research,yes\n")
+    saved = dashboard("ingest", "consent", str(first), "--map", "subject_id=Person", "--map", "occurred_at=When",
+                      "--map", "purpose=What", "--map", "decision=Choice", "--save-map", "crm-export", db=db)
+    assert saved.returncode == 0, saved.stderr
+    reused = dashboard("ingest", "consent", str(second), "--map", "crm-export", db=db)
+    assert reused.returncode == 0, reused.stderr
+    assert json.loads(reused.stdout)["rows_loaded"] == 2
+    wrong_kind = dashboard("ingest", "requests", str(second), "--map", "crm-export", db=db)
+    assert wrong_kind.returncode == 2
+    assert wrong_kind.stderr == "--map crm-export: that mapping is for consent exports, not requests\n"
+
+
+def test_vendor_formats_are_detected_from_the_header(db, tmp_path):
+    export = tmp_path / "uc.csv"
+    export.write_text(
+        "Controller ID,Timestamp,CMP Configuration ID,CMP Configuration Version,Consent Action,"
+        "Data Processing Service ID,Data Processing Service Version,Consent Given,Consent String\n"
+        "cz0Jm1,1709301768000,cfg1,12,onAcceptAllServices,HkocEodjb7,1.0,true,\n"
+    )
+    result = dashboard("ingest", "consent", str(export), db=db)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["format"] == "usercentrics"
+    named = dashboard("ingest", "requests", str(export), "--format", "fides_requests", db=db)
+    assert named.returncode == 1
+    assert named.stderr.startswith("uc.csv: not a fides_requests export: columns `completed_on`")

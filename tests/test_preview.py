@@ -1,0 +1,25 @@
+"""Previewing a file before loading it: the same normalisation, nothing stored."""
+
+from dashboard.ingest import preview_file
+
+
+def test_preview_shows_normalised_rows_and_rejects_and_stores_nothing(store, tmp_path):
+    export = tmp_path / "tool.csv"
+    export.write_text(
+        "Person,When,What,Choice\n"
+        "u1,06/01/2023 10:00,Marketing,yes\n"
+        "u2,06/02/2023,Research & Development,nope\n"
+        "u3,,marketing,no\n"
+    )
+    mapping = {"subject_id": "Person", "occurred_at": "When", "purpose": "What", "decision": "Choice"}
+    preview = preview_file(store, "consent", export, mapping=mapping, date_order="dmy")
+    assert (preview.format, preview.rows_read, preview.rows_rejected) == ("canonical", 3, 2)
+    assert preview.date_orders == {"occurred_at": "dmy"}
+    row = preview.rows.iloc[0]
+    assert (row["subject_id"], str(row["occurred_at"]), row["purpose"], row["decision"]) == (
+        "u1", "2023-01-06 10:00:00", "marketing", "opt_in")
+    assert preview.rejects[["line", "column_name", "reason"]].values.tolist() == [
+        [3, "decision", "decision is not opt_in, opt_out or acknowledge, nor a synonym of one"],
+        [4, "occurred_at", "occurred_at is empty"],
+    ]
+    assert store.execute("SELECT (SELECT count(*) FROM consent), (SELECT count(*) FROM uploads)").fetchall() == [(0, 0)]
