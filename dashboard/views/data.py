@@ -1,4 +1,4 @@
-"""Data: load exports into the store, see what each file did, and undo an upload or the sample data."""
+"""Data: load exports into the store (mapping the columns of any other export), see what each file did, undo."""
 
 import logging
 import shutil
@@ -11,8 +11,9 @@ import streamlit as st
 
 from dashboard import shell, store
 from dashboard.downloads import csv_bytes
-from dashboard.formats import KINDS
-from dashboard.ingest import UnusableFile, ingest_file
+from dashboard.formats import CANONICAL_COLUMNS, KINDS, detect_format, fold_header, map_columns, suggested_sources
+from dashboard.ingest import DATE_ORDER_WORDS, UnusableFile, ingest_file, preview_file
+from dashboard.reading import open_export
 from dashboard.store import StoreError
 
 log = logging.getLogger("dashboard.views.data")
@@ -26,6 +27,15 @@ DATE_ORDER_LABELS = {
 FILE_TYPES = ["csv", "gz", "txt", "tsv"]
 LOADED_BY = "dashboard"
 REJECTED_COLUMNS = {"line": "Line", "column_name": "Column", "value": "Value", "reason": "Reason"}
+FORMAT_LABELS = {
+    "canonical": "canonical columns",
+    "fides_requests": "Fides privacy-request export",
+    "fides_consent": "Fides consent report",
+    "usercentrics": "Usercentrics consent history",
+}
+NOT_IN_FILE = "— not in this file —"
+# Files waiting for their column mapping (oldest first), each kept as a temporary copy until loaded or cancelled.
+MAPPING_QUEUE = "data_mapping_queue"
 
 # Text from a file (its name, a value in a warning) is shown as written, never read as Markdown:
 # every ASCII punctuation character is escaped, which CommonMark renders as the character itself.
@@ -45,9 +55,59 @@ def _temporary_suffix(file_name: str) -> str:
     return inner + ".gz" if suffixes and suffixes[-1] == ".gz" else inner
 
 
-def _load_one(uploaded, kind: str, date_order: str) -> dict:
-    """Load one uploaded file; what happened, as a plain dict kept in the session."""
-    result = {"file": uploaded.name, "kind": kind, "report": None, "error": None}
+def _file_header(path: Path, file_name: str) -> list[str]:
+    opened = open_export(path, file_name)
+    opened.cleanup()
+    return opened.header
+
+
+def _header_to_map(path: Path, file_name: str, kind: str) -> list[str] | None:
+    """The header of a file refused for want of a required column (so mapping can help); else None."""
+    try:
+        header = _file_header(path, file_name)
+    except UnusableFile:
+        return None
+    try:
+        map_columns(file_name, kind, header)
+    except UnusableFile:
+        return header
+    return None
+
+
+def _hold_for_mapping(path: Path, file_name: str, kind: str, date_order: str, header: list[str]) -> int:
+    """Keep a file (its temporary copy) for the mapping section; the token that names it there."""
+    token = st.session_state.get("data_mapping_tokens", 0) + 1
+    st.session_state["data_mapping_tokens"] = token
+    st.session_state.setdefault(MAPPING_QUEUE, []).append(
+        {"token": token, "path": str(path), "file": file_name, "kind": kind, "date_order": date_order,
+         "header": list(header)}
+    )
+    return token
+
+
+def _pending_tokens() -> set[int]:
+    return {pending["token"] for pending in st.session_state.get(MAPPING_QUEUE, [])}
+
+
+def _drop_pending(token: int | None = None) -> None:
+    """Forget one file waiting for a mapping (or all of them) and delete its temporary copy."""
+    queue = st.session_state.get(MAPPING_QUEUE, [])
+    for pending in [pending for pending in queue if token is None or pending["token"] == token]:
+        Path(pending["path"]).unlink(missing_ok=True)
+        queue.remove(pending)
+    st.session_state.pop("data_mapping_preview", None)
+    st.session_state.pop("data_mapping_failure", None)
+
+
+def _failure(file_name: str, error: Exception) -> str:
+    return (f"{file_name}: could not be loaded ({type(error).__name__}); "
+            "nothing from it was stored, and the details are in the server log")
+
+
+def _load_one(uploaded, kind: str, date_order: str, map_myself: bool = False) -> dict:
+    """Load one uploaded file, or hold it for the mapping section; what happened, as a plain dict kept in the
+    session (`mapping` names the held file, `asked` says the analyst chose to map it)."""
+    result = {"file": uploaded.name, "kind": kind, "report": None, "error": None, "mapping": None, "asked": map_myself}
     path = None
     try:
         # The reader takes a path; the upload is in memory. The suffix keeps `.gz` (gzip) meaningful.
@@ -56,23 +116,35 @@ def _load_one(uploaded, kind: str, date_order: str) -> dict:
             path = Path(handle.name)
             uploaded.seek(0)
             shutil.copyfileobj(uploaded, handle, length=1 << 20)
-        report = ingest_file(shell.connection(), kind, path, date_order=date_order,
-                             display_name=uploaded.name, loaded_by=LOADED_BY)
-        result["report"] = report.as_dict()
+        if map_myself:
+            header = _file_header(path, uploaded.name)
+            result["mapping"] = _hold_for_mapping(path, uploaded.name, kind, date_order, header)
+        else:
+            try:
+                report = ingest_file(shell.connection(), kind, path, date_order=date_order,
+                                     display_name=uploaded.name, loaded_by=LOADED_BY)
+            except UnusableFile:
+                header = _header_to_map(path, uploaded.name, kind)
+                if header is None:
+                    raise
+                result["mapping"] = _hold_for_mapping(path, uploaded.name, kind, date_order, header)
+            else:
+                result["report"] = report.as_dict()
     except (UnusableFile, StoreError) as error:
         result["error"] = str(error)
     except Exception as error:
         # A user sees one line; the server log keeps the traceback.
         log.exception("loading %s as %s failed", uploaded.name, kind)
-        result["error"] = (f"{uploaded.name}: could not be loaded ({type(error).__name__}); "
-                           "nothing from it was stored, and the details are in the server log")
+        result["error"] = _failure(uploaded.name, error)
     finally:
-        if path is not None:
+        if path is not None and result["mapping"] is None:
             path.unlink(missing_ok=True)
     return result
 
 
-def _load(files: list, kind: str, date_order: str) -> list[dict]:
+def _load(files: list, kind: str, date_order: str, map_myself: bool = False) -> list[dict]:
+    # A new load replaces the files still waiting for a mapping.
+    _drop_pending()
     results = []
     with st.status(f"Loading {len(files)} file{'s' if len(files) > 1 else ''}…", expanded=True) as status:
         progress = st.progress(0.0)
@@ -80,10 +152,12 @@ def _load(files: list, kind: str, date_order: str) -> list[dict]:
             step = f"Loading {number} of {len(files)}: {as_text(uploaded.name)}"
             status.update(label=step)
             progress.progress((number - 1) / len(files), text=step)
-            results.append(_load_one(uploaded, kind, date_order))
+            results.append(_load_one(uploaded, kind, date_order, map_myself))
         progress.progress(1.0, text="Done")
         failed = sum(result["error"] is not None for result in results)
-        status.update(label=f"Loaded {len(files) - failed} of {len(files)}", expanded=False,
+        held = sum(result["mapping"] is not None for result in results)
+        label = f"Loaded {len(files) - failed - held} of {len(files)}"
+        status.update(label=label + (f", {held} waiting for a column mapping" if held else ""), expanded=False,
                       state="error" if failed == len(files) else "complete")
     return results
 
@@ -110,19 +184,46 @@ def _rejected_table(upload_id: int, key: str) -> None:
                        icon=":material/download:", on_click="ignore")
 
 
+def _show_held(result: dict) -> None:
+    """A file held for the mapping section: waiting there, or dropped by the analyst."""
+    name = as_text(result["file"])
+    if result["mapping"] not in _pending_tokens():
+        st.caption(f"{name}: not loaded; its column mapping was cancelled.")
+    elif result.get("asked"):
+        st.info(f"**{name}** waits for your column mapping below; nothing from it is stored until you load it.",
+                icon=":material/table_edit:")
+    else:
+        st.info(f"**{name}** is not a {result['kind']} export the dashboard recognises: map its columns below. "
+                "Nothing from it is stored until you load it.", icon=":material/table_edit:")
+
+
+def _format_label(result: dict) -> str:
+    if result.get("mapped"):
+        return "columns mapped"
+    return FORMAT_LABELS.get(result["report"]["format"], result["report"]["format"])
+
+
 def _show_result(result: dict, present_ids: set[int]) -> None:
     report = result["report"]
+    if report is None and result.get("mapping") is not None:
+        _show_held(result)
+        return
     if report is None:
         st.error(as_text(result["error"]), icon=":material/error:")
         return
     upload_id = int(report["upload_id"])
-    counts = (f"**{as_text(report['file'])}** ({report['kind']}, upload #{upload_id}): "
+    counts = (f"**{as_text(report['file'])}** ({report['kind']}, upload #{upload_id}, {_format_label(result)}): "
               f"rows read {report['rows_read']:,}, loaded {report['rows_loaded']:,}, "
               f"duplicate {report['rows_duplicate']:,}, rejected {report['rows_rejected']:,}.")
     if report["rows_rejected"] or not report["rows_read"]:
         st.warning(counts, icon=":material/warning:")
     else:
         st.success(counts, icon=":material/check_circle:")
+    if result.get("saved_as"):
+        st.caption(f"The mapping was saved as «{as_text(result['saved_as'])}»: a later file with the same header "
+                   "is offered it.")
+    if result.get("save_error"):
+        st.error(as_text(result["save_error"]), icon=":material/error:")
     if report["warnings"]:
         st.markdown("\n".join(f"- {as_text(warning)}" for warning in report["warnings"]))
     if upload_id not in present_ids:
@@ -184,6 +285,192 @@ def _cancel(*keys: str) -> None:
         st.session_state.pop(key, None)
 
 
+# --- Column mapping ----------------------------------------------------------------------------------------
+def _saved_mapping_for(kind: str, header: list[str]):
+    cursor = shell.connection().cursor()
+    try:
+        return store.mapping_for_header(cursor, kind, header)
+    finally:
+        cursor.close()
+
+
+def _mapping_name_taken(name: str) -> bool:
+    cursor = shell.connection().cursor()
+    try:
+        return store.saved_mapping(cursor, name) is not None
+    finally:
+        cursor.close()
+
+
+def _preselected(kind: str, header: list[str], saved) -> dict[str, str | None]:
+    """Per canonical column, the file's column chosen at first: the saved mapping's, else the likely one by name."""
+    if saved is None:
+        return suggested_sources(kind, header)
+    # The saved mapping names the columns as the first file wrote them; this file may differ in case or spacing.
+    by_folded = {fold_header(name): name for name in reversed(header)}
+    return {column: by_folded.get(fold_header(saved.columns[column])) if column in saved.columns else None
+            for column, _required in CANONICAL_COLUMNS[kind]}
+
+
+def _preview(pending: dict, mapping: dict[str, str], date_order: str):
+    """The preview of a file under a mapping, or the one line saying why there is none. Kept for the session
+    (keyed by the file, the mapping, the date order and the store version) so other widgets do not re-read it."""
+    key = (pending["token"], tuple(sorted(mapping.items())), date_order, shell.version())
+    cached = st.session_state.get("data_mapping_preview")
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
+    preview, problem = None, None
+    try:
+        preview = preview_file(shell.connection(), pending["kind"], pending["path"], mapping=mapping,
+                               date_order=date_order, display_name=pending["file"])
+    except UnusableFile as error:
+        problem = str(error)
+    except Exception as error:
+        log.exception("previewing %s as %s failed", pending["file"], pending["kind"])
+        problem = f"{pending['file']}: could not be previewed ({type(error).__name__}); see the server log"
+    st.session_state["data_mapping_preview"] = (key, preview, problem)
+    return preview, problem
+
+
+def _date_order_item(column: str, order: str, chosen: str, warnings: list[str]) -> str:
+    """How a timestamp column's slash dates will be read, and why, in words."""
+    said = [warning for warning in warnings if warning.startswith(f"{column}:")]
+    words = DATE_ORDER_WORDS[order]
+    if any("could be read either way" in warning for warning in said):
+        why = "as chosen: every slash date in it reads either way"
+    elif any("mix day-first" in warning for warning in said):
+        why = "most of its slash dates say so; the ones that cannot be read so would be rejected"
+    elif order != chosen:
+        why = "a first field over 12 was found" if order == "dmy" else "a second field over 12 was found"
+    else:
+        why = "as chosen; none of its slash dates says otherwise"
+    return f"- {as_text(column)}: {words} ({why})"
+
+
+def _show_preview(preview, date_order: str) -> None:
+    rows_read, rejected = st.columns(2)
+    rows_read.metric("Rows read", f"{preview.rows_read:,}")
+    rejected.metric("Would be rejected", f"{preview.rows_rejected:,}")
+    if preview.date_orders:
+        st.markdown("**Slash dates** are read:\n"
+                    + "\n".join(_date_order_item(column, order, date_order, preview.warnings)
+                                 for column, order in preview.date_orders.items()))
+    if preview.warnings:
+        st.markdown("**Warnings**\n" + "\n".join(f"- {as_text(warning)}" for warning in preview.warnings))
+    if preview.rows.empty:
+        st.caption("No row of the file would be loaded.")
+    else:
+        st.markdown(f"**The first {len(preview.rows):,} rows as they would be stored**")
+        st.dataframe(preview.rows, hide_index=True, width="stretch")
+    if not preview.rejects.empty:
+        st.markdown(f"**The first {len(preview.rejects):,} rows that would be rejected**, with the reason")
+        st.dataframe(preview.rejects.rename(columns=REJECTED_COLUMNS), hide_index=True, width="stretch",
+                     column_config={"Line": st.column_config.NumberColumn(format="%d")})
+
+
+def _load_mapped(pending: dict, mapping: dict[str, str], date_order: str, save_as: str) -> dict:
+    """Load a held file with the analyst's mapping, and save the mapping when it has a name."""
+    name, kind = pending["file"], pending["kind"]
+    result = {"file": name, "kind": kind, "report": None, "error": None, "mapping": None, "mapped": True}
+    try:
+        report = ingest_file(shell.connection(), kind, Path(pending["path"]), date_order=date_order,
+                             mapping=mapping, display_name=name, loaded_by=LOADED_BY)
+        result["report"] = report.as_dict()
+    except (UnusableFile, StoreError) as error:
+        result["error"] = str(error)
+        return result
+    except Exception as error:
+        log.exception("loading %s as %s with a mapping failed", name, kind)
+        result["error"] = _failure(name, error)
+        return result
+    if save_as:
+        cursor = shell.connection().cursor()
+        try:
+            result["saved_as"] = store.save_mapping(cursor, save_as, kind, pending["header"], mapping).name
+        except Exception as error:
+            log.exception("saving the mapping %s failed", save_as)
+            result["save_error"] = f"The file was loaded, but the mapping could not be saved as «{save_as}» ({error})."
+        finally:
+            cursor.close()
+    return result
+
+
+def _mapping_section(pending: dict, waiting: int) -> None:
+    """Map each canonical column to one of the file's columns, preview the result, then load (and save)."""
+    token, kind, header = pending["token"], pending["kind"], pending["header"]
+    prefix = f"data_map_{token}"
+    st.subheader(f"Map the columns of {as_text(pending['file'])}")
+    after = {0: "", 1: " One more file waits for a mapping after this one."}.get(
+        waiting, f" {waiting} more files wait for a mapping after this one.")
+    st.caption(f"For each column of a {kind} export, choose the file's column that holds it. The preview below "
+               "shows the rows as they would be stored and the rows that would be rejected; nothing is stored "
+               "until you load." + after)
+    saved = _saved_mapping_for(kind, header)
+    if saved is not None:
+        st.info(f"This header matches the saved mapping «{as_text(saved.name)}»: its choices are pre-selected.",
+                icon=":material/bookmark:")
+    detected = detect_format(kind, header)
+    if detected != "canonical":
+        st.caption(f"This header is that of a {FORMAT_LABELS[detected]}, which loads as it is without a mapping; "
+                   "a mapping of your own replaces its rules.")
+
+    preselected = _preselected(kind, header, saved)
+    options = [NOT_IN_FILE, *dict.fromkeys(header)]
+    chosen = {}
+    grid = st.columns(4)
+    for number, (column, required) in enumerate(CANONICAL_COLUMNS[kind]):
+        first = preselected.get(column)
+        with grid[number % len(grid)]:
+            chosen[column] = st.selectbox(
+                f"{column} (required)" if required else column, options,
+                index=options.index(first) if first in options else 0, key=f"{prefix}_{column}",
+            )
+    mapping = {column: source for column, source in chosen.items() if source not in (None, NOT_IN_FILE)}
+    date_order = st.radio(
+        "Slash dates that read both ways", list(DATE_ORDER_LABELS), format_func=DATE_ORDER_LABELS.get,
+        index=list(DATE_ORDER_LABELS).index(pending["date_order"]), key=f"{prefix}_date_order", horizontal=True,
+        help="Used only for a column whose slash dates could all be read either way; a column with a day "
+        "over 12 in either place decides for itself.",
+    )
+
+    st.markdown("#### Before loading")
+    preview, problem = _preview(pending, mapping, date_order)
+    if problem is not None:
+        st.error(as_text(problem), icon=":material/error:")
+    else:
+        _show_preview(preview, date_order)
+
+    save_as = st.text_input("Save this mapping as", key=f"{prefix}_name", max_chars=100,
+                            placeholder="Optional: a name, to offer this mapping for files with the same header")
+    save_as = (save_as or "").strip()
+    if save_as and _mapping_name_taken(save_as):
+        st.caption(f"A saved mapping is called «{as_text(save_as)}» already: saving replaces it.")
+    failed = st.session_state.get("data_mapping_failure")
+    if failed is not None and failed[0] == token:
+        st.error(as_text(failed[1]), icon=":material/error:")
+    buttons = st.container(horizontal=True)
+    if buttons.button("Load with this mapping", type="primary", icon=":material/upload:", disabled=preview is None,
+                      key=f"{prefix}_load"):
+        with st.spinner(f"Loading {as_text(pending['file'])}…"):
+            result = _load_mapped(pending, mapping, date_order, save_as)
+        if result["report"] is None:
+            st.session_state["data_mapping_failure"] = (token, result["error"])
+        else:
+            st.session_state.pop("data_mapping_failure", None)
+            # The held file's line in the last load becomes its result.
+            results = st.session_state.get("data_results") or []
+            held = [number for number, earlier in enumerate(results) if earlier.get("mapping") == token]
+            if held:
+                results[held[0]] = result
+            else:
+                results.append(result)
+            st.session_state["data_results"] = results
+            _drop_pending(token)
+        # A fresh run: the sidebar's dates, the sample notice and every figure come from the new store version.
+        st.rerun()
+    buttons.button("Cancel", key=f"{prefix}_cancel", on_click=_drop_pending, args=(token,))
+
+
 st.title("Data")
 st.caption("Load your exports into the dashboard, see what each file added or refused, and undo an upload.")
 
@@ -210,6 +497,11 @@ with st.form("data_upload"):
         "Export files (CSV, also gzipped)", type=FILE_TYPES, accept_multiple_files=True,
         key=f"data_files_{generation}",
     )
+    map_myself = st.checkbox(
+        "Map columns myself", key="data_map_myself",
+        help="Choose which of the file's columns holds what and see the rows as they would be stored before "
+        "loading. A file the dashboard does not recognise comes to the mapping by itself.",
+    )
     submitted = st.form_submit_button("Load", type="primary", icon=":material/upload:")
 st.caption(
     f"Each file may be up to {st.get_option('server.maxUploadSize'):,} MB. Larger files go through the command "
@@ -219,7 +511,7 @@ st.caption(
 
 if submitted:
     if files:
-        st.session_state["data_results"] = _load(files, kind or "consent", date_order)
+        st.session_state["data_results"] = _load(files, kind or "consent", date_order, map_myself)
         # A fresh uploader (the files are loaded) and a fresh run: the sidebar's dates, the sample notice
         # and every figure then come from the new store version.
         st.session_state["data_uploader_generation"] = generation + 1
@@ -236,6 +528,11 @@ if results:
     for number, result in enumerate(results):
         with st.container(key=f"data_result_{number}"):
             _show_result(result, present_ids)
+
+queue = st.session_state.get(MAPPING_QUEUE)
+if queue:
+    with st.container(border=True, key="data_mapping"):
+        _mapping_section(queue[0], len(queue) - 1)
 
 # --- History and undo --------------------------------------------------------------------------------------
 st.subheader("Upload history")
