@@ -160,7 +160,9 @@ def _ingest(arguments) -> int:
             continue
         print(json.dumps(report.as_dict(), ensure_ascii=False), flush=True)
         if arguments.save_map:
-            header = open_export(Path(file)).header
+            opened = open_export(Path(file))
+            opened.cleanup()
+            header = opened.header
             save_mapping(connection, arguments.save_map, arguments.kind, header, mapping)
     return status
 

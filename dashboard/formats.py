@@ -253,6 +253,7 @@ def map_columns(
                 f"found: {', '.join(header)}"
             )
         sources[column] = positions[fold_header(source)]
+    name = "mapped" if overrides else "canonical"
 
     missing = [column for column, required in CANONICAL_COLUMNS[kind] if required and column not in sources]
     if missing:
@@ -264,7 +265,7 @@ def map_columns(
         for index, name in enumerate(folded)
         if index not in used and IDENTITY_HEADERS.fullmatch(name)
     ]
-    return ColumnMapping(kind=kind, format="canonical", sources=sources, identity_columns=identity)
+    return ColumnMapping(kind=kind, format=name, sources=sources, identity_columns=identity)
 
 
 # Names other tools give the canonical columns, for pre-selecting a mapping (first match wins).
@@ -293,20 +294,23 @@ LIKELY_NAMES = {
 
 
 def suggested_sources(kind: str, header: list[str]) -> dict[str, str | None]:
-    """For each canonical column, the file's column that most likely holds it (by name), or None."""
+    """For each canonical column, the file's column that most likely holds it (by name), or None.
+
+    Exact names are matched for every column before any `..._name` suffix, so `User ID` goes to
+    subject_id (suffix `user_id`), not to event_id; the bare `id` only ever matches exactly.
+    """
     folded = {fold_header(name): name for name in reversed(header)}
-    suggestions: dict[str, str | None] = {}
+    suggestions: dict[str, str | None] = dict.fromkeys(column for column, _required in CANONICAL_COLUMNS[kind])
     taken: set[str] = set()
-    for column, _required in CANONICAL_COLUMNS[kind]:
-        match = None
-        for likely in LIKELY_NAMES.get(column, (column,)):
-            for name, original in folded.items():
-                if original not in taken and (name == likely or name.endswith("_" + likely)):
-                    match = original
+    for exact in (True, False):
+        for column, found in list(suggestions.items()):
+            if found is not None:
+                continue
+            for likely in LIKELY_NAMES.get(column, (column,)):
+                match = next((original for name, original in folded.items() if original not in taken and (
+                    name == likely or (not exact and likely != "id" and name.endswith("_" + likely)))), None)
+                if match:
+                    suggestions[column] = match
+                    taken.add(match)
                     break
-            if match:
-                break
-        if match:
-            taken.add(match)
-        suggestions[column] = match
     return suggestions

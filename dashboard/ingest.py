@@ -328,7 +328,7 @@ def _header_warnings(opened: OpenedExport, columns: ColumnMapping) -> list[str]:
     if opened.source_encoding == "cp1252":
         warnings.append("the file is not UTF-8; it was read as Windows-1252 (Latin-1)")
     if columns.identity_columns:
-        verb = "were only used for pseudonyms, never stored" if columns.format != "canonical" else "were not stored"
+        verb = "were not stored" if columns.format in ("canonical", "mapped") else "were only used for pseudonyms, never stored"
         warnings.append(f"columns holding direct identifiers {verb}: " + ", ".join(columns.identity_columns))
     return warnings
 

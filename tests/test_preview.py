@@ -13,7 +13,7 @@ def test_preview_shows_normalised_rows_and_rejects_and_stores_nothing(store, tmp
     )
     mapping = {"subject_id": "Person", "occurred_at": "When", "purpose": "What", "decision": "Choice"}
     preview = preview_file(store, "consent", export, mapping=mapping, date_order="dmy")
-    assert (preview.format, preview.rows_read, preview.rows_rejected) == ("canonical", 3, 2)
+    assert (preview.format, preview.rows_read, preview.rows_rejected) == ("mapped", 3, 2)
     assert preview.date_orders == {"occurred_at": "dmy"}
     row = preview.rows.iloc[0]
     assert (row["subject_id"], str(row["occurred_at"]), row["purpose"], row["decision"]) == (
@@ -23,3 +23,13 @@ def test_preview_shows_normalised_rows_and_rejects_and_stores_nothing(store, tmp
         [4, "occurred_at", "occurred_at is empty"],
     ]
     assert store.execute("SELECT (SELECT count(*) FROM consent), (SELECT count(*) FROM uploads)").fetchall() == [(0, 0)]
+
+
+def test_likely_columns_prefer_exact_names_and_never_take_any_id_for_event_id():
+    from dashboard.formats import suggested_sources
+
+    assert suggested_sources("consent", ["User ID", "Event Time", "Category", "Choice"]) == {
+        "event_id": None, "subject_id": "User ID", "occurred_at": "Event Time", "purpose": "Category",
+        "decision": "Choice", "policy_version": None, "channel": None, "region": None,
+    }
+    assert suggested_sources("requests", ["Ticket ID", "Type", "Date Received", "State"])["request_id"] == "Ticket ID"
