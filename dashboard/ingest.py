@@ -375,38 +375,30 @@ def _examples(rows: list[tuple], total: int, describe) -> str:
     return shown + (f" and {total - EXAMPLES} more" if total > EXAMPLES else "")
 
 
+# Values kept but worth a look, per kind: the query counting them (fixed text) and what to tell the user.
+UNUSUAL_VALUES = (
+    ("consent", "purposes not in the catalogue, kept as new purposes: ",
+     """SELECT purpose, count(*) FROM staged WHERE reject_reason IS NULL AND purpose_is_new
+        GROUP BY ALL ORDER BY count(*) DESC, purpose"""),
+    ("requests", "request types not recognised, kept as `other`: ",
+     """SELECT unknown_type, count(*) FROM staged_rows WHERE unknown_type IS NOT NULL
+        GROUP BY ALL ORDER BY count(*) DESC, unknown_type"""),
+    ("requests", "jurisdictions not recognised, counted as `unspecified`: ",
+     """SELECT jurisdiction_text, count(*) FROM staged WHERE reject_reason IS NULL AND jurisdiction_unknown
+        GROUP BY ALL ORDER BY count(*) DESC, jurisdiction_text"""),
+)
+
+
 def _value_warnings(cursor, kind: str) -> list[str]:
     """Values kept but worth a look: new purposes, unknown types and jurisdictions, odd closures."""
     warnings = []
-    if kind == "consent":
-        new = cursor.execute(
-            """SELECT purpose, count(*) FROM staged WHERE reject_reason IS NULL AND purpose_is_new
-               GROUP BY purpose ORDER BY count(*) DESC, purpose"""
-        ).fetchall()
-        if new:
-            warnings.append(
-                "purposes not in the catalogue, kept as new purposes: "
-                + _examples(new, len(new), lambda row: f"{row[0]} ({row[1]} rows)")
-            )
+    for value_kind, message, count_query in UNUSUAL_VALUES:
+        if value_kind != kind:
+            continue
+        counts = cursor.execute(count_query).fetchall()
+        if counts:
+            warnings.append(message + _examples(counts, len(counts), lambda row: f"{row[0]} ({row[1]} rows)"))
     if kind == "requests":
-        other = cursor.execute(
-            """SELECT unknown_type, count(*) FROM staged_rows WHERE unknown_type IS NOT NULL
-               GROUP BY ALL ORDER BY count(*) DESC, unknown_type"""
-        ).fetchall()
-        if other:
-            warnings.append(
-                "request types not recognised, kept as `other`: "
-                + _examples(other, len(other), lambda row: f"{row[0]} ({row[1]} rows)")
-            )
-        places = cursor.execute(
-            """SELECT jurisdiction_text, count(*) FROM staged WHERE reject_reason IS NULL AND jurisdiction_unknown
-               GROUP BY ALL ORDER BY count(*) DESC, jurisdiction_text"""
-        ).fetchall()
-        if places:
-            warnings.append(
-                "jurisdictions not recognised, counted as `unspecified`: "
-                + _examples(places, len(places), lambda row: f"{row[0]} ({row[1]} rows)")
-            )
         for condition, message in (
             ("status <> 'open' AND closed_at IS NULL",
              "have a closed status but no closed_at: kept, never overdue and not in the day figures"),
