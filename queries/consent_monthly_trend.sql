@@ -7,11 +7,8 @@ WITH choices AS (
     FROM consent_choices($end, $purposes, $channels, $regions)
 ),
 months AS (
-    SELECT strftime(month_start, '%Y-%m') AS month,
-           least(last_day(month_start), $end)::DATE AS standing_at
-    FROM range(date_trunc('month', $start)::TIMESTAMP,
-               date_trunc('month', $end)::TIMESTAMP + INTERVAL 1 MONTH,
-               INTERVAL 1 MONTH) AS t(month_start)
+    SELECT month, as_of AS standing_at
+    FROM range_months($start, $end)
 ),
 made_in_month AS (
     SELECT strftime(occurred_at, '%Y-%m') AS month, purpose,

@@ -7,11 +7,8 @@ WITH catalogue AS (
     FROM policy_catalogue
 ),
 months AS (
-    SELECT strftime(month_start, '%Y-%m') AS month,
-           least(last_day(month_start), $end)::DATE AS as_of
-    FROM range(date_trunc('month', $start)::TIMESTAMP,
-               date_trunc('month', $end)::TIMESTAMP + INTERVAL 1 MONTH,
-               INTERVAL 1 MONTH) AS t(month_start)
+    SELECT month, as_of
+    FROM range_months($start, $end)
 ),
 subjects_by_day AS (
     SELECT policy_version, day,

@@ -119,3 +119,12 @@ changes AS (
 SELECT policy_version, day, sum(change)::BIGINT AS change
 FROM changes
 GROUP BY ALL;
+
+-- The calendar months of a range (metrics.md, monthly figures): each month as 'YYYY-MM' and the day its
+-- figures are taken at, the month's last day, or end_day for the last, partial month.
+CREATE OR REPLACE MACRO range_months(start_day, end_day) AS TABLE
+SELECT strftime(month_start, '%Y-%m') AS month,
+       least(last_day(month_start), end_day::DATE)::DATE AS as_of
+FROM range(date_trunc('month', start_day::DATE)::TIMESTAMP,
+           date_trunc('month', end_day::DATE)::TIMESTAMP + INTERVAL 1 MONTH,
+           INTERVAL 1 MONTH) AS t(month_start);
