@@ -77,8 +77,12 @@ FIGURES = frozenset({
 })
 
 
-def figure(connection, name: str, filters: Filters) -> pd.DataFrame:
-    """One metric query's result for the filters: the same frame a page charts and a download holds."""
+def figure(connection, name: str, filters: Filters, *, straightforward: bool = False) -> pd.DataFrame:
+    """One metric query's result for the filters: the same frame a page charts and a download holds.
+
+    `straightforward` computes it from the raw rows instead of the store's summaries: the reference
+    the summaries are tested and benchmarked against.
+    """
     if name not in FIGURES:
         raise ValueError(f"no metric query named {name!r}")
     return run_query(connection, name, filters.parameters())
