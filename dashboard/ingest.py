@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dashboard import summaries
 from dashboard.formats import CANONICAL_COLUMNS, KINDS, TIMESTAMP_COLUMNS, ColumnMapping, map_columns
 from dashboard.queries import query_text
 from dashboard.reading import DELIMITER_NAMES, OpenedExport, UnusableFile, open_export
@@ -98,7 +99,11 @@ def _stage(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str
     warnings = _header_warnings(opened, columns)
     orders, order_warnings = _decide_date_orders(cursor, kind, date_order)
     warnings += order_warnings
-    cursor.execute(query_text(f"ingest_{kind}"), {f"{column}_order": order for column, order in orders.items()})
+    for column, order in orders.items():
+        # Column names from the fixed TIMESTAMP_COLUMNS; the order is bound. The ingest queries read
+        # them with getvariable(), which lets them run as several statements.
+        cursor.execute(f"SET VARIABLE {column}_order = $order", {"order": order})
+    cursor.execute(query_text(f"ingest_{kind}"))
     if kind == "requests":
         cursor.execute(query_text("ingest_request_types"))
 
@@ -176,6 +181,7 @@ def _drop_sample(cursor) -> bool:
     for table in ("consent", "request_versions", "policy_versions_uploaded", "rejected_rows", "uploads"):
         # Table names from the fixed tuple above; the ids are bound.
         cursor.execute(f"DELETE FROM {table} WHERE list_contains($ids, upload_id)", {"ids": sample_ids})
+    summaries.rebuild(cursor)
     return True
 
 
@@ -293,10 +299,11 @@ def _read_raw(cursor, opened: OpenedExport) -> None:
 
 
 def _map_raw(cursor, columns: ColumnMapping, skip_lines: int) -> None:
-    """Temp table `mapped`: the canonical columns (text) with each record's number and line.
+    """Temp view `mapped`: the canonical columns (text) with each record's number and line.
 
-    Only fixed pieces are assembled here: generated column names (c0, c1, ...), canonical names, and the
-    vendor formats' templates written in formats.py.
+    A view, not a copy: the normalising query reads the records once, straight from `raw`. Only fixed
+    pieces are assembled here: generated column names (c0, c1, ...), canonical names, the vendor
+    formats' templates written in formats.py, and integers.
     """
     selected = []
     for column, _required in CANONICAL_COLUMNS[columns.kind]:
@@ -304,22 +311,31 @@ def _map_raw(cursor, columns: ColumnMapping, skip_lines: int) -> None:
         selected.append(f"({expression})::VARCHAR AS {column}" if expression else f"NULL::VARCHAR AS {column}")
     # A line number counts the header and blank lines before it, and the malformed records DuckDB
     # set aside before this one (each of which sits at a known line).
+    first_line = 2 + int(skip_lines)
+    if not cursor.execute("SELECT count(*) FROM malformed_records").fetchone()[0]:
+        cursor.execute(
+            f"""
+            CREATE OR REPLACE TEMP VIEW mapped AS
+            SELECT rowid AS record, rowid + {first_line} AS line, {", ".join(selected)}
+            FROM raw
+            """
+        )
+        return
     cursor.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE mapped AS
+        CREATE OR REPLACE TEMP VIEW mapped AS
         WITH set_aside AS (
-            SELECT line - 2 - $skip - (row_number() OVER (ORDER BY line) - 1) AS position,
+            SELECT line - {first_line} - (row_number() OVER (ORDER BY line) - 1) AS position,
                    row_number() OVER (ORDER BY line) AS before
             FROM malformed_records
         ),
         records AS (SELECT rowid AS record, * FROM raw)
         SELECT records.record,
-               records.record + 2 + $skip + coalesce(set_aside.before, 0) AS line,
+               records.record + {first_line} + coalesce(set_aside.before, 0) AS line,
                {", ".join(selected)}
         FROM records
         ASOF LEFT JOIN set_aside ON records.record >= set_aside.position
-        """,
-        {"skip": skip_lines},
+        """
     )
 
 
@@ -341,7 +357,8 @@ def _decide_date_orders(cursor, kind: str, chosen: str) -> tuple[dict[str, str],
             f"""
             WITH slash AS (
                 SELECT regexp_extract(trim({column}), '^(\\d{{1,2}})/(\\d{{1,2}})/\\d', ['a', 'b']) AS p
-                FROM mapped WHERE regexp_matches(trim({column}), '^\\d{{1,2}}/\\d{{1,2}}/\\d')
+                FROM mapped
+                WHERE contains({column}, '/') AND regexp_matches(trim({column}), '^\\d{{1,2}}/\\d{{1,2}}/\\d')
             )
             SELECT count(*) FILTER (WHERE p.a::INT > 12),
                    count(*) FILTER (WHERE p.b::INT > 12),
@@ -432,18 +449,31 @@ def _first_reject(cursor) -> str:
 def _write_rows(cursor, kind: str, upload_id: int) -> tuple[int, int]:
     """Add what is new; return (stored rows added or changed, records that changed nothing)."""
     if kind == "consent":
+        good = cursor.execute("SELECT count(*) FROM staged WHERE reject_reason IS NULL").fetchone()[0]
+        # Copies of one event inside a file are rare: a count of distinct hashes proves there are none
+        # (a collision only sends the file down the exact path) before paying for the exact pass.
+        has_copies = cursor.execute(
+            "SELECT count(*) <> count(DISTINCT hash(event_id)) FROM staged WHERE reject_reason IS NULL"
+        ).fetchone()[0]
+        store_has_rows = cursor.execute("SELECT EXISTS (SELECT 1 FROM consent)").fetchone()[0]
+        rows = (
+            """(SELECT * FROM staged WHERE reject_reason IS NULL
+                QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY record) = 1)"""
+            if has_copies else "(SELECT * FROM staged WHERE reject_reason IS NULL)"
+        )
+        new = "NOT EXISTS (SELECT 1 FROM consent WHERE consent.event_id = good.event_id)" if store_has_rows else "TRUE"
+        # Fixed text only: the two choices above.
         loaded = cursor.execute(
-            """
+            f"""
             INSERT INTO consent
             SELECT event_id, subject_id, occurred_at, purpose, decision, policy_version, channel, region,
                    $upload_id
-            FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY record) AS copy
-                  FROM staged WHERE reject_reason IS NULL) AS good
-            WHERE copy = 1 AND NOT EXISTS (SELECT 1 FROM consent WHERE consent.event_id = good.event_id)
+            FROM {rows} AS good
+            WHERE {new}
             """,
             {"upload_id": upload_id},
         ).fetchone()[0]
-        good = cursor.execute("SELECT count(*) FROM staged WHERE reject_reason IS NULL").fetchone()[0]
+        summaries.consent_upload_added(cursor, upload_id, store_was_empty=not store_has_rows)
         return loaded, good - loaded
 
     # Requests and policies keep every version; a record that changes nothing is a duplicate,
@@ -479,6 +509,10 @@ def _write_rows(cursor, kind: str, upload_id: int) -> tuple[int, int]:
                  jurisdiction, extended, channel, $upload_id, line FROM changes""",
         {"upload_id": upload_id},
     ).fetchone()[0]
+    if kind == "requests":
+        summaries.refresh_requests(cursor)
+    else:
+        summaries.refresh_policies(cursor)
     good = cursor.execute("SELECT count(*) FROM staged WHERE reject_reason IS NULL").fetchone()[0]
     changed_records = cursor.execute("SELECT count(DISTINCT record) FROM changes").fetchone()[0]
     return loaded, good - changed_records

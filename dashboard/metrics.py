@@ -85,7 +85,7 @@ def figure(connection, name: str, filters: Filters, *, straightforward: bool = F
     """
     if name not in FIGURES:
         raise ValueError(f"no metric query named {name!r}")
-    return run_query(connection, name, filters.parameters())
+    return run_query(connection, name, filters.parameters(), straightforward=straightforward)
 
 
 def ccpa_report(connection, year: int, *, all_jurisdictions: bool = False) -> list[dict]:

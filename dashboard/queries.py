@@ -22,16 +22,19 @@ def query_parameters(name: str) -> frozenset[str]:
     return frozenset(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", code))
 
 
-def run_query(connection, name: str, parameters: dict | None = None):
+def run_query(connection, name: str, parameters: dict | None = None, *, straightforward: bool = False):
     """Run a named query on its own cursor with bound parameters; the whole result as a DataFrame.
 
     A cursor per query keeps concurrent sessions (Streamlit serves each on its own thread) apart.
     Only the parameters the query names are passed, so callers may hand over a shared filter dict.
+    `straightforward` computes from the raw rows instead of the store's summaries (views.sql).
     """
     wanted = query_parameters(name)
     bound = {key: value for key, value in (parameters or {}).items() if key in wanted}
     cursor = connection.cursor()
     try:
+        if straightforward:
+            cursor.execute("SET VARIABLE straightforward = true")
         return cursor.execute(query_text(name), bound).df()
     finally:
         cursor.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard import pseudonyms
+from dashboard import pseudonyms, summaries
 from dashboard.formats import fold_header
 from dashboard.queries import QUERIES_DIR, run_query
 
@@ -22,7 +22,7 @@ STORE_ENV = "PRIVACY_DASHBOARD_DB"
 
 # Version of the tables' layout. A store written by an older version is migrated on open;
 # one written by a newer version is refused rather than misread.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Macros and views are code, not data: they are redefined whenever their SQL changes.
 DEFINITION_FILES = ("macros.sql", "views.sql")
@@ -65,7 +65,18 @@ def open_store(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection
     _migrate(connection, path)
     _refresh_definitions(connection)
     _refresh_reference_data(connection)
+    _fill_summaries(connection)
     return connection
+
+
+def _fill_summaries(connection) -> None:
+    """A store from before summaries (or whose filling was interrupted) gets them computed once."""
+    if _meta(connection, "summaries_stale") != "1":
+        return
+    connection.execute("BEGIN TRANSACTION")
+    summaries.rebuild(connection)
+    _set_meta(connection, "summaries_stale", "0")
+    connection.execute("COMMIT")
 
 
 def _meta(connection, key: str) -> str | None:
@@ -108,6 +119,11 @@ def _migrate(connection, path: Path) -> None:
             "CREATE TABLE IF NOT EXISTS saved_mappings (name VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, "
             "header VARCHAR[] NOT NULL, columns VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)"
         )
+    if version < 4:
+        # Summaries every page reads instead of the raw rows (summaries.py), filled once the
+        # definitions that compute them are in place.
+        summaries.create_tables(connection)
+        _set_meta(connection, "summaries_stale", "1")
     _set_meta(connection, "schema_version", str(SCHEMA_VERSION))
     if _meta(connection, "store_version") is None:
         _set_meta(connection, "store_version", "0")
@@ -184,6 +200,8 @@ def _refresh_reference_data(connection) -> None:
             if (row.get("service_id") or "").strip()
         ],
     )
+    if stored[1] != deadlines_sha:
+        summaries.refresh_requests(connection)
     _set_meta(connection, "purposes_sha256", purposes_sha)
     _set_meta(connection, "deadlines_sha256", deadlines_sha)
     _set_meta(connection, "services_sha256", services_sha)
@@ -219,10 +237,16 @@ def remove_upload(connection, upload_id: int) -> RemovedUpload:
     table = {"consent": "consent", "requests": "request_versions", "policies": "policy_versions_uploaded"}[kind]
     connection.execute("BEGIN TRANSACTION")
     try:
+        if kind == "consent":
+            summaries.consent_upload_removing(connection, upload_id)
         # The table name is one of three fixed names chosen above, never user text.
         removed = connection.execute(
             f"DELETE FROM {table} WHERE upload_id = $id", {"id": upload_id}
         ).fetchone()[0]
+        if kind == "requests":
+            summaries.refresh_requests(connection)
+        elif kind == "policies":
+            summaries.refresh_policies(connection)
         connection.execute("DELETE FROM rejected_rows WHERE upload_id = $id", {"id": upload_id})
         connection.execute("DELETE FROM uploads WHERE upload_id = $id", {"id": upload_id})
         bump_store_version(connection)

@@ -2,16 +2,11 @@
 -- consent at the end of the range's last day. Acknowledgements never count for these rates.
 -- The purpose, channel and region filters narrow the decisions before anything is counted;
 -- a decision without a channel or region matches the filter value 'unknown'.
-WITH choices AS (
-    SELECT subject_id, occurred_at, purpose, decision
-    FROM consent_choices($end, $purposes, $channels, $regions)
-),
-made_in_range AS (
+WITH made_in_range AS (
     SELECT purpose,
-           count(*) FILTER (decision = 'opt_in') AS opt_ins,
-           count(*) FILTER (decision = 'opt_out') AS opt_outs
-    FROM choices
-    WHERE occurred_at >= $start
+           coalesce(sum(choices) FILTER (decision = 'opt_in'), 0)::BIGINT AS opt_ins,
+           coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)::BIGINT AS opt_outs
+    FROM consent_choice_counts($start, $end, $purposes, $channels, $regions)
     GROUP BY purpose
 ),
 standing AS (

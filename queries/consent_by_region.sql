@@ -2,15 +2,14 @@
 -- decision_opt_in_rate, acknowledgements excluded). A decision without a region is shown as 'unknown',
 -- and the purpose, channel and region filters match it under that name.
 WITH choices AS (
-    SELECT purpose, coalesce(region, 'unknown') AS region, decision
-    FROM consent_choices($end, $purposes, $channels, $regions)
-    WHERE occurred_at >= $start
+    SELECT purpose, coalesce(region, 'unknown') AS region, decision, choices
+    FROM consent_choice_counts($start, $end, $purposes, $channels, $regions)
 )
 SELECT purpose,
        region,
-       count(*) FILTER (decision = 'opt_in') AS opt_ins,
-       count(*) FILTER (decision = 'opt_out') AS opt_outs,
-       round(count(*) FILTER (decision = 'opt_in') / count(*), 4) AS decision_opt_in_rate
+       coalesce(sum(choices) FILTER (decision = 'opt_in'), 0)::BIGINT AS opt_ins,
+       coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)::BIGINT AS opt_outs,
+       round(coalesce(sum(choices) FILTER (decision = 'opt_in'), 0) / sum(choices), 4) AS decision_opt_in_rate
 FROM choices
 GROUP BY purpose, region
 ORDER BY purpose, region;

@@ -2,20 +2,15 @@
 -- choices made that month (within the range) and the standing consent at the month's last day, or at
 -- the end of the range for its last, partial month. Filters narrow the decisions first, as in
 -- consent_by_purpose; every listed purpose has a row in every month, so a chart has no holes.
-WITH choices AS (
-    SELECT subject_id, occurred_at, purpose, decision
-    FROM consent_choices($end, $purposes, $channels, $regions)
-),
-months AS (
+WITH months AS (
     SELECT month, as_of AS standing_at
     FROM range_months($start, $end)
 ),
 made_in_month AS (
-    SELECT strftime(occurred_at, '%Y-%m') AS month, purpose,
-           count(*) FILTER (decision = 'opt_in') AS opt_ins,
-           count(*) FILTER (decision = 'opt_out') AS opt_outs
-    FROM choices
-    WHERE occurred_at >= $start
+    SELECT strftime(day, '%Y-%m') AS month, purpose,
+           coalesce(sum(choices) FILTER (decision = 'opt_in'), 0)::BIGINT AS opt_ins,
+           coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)::BIGINT AS opt_outs
+    FROM consent_choice_counts($start, $end, $purposes, $channels, $regions)
     GROUP BY ALL
 ),
 standing_by_day AS (

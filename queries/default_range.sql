@@ -3,8 +3,8 @@
 -- One row; both NULL when the store holds neither.
 WITH newest AS (
     SELECT greatest(
-        (SELECT max(occurred_at) FROM consent),
-        (SELECT max(received_at) FROM requests)
+        (SELECT max(day) FROM consent_daily),
+        (SELECT max(received_at) FROM request_facts)
     )::DATE AS end_date
 )
 SELECT (end_date - INTERVAL 1 YEAR + INTERVAL 1 DAY)::DATE AS "start",

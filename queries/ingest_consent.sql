@@ -1,6 +1,9 @@
--- Normalise a consent export's rows (temp table `mapped`, all text) into temp table `staged`:
+-- Normalise a consent export's rows (temp view `mapped`, all text) into temp table `staged`:
 -- canonical values in UTC, a derived event_id where the export has none, identifiers made
 -- pseudonyms, and for a row that breaks a rule the first rule, its column and value.
+-- Purposes, decisions, versions, channels and regions take few distinct spellings: each spelling is
+-- folded once, in the small `*_words` tables, and the rows are joined to them, so ten million rows
+-- cost ten million lookups rather than ten million regular expressions.
 CREATE OR REPLACE TEMP TABLE staged AS
 WITH catalogue AS (
     SELECT DISTINCT purpose, folded
@@ -11,63 +14,98 @@ WITH catalogue AS (
     )
     WHERE folded IS NOT NULL
 ),
+purpose_words AS (
+    -- A vendor's service (a Usercentrics service id, say) is folded into its purpose by the editable
+    -- map; an unmapped service stays a purpose of its own and is listed as new.
+    SELECT spelled, trimmed AS purpose_text,
+           coalesce(services.purpose, catalogue.purpose, fold_purpose(trimmed)) AS purpose,
+           services.purpose IS NULL AND catalogue.purpose IS NULL AS purpose_is_new
+    FROM (SELECT spelled, nullif(trim(spelled), '') AS trimmed
+          FROM (SELECT DISTINCT purpose AS spelled FROM mapped WHERE purpose IS NOT NULL)) AS words
+    LEFT JOIN service_purposes AS services ON services.service_id = words.trimmed
+    LEFT JOIN catalogue ON catalogue.folded = fold_purpose(words.trimmed)
+),
+decision_words AS (
+    SELECT spelled, nullif(trim(spelled), '') AS decision_text, decisions.canonical AS decision
+    FROM (SELECT DISTINCT decision AS spelled FROM mapped WHERE decision IS NOT NULL) AS words
+    LEFT JOIN vocabulary AS decisions ON decisions.field = 'decision' AND decisions.word = fold_key(words.spelled)
+),
+version_words AS (
+    SELECT spelled, nullif(trim(spelled), '') AS policy_version
+    FROM (SELECT DISTINCT policy_version AS spelled FROM mapped WHERE policy_version IS NOT NULL)
+),
+channel_words AS (
+    SELECT spelled, fold_key(spelled) AS channel
+    FROM (SELECT DISTINCT channel AS spelled FROM mapped WHERE channel IS NOT NULL)
+),
+region_words AS (
+    SELECT spelled,
+           CASE WHEN upper(trim(spelled)) IN ('EEA', 'EU') THEN 'EU'
+                ELSE upper(regexp_replace(nullif(trim(spelled), ''), '[\s_]+', '-', 'g')) END AS region
+    FROM (SELECT DISTINCT region AS spelled FROM mapped WHERE region IS NOT NULL)
+),
 cleaned AS (
-    SELECT record, line,
-           nullif(trim(event_id), '') AS event_id_text,
-           nullif(trim(subject_id), '') AS subject_text,
-           nullif(trim(occurred_at), '') AS occurred_text,
-           nullif(trim(purpose), '') AS purpose_text,
-           nullif(trim(decision), '') AS decision_text,
-           nullif(trim(policy_version), '') AS policy_text,
-           nullif(trim(channel), '') AS channel_text,
-           nullif(trim(region), '') AS region_text
-    FROM mapped
-),
-parsed AS (
-    SELECT cleaned.*,
-           CASE WHEN looks_like_identifier(subject_text) THEN pseudonym(subject_text)
-                ELSE subject_text END AS subject_id,
-           parse_timestamp(occurred_text, $occurred_at_order) AS occurred_at,
-           -- A vendor's service (a Usercentrics service id, say) is folded into its purpose by the
-           -- editable map; an unmapped service stays a purpose of its own and is listed as new.
-           coalesce(services.purpose, catalogue.purpose, fold_purpose(purpose_text)) AS purpose,
-           services.purpose IS NULL AND catalogue.purpose IS NULL AS purpose_is_new,
-           decisions.canonical AS decision,
-           coalesce(policy_text, 'unknown') AS policy_version,
-           fold_key(channel_text) AS channel,
-           CASE WHEN upper(region_text) IN ('EEA', 'EU') THEN 'EU'
-                ELSE upper(regexp_replace(region_text, '[\s_]+', '-', 'g')) END AS region
-    FROM cleaned
-    LEFT JOIN service_purposes AS services ON services.service_id = cleaned.purpose_text
-    LEFT JOIN catalogue ON catalogue.folded = fold_purpose(cleaned.purpose_text)
-    LEFT JOIN vocabulary AS decisions
-           ON decisions.field = 'decision' AND decisions.word = fold_key(cleaned.decision_text)
-),
-judged AS (
-    SELECT *,
-           CASE WHEN subject_text IS NULL THEN 'subject_id'
-                WHEN occurred_at IS NULL THEN 'occurred_at'
-                WHEN purpose IS NULL THEN 'purpose'
-                WHEN decision IS NULL THEN 'decision' END AS reject_column,
-           CASE WHEN subject_text IS NULL THEN 'subject_id is empty'
-                WHEN occurred_text IS NULL THEN 'occurred_at is empty'
-                WHEN occurred_at IS NULL THEN 'occurred_at is not a date or time this dashboard reads'
-                WHEN purpose_text IS NULL THEN 'purpose is empty'
-                WHEN purpose IS NULL THEN 'purpose has no letters or digits'
-                WHEN decision_text IS NULL THEN 'decision is empty'
-                WHEN lower(decision_text) = 'tcf'
-                    THEN 'preference tcf is an IAB TCF consent string, not a decision this dashboard reads'
-                WHEN decision IS NULL THEN 'decision is not opt_in, opt_out or acknowledge, nor a synonym of one'
-           END AS reject_reason
-    FROM parsed
+    SELECT m.record, m.line,
+           present(m.event_id) AS event_id,
+           present(m.subject_id) AS subject_id,
+           m.occurred_at AS occurred_spelled,
+           iso_timestamp_fast(m.occurred_at) AS occurred_at,
+           p.purpose_text, p.purpose, p.purpose_is_new,
+           d.decision_text, d.decision,
+           coalesce(v.policy_version, 'unknown') AS policy_version,
+           c.channel, r.region
+    FROM mapped AS m
+    LEFT JOIN purpose_words AS p ON p.spelled = m.purpose
+    LEFT JOIN decision_words AS d ON d.spelled = m.decision
+    LEFT JOIN version_words AS v ON v.spelled = m.policy_version
+    LEFT JOIN channel_words AS c ON c.spelled = m.channel
+    LEFT JOIN region_words AS r ON r.spelled = m.region
 )
-SELECT *,
-       shown_value(CASE reject_column
-           WHEN 'occurred_at' THEN occurred_text
-           WHEN 'purpose' THEN purpose_text
-           WHEN 'decision' THEN decision_text END) AS reject_value,
-       -- Computed from normalised values, so `yes` in one export and `opt_in` in another is one decision.
-       coalesce(event_id_text, 'd_' || left(sha256(concat_ws('|',
-           subject_id, strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%f'), purpose, decision, policy_version)), 32)
-       ) AS event_id
-FROM judged;
+SELECT record, line, event_id, subject_id,
+       -- Only values that could be an e-mail address or a phone number meet the full test.
+       CASE WHEN contains(subject_id, '@') OR regexp_matches(subject_id, '^\+|[\s().\-]')
+            THEN looks_like_identifier(subject_id) ELSE false END AS is_identifier,
+       occurred_at,
+       -- The text of a timestamp the common ISO forms did not read, for the full parser below.
+       CASE WHEN occurred_at IS NULL THEN occurred_spelled END AS occurred_spelled,
+       purpose, purpose_is_new, decision, policy_version, channel, region,
+       -- The first rule a row breaks; the timestamp's rule, second in order, is judged below.
+       CASE WHEN subject_id IS NULL THEN 'subject_id'
+            WHEN purpose IS NULL THEN 'purpose'
+            WHEN decision IS NULL THEN 'decision' END AS reject_column,
+       CASE WHEN subject_id IS NULL THEN 'subject_id is empty'
+            WHEN purpose_text IS NULL THEN 'purpose is empty'
+            WHEN purpose IS NULL THEN 'purpose has no letters or digits'
+            WHEN decision_text IS NULL THEN 'decision is empty'
+            WHEN lower(decision_text) = 'tcf'
+                THEN 'preference tcf is an IAB TCF consent string, not a decision this dashboard reads'
+            WHEN decision IS NULL THEN 'decision is not opt_in, opt_out or acknowledge, nor a synonym of one'
+       END AS reject_reason,
+       shown_value(CASE
+            WHEN subject_id IS NULL THEN NULL
+            WHEN purpose IS NULL THEN purpose_text
+            WHEN decision IS NULL THEN decision_text END) AS reject_value
+FROM cleaned;
+
+-- The few rows the fast paths above left: timestamps in other forms (slash dates, epochs, odd
+-- offsets), read by the full parser in the date order chosen for the file.
+UPDATE staged
+SET occurred_at = parse_timestamp(occurred_spelled, getvariable('occurred_at_order'))
+WHERE occurred_at IS NULL AND occurred_spelled IS NOT NULL;
+
+UPDATE staged
+SET reject_column = 'occurred_at',
+    reject_reason = CASE WHEN present(occurred_spelled) IS NULL THEN 'occurred_at is empty'
+                         ELSE 'occurred_at is not a date or time this dashboard reads' END,
+    reject_value = shown_value(present(occurred_spelled))
+WHERE occurred_at IS NULL AND subject_id IS NOT NULL;
+
+-- Identifiers become pseudonyms (a keyed hash) before anything else reads them.
+UPDATE staged SET subject_id = pseudonym(subject_id) WHERE is_identifier;
+
+-- An event without an id takes one computed from normalised values, so `yes` in one export and
+-- `opt_in` in another is one decision.
+UPDATE staged
+SET event_id = 'd_' || left(sha256(concat_ws('|',
+        subject_id, strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%f'), purpose, decision, policy_version)), 32)
+WHERE event_id IS NULL AND reject_reason IS NULL;

@@ -9,7 +9,7 @@ WITH cleaned AS (
     FROM mapped
 ),
 parsed AS (
-    SELECT *, parse_timestamp(effective_text, $effective_date_order)::DATE AS effective_date
+    SELECT *, parse_timestamp(effective_text, getvariable('effective_date_order'))::DATE AS effective_date
     FROM cleaned
 )
 SELECT *,

@@ -17,8 +17,8 @@ WITH cleaned AS (
 parsed AS (
     SELECT cleaned.*,
            request_id_text AS request_id,
-           parse_timestamp(received_text, $received_at_order) AS received_at,
-           parse_timestamp(closed_text, $closed_at_order) AS closed_at,
+           parse_timestamp(received_text, getvariable('received_at_order')) AS received_at,
+           parse_timestamp(closed_text, getvariable('closed_at_order')) AS closed_at,
            coalesce(statuses.canonical,
                     CASE WHEN regexp_matches(fold_key(status_text), '^(awaiting|pending|requires)_')
                          THEN 'open' END) AS status,

@@ -11,6 +11,11 @@ CREATE OR REPLACE MACRO fold_purpose(s) AS
         string_split(regexp_replace(lower(s), '[^\p{L}\p{N}]+', '_', 'g'), '_'),
         lambda t: t <> '' AND t <> 'and'), '_'), '');
 
+-- A field's value without surrounding spaces, or NULL when nothing is left. Most values have no
+-- spaces to remove, and two comparisons are cheaper than a trim on ten million rows.
+CREATE OR REPLACE MACRO present(s) AS
+    CASE WHEN starts_with(s, ' ') OR ends_with(s, ' ') THEN nullif(trim(s), '') ELSE nullif(s, '') END;
+
 -- Patterns of the timestamp forms of the data contract.
 CREATE OR REPLACE MACRO slash_pattern() AS
     '(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?';
@@ -42,13 +47,14 @@ CREATE OR REPLACE MACRO iso_timestamp(p) AS
           * INTERVAL 1 MINUTE
       ELSE INTERVAL 0 MINUTE END;
 
--- The common ISO 8601 forms through DuckDB's own casts, without regular expressions: with an
--- offset or Z the offset is explicit, so the session's time zone plays no part; without one the
--- text is read as UTC. (A plain TIMESTAMP cast would silently drop an offset, hence the split.)
+-- The common ISO 8601 forms through DuckDB's own casts, without regular expressions. A plain
+-- TIMESTAMP cast reads the wall time and silently drops any offset, which is right for Z and for no
+-- offset at all (read as UTC); a text ending in an offset (+hh:mm, +hhmm, +hh) takes the TIMESTAMPTZ
+-- cast, where the offset is explicit, so the session's time zone plays no part either way.
 -- NULL for anything else, which parse_timestamp then reads the slow way.
 CREATE OR REPLACE MACRO iso_timestamp_fast(s) AS
-    CASE WHEN length(s) >= 10 AND s[5] = '-' AND s[8] = '-' THEN
-        CASE WHEN contains(s[11:], '+') OR contains(s[11:], '-') OR upper(right(s, 1)) = 'Z'
+    CASE WHEN s[5] = '-' AND s[8] = '-' THEN
+        CASE WHEN length(s) > 10 AND (s[-6] IN ('+', '-') OR s[-5] IN ('+', '-') OR s[-3] IN ('+', '-'))
              THEN timezone('UTC', try_cast(s AS TIMESTAMPTZ))
              ELSE try_cast(s AS TIMESTAMP) END
     END;
@@ -57,7 +63,7 @@ CREATE OR REPLACE MACRO iso_timestamp_fast(s) AS
 -- date_order ('mdy' or 'dmy') settles slash dates whose first two fields are both 12 or less.
 -- Epoch integers of 1e11 or more are milliseconds, smaller ones seconds.
 CREATE OR REPLACE MACRO parse_timestamp(s, date_order) AS
-    coalesce(iso_timestamp_fast(trim(s)), CASE
+    coalesce(iso_timestamp_fast(s), iso_timestamp_fast(trim(s)), CASE
         WHEN s IS NULL THEN NULL
         WHEN regexp_full_match(trim(s), '\d{1,13}') THEN
             CASE WHEN try_cast(trim(s) AS BIGINT) >= 100000000000

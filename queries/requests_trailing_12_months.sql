@@ -11,12 +11,12 @@ WITH months AS (
 ),
 request_types AS (
     SELECT DISTINCT request_type
-    FROM requests
+    FROM request_facts
     WHERE selected(request_type, $request_types)
 ),
 received AS (
     SELECT date_trunc('month', received_at)::DATE AS month_start, request_type, count(*) AS received
-    FROM requests
+    FROM request_facts
     WHERE received_at >= date_trunc('month', $end::DATE) - INTERVAL 11 MONTH
       AND received_at < $end::DATE + 1
       AND selected(request_type, $request_types)

@@ -3,7 +3,8 @@
 -- Each current request with the figures every request metric reads: its dates, days_to_close,
 -- and due_date from the deadline table (the rule naming its type wins over the jurisdiction's
 -- catch-all row; a jurisdiction missing from the table takes the 'unspecified' rule).
-CREATE OR REPLACE VIEW request_facts AS
+-- summaries.py keeps a copy in request_fact_rows, refreshed when requests or deadlines change.
+CREATE OR REPLACE VIEW request_facts_computed AS
 WITH ranked_rules AS (
     SELECT r.request_id, r.request_type, d.deadline, d.deadline_unit, d.extension, d.extension_unit,
            row_number() OVER (
@@ -33,40 +34,73 @@ FROM requests r
 LEFT JOIN ranked_rules rule
   ON rule.request_id = r.request_id AND rule.request_type = r.request_type AND rule.rule_rank = 1;
 
+-- Whether a query should compute from the raw rows rather than the summaries the store maintains
+-- (summaries.py): set per connection with SET VARIABLE straightforward = true, by the tests and the
+-- benchmark that check the summaries against the straightforward SQL.
+CREATE OR REPLACE MACRO straightforward() AS coalesce(getvariable('straightforward'), false);
+
+-- The request facts every request metric reads: the kept copy, or computed afresh.
+CREATE OR REPLACE VIEW request_facts AS
+SELECT * FROM request_fact_rows WHERE NOT straightforward()
+UNION ALL
+SELECT * FROM request_facts_computed WHERE straightforward();
+
 -- The policy catalogue of metrics.md: the uploaded versions, and for a version missing from them
 -- the UTC date of its earliest consent row over the whole store. 'unknown' means the export named
--- no version, so it is never a catalogue entry.
+-- no version, so it is never a catalogue entry. (consent_version_days counts the consent rows per
+-- version and day, kept by summaries.py.)
 CREATE OR REPLACE VIEW policy_catalogue AS
 SELECT policy_version, effective_date, title
 FROM policies
 WHERE policy_version <> 'unknown'
 UNION ALL
+SELECT policy_version, min(day) AS effective_date, NULL AS title
+FROM consent_version_days
+WHERE NOT straightforward()
+  AND policy_version <> 'unknown'
+  AND policy_version NOT IN (SELECT policy_version FROM policies)
+GROUP BY policy_version
+UNION ALL
 SELECT policy_version, min(occurred_at)::DATE AS effective_date, NULL AS title
 FROM consent
-WHERE policy_version <> 'unknown'
+WHERE straightforward()
+  AND policy_version <> 'unknown'
   AND policy_version NOT IN (SELECT policy_version FROM policies)
 GROUP BY policy_version;
 
--- The choices (opt_in and opt_out; acknowledgements never count for rates) made up to the end of
--- end_day that the page's filters keep. A missing channel or region is chosen as 'unknown'.
-CREATE OR REPLACE MACRO consent_choices(end_day, purposes, channels, regions) AS TABLE
-SELECT *
+-- The choices (opt_in and opt_out; acknowledgements never count for rates) per day, purpose,
+-- channel, region and decision from start_day to the end of end_day, that the page's filters keep.
+-- A missing channel or region is chosen as 'unknown'. From the daily counts the store keeps, or
+-- straight from the rows.
+CREATE OR REPLACE MACRO consent_choice_counts(start_day, end_day, purposes, channels, regions) AS TABLE
+SELECT day, purpose, channel, region, decision, events::BIGINT AS choices
+FROM consent_daily
+WHERE NOT straightforward()
+  AND decision IN ('opt_in', 'opt_out')
+  AND day BETWEEN start_day::DATE AND end_day::DATE
+  AND selected(purpose, purposes) AND selected(channel, channels) AND selected(region, regions)
+UNION ALL
+SELECT occurred_at::DATE AS day, purpose, channel, region, decision, count(*) AS choices
 FROM consent
-WHERE decision IN ('opt_in', 'opt_out')
-  AND occurred_at < end_day::DATE + 1
-  AND selected(purpose, purposes)
-  AND selected(channel, channels)
-  AND selected(region, regions);
+WHERE straightforward()
+  AND decision IN ('opt_in', 'opt_out')
+  AND occurred_at >= start_day::DATE AND occurred_at < end_day::DATE + 1
+  AND selected(purpose, purposes) AND selected(channel, channels) AND selected(region, regions)
+GROUP BY ALL;
 
 -- Standing consent moves only on days a subject decides. Per purpose and day up to the end of
--- end_day: how many subjects made their first choice (new_subjects), and by how much the number of
--- subjects whose latest choice is opt_in changed (opt_in_change). A subject's state on a day is
--- their last choice of that day; at one instant an opt-out outranks an opt-in. Summing these up to
--- a day gives standing_subjects and standing_opt_ins at its end. The filters narrow the choices first.
-CREATE OR REPLACE MACRO consent_changes(end_day, purposes, channels, regions) AS TABLE
+-- end_day, over the consent rows of the table or view named `source`: how many subjects made their
+-- first choice (new_subjects), and by how much the number of subjects whose latest choice is opt_in
+-- changed (opt_in_change). A subject's state on a day is their last choice of that day; at one
+-- instant an opt-out outranks an opt-in. Summing these up to a day gives standing_subjects and
+-- standing_opt_ins at its end. The filters narrow the choices first.
+CREATE OR REPLACE MACRO consent_changes_of(source, end_day, purposes, channels, regions) AS TABLE
 WITH final_state_of_day AS (
     SELECT subject_id, purpose, occurred_at::DATE AS day, decision = 'opt_in' AS opted_in
-    FROM consent_choices(end_day, purposes, channels, regions)
+    FROM query_table(source)
+    WHERE decision IN ('opt_in', 'opt_out')
+      AND occurred_at < end_day::DATE + 1
+      AND selected(purpose, purposes) AND selected(channel, channels) AND selected(region, regions)
     QUALIFY row_number() OVER (
         PARTITION BY subject_id, purpose, occurred_at::DATE
         ORDER BY occurred_at DESC, decision = 'opt_out' DESC) = 1
@@ -83,16 +117,29 @@ SELECT purpose, day,
 FROM state_changes
 GROUP BY ALL;
 
+-- The same for the whole store: from the per-day changes summaries.py keeps, which hold every
+-- subject and channel and region; a channel or region filter narrows each subject's history, so
+-- it is computed from the rows.
+CREATE OR REPLACE MACRO consent_changes(end_day, purposes, channels, regions) AS TABLE
+SELECT purpose, day, new_subjects, opt_in_change
+FROM consent_standing_days
+WHERE NOT straightforward() AND channels IS NULL AND regions IS NULL
+  AND day <= end_day::DATE AND selected(purpose, purposes)
+UNION ALL
+SELECT purpose, day, new_subjects, opt_in_change
+FROM consent_changes_of('consent', end_day, purposes, channels, regions)
+WHERE straightforward() OR channels IS NOT NULL OR regions IS NOT NULL;
+
 -- A subject's current policy version moves only on days they have a consent row with a known
--- version. Per version and day up to the end of end_day: +1 for each subject whose current version
--- became this one, -1 for each who left it. A subject's version on a day is that of their last row
--- of the day; at one instant the version with the later effective date wins, then the greater key.
--- Summing up to a day gives subjects_current at its end; summing every version gives everyone with
--- a current version. The filters narrow the consent rows first.
-CREATE OR REPLACE MACRO policy_version_changes(end_day, purposes, channels, regions) AS TABLE
+-- version. Per version and day up to the end of end_day, over the consent rows of `source`: +1 for
+-- each subject whose current version became this one, -1 for each who left it. A subject's version
+-- on a day is that of their last row of the day; at one instant the version with the later
+-- effective date wins, then the greater key. Summing up to a day gives subjects_current at its end;
+-- summing every version gives everyone with a current version. The filters narrow the rows first.
+CREATE OR REPLACE MACRO policy_version_changes_of(source, end_day, purposes, channels, regions) AS TABLE
 WITH version_at_end_of_day AS (
     SELECT c.subject_id, c.occurred_at::DATE AS day, c.policy_version
-    FROM consent c
+    FROM query_table(source) AS c
     JOIN policy_catalogue v USING (policy_version)
     WHERE c.occurred_at < end_day::DATE + 1
       AND selected(c.purpose, purposes)
@@ -119,6 +166,18 @@ changes AS (
 SELECT policy_version, day, sum(change)::BIGINT AS change
 FROM changes
 GROUP BY ALL;
+
+-- The same for the whole store: from the per-day changes summaries.py keeps when no consent filter
+-- is set (any filter narrows each subject's history, so it is then computed from the rows).
+CREATE OR REPLACE MACRO policy_version_changes(end_day, purposes, channels, regions) AS TABLE
+SELECT policy_version, day, change
+FROM policy_version_days
+WHERE NOT straightforward() AND purposes IS NULL AND channels IS NULL AND regions IS NULL
+  AND day <= end_day::DATE
+UNION ALL
+SELECT policy_version, day, change
+FROM policy_version_changes_of('consent', end_day, purposes, channels, regions)
+WHERE straightforward() OR purposes IS NOT NULL OR channels IS NOT NULL OR regions IS NOT NULL;
 
 -- The calendar months of a range (metrics.md, monthly figures): each month as 'YYYY-MM' and the day its
 -- figures are taken at, the month's last day, or end_day for the last, partial month.
