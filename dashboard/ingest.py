@@ -106,6 +106,9 @@ def _stage(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str
     cursor.execute(query_text(f"ingest_{kind}"))
     if kind == "requests":
         cursor.execute(query_text("ingest_request_types"))
+    # Every record is in `staged` now: the text copy goes, so a big file is held in memory once.
+    cursor.execute("DROP VIEW mapped")
+    cursor.execute("DROP TABLE raw")
 
     malformed = cursor.execute("SELECT count(*) FROM malformed_records").fetchone()[0]
     parsed, bad = cursor.execute(

@@ -203,7 +203,9 @@ def test_overdue_at_end_lists_each_type_and_requests_closed_later(store):
     frame = run_query(store, "requests_overdue", parameters())
     assert list(frame.columns) == [
         "request_id", "request_type", "jurisdiction", "received", "due_date", "days_overdue", "channel",
+        "overdue_total",
     ]
+    assert set(frame.pop("overdue_total")) == {6}
     assert records(frame) == [
         # Received in 2023 (before the range) and still open: overdue all the same.
         # 2024-01-29 -> 2024-06-30: 2 + 29 + 31 + 30 + 31 + 30 = 153
@@ -227,6 +229,21 @@ def test_overdue_at_end_lists_each_type_and_requests_closed_later(store):
     ]
     # Not overdue: R06 (completed without closed_at, due Jun 15), R14 (due Jun 30, not before the end),
     # R10 (received after the end), R07/R08/R11 (closed by the end).
+
+
+def test_overdue_lists_the_longest_thousand_and_counts_them_all(store, tmp_path):
+    """However many are overdue, the page's data stays small; the count stays exact."""
+    export = tmp_path / "many.csv"
+    lines = ["request_id,request_type,received_at,status,jurisdiction"]
+    lines += [f"M{number:04d},access,2024-01-{1 + number % 28:02d}T10:00:00Z,open,GDPR" for number in range(1500)]
+    export.write_text("\n".join(lines) + "\n")
+    ingest_file(store, "requests", export)
+    frame = run_query(store, "requests_overdue", parameters())
+    assert len(frame) == 1000
+    assert set(frame["overdue_total"]) == {1506}  # 1,500 open since January, and the six of requests.csv
+    # The longest overdue first: R09 of requests.csv (153 days), then those received on January 1st
+    # (due February 1st, 150 days at June 30).
+    assert list(frame["days_overdue"].iloc[:3]) == [153, 150, 150]
 
 
 def test_overdue_at_an_earlier_end(store):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import shell
+from dashboard import metrics, shell
 from dashboard.charts import consent as consent_charts
 from dashboard.charts import policy as policy_charts
 from dashboard.charts import requests as request_charts
@@ -90,7 +90,7 @@ tiles[1].metric(
 )
 tiles[2].metric(
     "Overdue now",
-    f"{len(overdue):,}",
+    f"{metrics.overdue_count(overdue):,}",
     help=f"Requests still open at the end of {filters.end:%d %b %Y} whose due date has passed.",
     border=True,
 )

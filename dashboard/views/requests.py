@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import shell
+from dashboard import metrics, shell
 from dashboard.charts import requests as charts
 from dashboard.downloads import csv_bytes
 
@@ -65,7 +65,7 @@ tiles[2].metric(
 )
 tiles[3].metric(
     "Overdue now",
-    f"{len(overdue):,}",
+    f"{metrics.overdue_count(overdue):,}",
     help=f"Requests still open at the end of {filters.end:%d %b %Y} whose due date has passed, wherever in time "
     "they were received. Listed at the bottom of the page.",
     border=True,
@@ -134,7 +134,11 @@ if overdue.empty:
                icon=":material/check_circle:")
 else:
     listed = charts.overdue_list(overdue)
-    st.caption("Open requests past their due date, the longest overdue first. Request IDs are those of the exports.")
+    total = metrics.overdue_count(overdue)
+    shown = (f"The {len(listed):,} longest overdue of {total:,} open requests past their due date; narrow the "
+             "sidebar's request filters to list the others." if total > len(listed)
+             else "Open requests past their due date, the longest overdue first.")
+    st.caption(f"{shown} Request IDs are those of the exports.")
     st.dataframe(
         listed,
         hide_index=True,
