@@ -93,9 +93,10 @@ def overdue_count(overdue: pd.DataFrame) -> int:
     return int(overdue["overdue_total"].iloc[0]) if not overdue.empty else 0
 
 
-def ccpa_report(connection, year: int, *, all_jurisdictions: bool = False) -> list[dict]:
+def ccpa_report(connection, year: int, *, all_jurisdictions: bool = False, straightforward: bool = False) -> list[dict]:
     """The section 7102 table: five rows in the regulation's order."""
-    frame = run_query(connection, "ccpa_report", {"year": year, "all_jurisdictions": all_jurisdictions})
+    frame = run_query(connection, "ccpa_report", {"year": year, "all_jurisdictions": all_jurisdictions},
+                      straightforward=straightforward)
     return plain_rows(frame, CCPA_COLUMNS)
 
 

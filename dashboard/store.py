@@ -59,6 +59,8 @@ def open_store(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection
     except duckdb.Error as error:
         raise StoreError(f"{path}: not a store this program can read ({error})") from None
     connection.execute("SET TimeZone = 'UTC'")
+    # DuckDB draws a progress bar on the terminal for long statements; output here is JSON lines.
+    connection.execute("SET enable_progress_bar = false")
     # Registered on the long-lived connection itself: a function registered on a cursor outlives
     # the cursor in DuckDB and crashes the process when called after it closed.
     pseudonyms.register(connection, path)

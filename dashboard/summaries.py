@@ -62,7 +62,8 @@ def rebuild(cursor) -> None:
 def refresh_requests(cursor) -> None:
     """Inside the caller's transaction: the request facts afresh (after requests or deadlines change)."""
     cursor.execute("DELETE FROM request_fact_rows")
-    cursor.execute("INSERT INTO request_fact_rows SELECT * FROM request_facts_computed")
+    # In order of receipt, so a range reads only the row groups it needs.
+    cursor.execute("INSERT INTO request_fact_rows SELECT * FROM request_facts_computed ORDER BY received_at")
 
 
 def refresh_policies(cursor) -> None:
