@@ -12,7 +12,6 @@ what was measured against its target and writes everything to <out>/benchmark-<s
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import tempfile
 import time
@@ -166,19 +165,12 @@ def _shifted(filters, shift: str):
     return filters
 
 
-def _ccpa_straightforward_available() -> bool:
-    return "straightforward" in inspect.signature(metrics.ccpa_report).parameters
-
-
 def run_page(connection, page: str, filters, straightforward: bool = False) -> tuple[float, int, str]:
     """Seconds to compute every figure of a page, the most rows one figure returned, and which one."""
     started = time.perf_counter()
     if page == "ccpa":
         year = filters.start.year
-        if straightforward:
-            results = [("ccpa_report", metrics.ccpa_report(connection, year, straightforward=True))]
-        else:
-            results = [("ccpa_report", run_query(connection, "ccpa_report", {"year": year, "all_jurisdictions": False}))]
+        results = [("ccpa_report", metrics.ccpa_report(connection, year, straightforward=straightforward))]
     else:
         results = [(name, metrics.figure(connection, name, _shifted(filters, shift), straightforward=straightforward))
                    for name, shift in PAGE_FIGURES[page]]
@@ -243,7 +235,6 @@ def _run_lookups(connection) -> float:
 
 
 def _time_page(connection, page: str, ranges: dict, narrowed: dict, runs: int) -> dict:
-    straightforward_available = page != "ccpa" or _ccpa_straightforward_available()
     run_page(connection, page, ranges["last 12 months"])  # the first run reads the store's pages from disk
     per_range, summarised_all, straightforward_all, largest = {}, [], [], (0, None)
     for label, filters in ranges.items():
@@ -252,12 +243,11 @@ def _time_page(connection, page: str, ranges: dict, narrowed: dict, runs: int) -
                  "rows": max(rows for _seconds, rows, _name in summarised)}
         summarised_all += [seconds for seconds, _rows, _name in summarised]
         largest = max(largest, max((rows, name) for _seconds, rows, name in summarised))
-        if straightforward_available:
-            reference = repeat(lambda filters=filters: run_page(connection, page, filters, straightforward=True),
-                               runs, budget_seconds=STRAIGHTFORWARD_BUDGET_SECONDS)
-            entry["straightforward_ms"] = median_ms([seconds for seconds, _rows, _name in reference])
-            entry["straightforward_runs"] = len(reference)
-            straightforward_all += [seconds for seconds, _rows, _name in reference]
+        reference = repeat(lambda filters=filters: run_page(connection, page, filters, straightforward=True),
+                           runs, budget_seconds=STRAIGHTFORWARD_BUDGET_SECONDS)
+        entry["straightforward_ms"] = median_ms([seconds for seconds, _rows, _name in reference])
+        entry["straightforward_runs"] = len(reference)
+        straightforward_all += [seconds for seconds, _rows, _name in reference]
         per_range[label] = entry
     result = {
         "summarised_ms": median_ms(summarised_all),

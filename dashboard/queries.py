@@ -35,6 +35,8 @@ def run_query(connection, name: str, parameters: dict | None = None, *, straight
     try:
         if straightforward:
             cursor.execute("SET VARIABLE straightforward = true")
+            # The request facts computed afresh, shadowing the kept copy for this cursor only.
+            cursor.execute("CREATE TEMP VIEW request_facts AS SELECT * FROM main.request_facts_computed")
         return cursor.execute(query_text(name), bound).df()
     finally:
         cursor.close()

@@ -4,6 +4,7 @@ after every upload and every undo, on randomised stores full of ties, repeats an
 import csv
 import random
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ from dashboard.metrics import FIGURES, Filters
 from dashboard.metrics import figure as metric_figure
 from dashboard.store import remove_upload
 
+TEST_DATA = Path(__file__).parent / "data"
 PURPOSES = ("marketing", "communications", "research_and_development", "quality_control")
 VERSIONS = ("2024-01-01", "2024-03-01", "2024-06-01", "v-next", "")
 CHANNELS = ("web", "app", "", "store")
@@ -60,14 +62,14 @@ FILTERS = (
     Filters(start=date(2024, 1, 1), end=date(2024, 7, 31), purposes=("marketing", "communications")),
     Filters(start=date(2024, 1, 1), end=date(2024, 7, 31), channels=("web", "unknown")),
 )
-CONSENT_FIGURES = sorted(name for name in FIGURES if name.startswith(("consent", "policy")))
+FIGURE_NAMES = sorted(FIGURES)
 
 
 def assert_summaries_agree(store) -> None:
-    """Every consent and policy figure, for several filters, equal by both paths; and the kept
+    """Every figure, for several filters, equal by both paths; and the kept
     summaries equal to ones computed afresh."""
     for filters in FILTERS:
-        for name in CONSENT_FIGURES:
+        for name in FIGURE_NAMES:
             summarised = metric_figure(store, name, filters)
             straightforward = metric_figure(store, name, filters, straightforward=True)
             pd.testing.assert_frame_equal(summarised, straightforward, check_dtype=False, obj=f"{name} {filters}")
@@ -91,6 +93,7 @@ def test_summaries_stay_exact_through_uploads_and_undos(store, tmp_path, seed):
     assert_summaries_agree(store)
     second_report = ingest_file(store, "consent", write_consent(tmp_path / "second.csv", second))
     assert second_report.rows_duplicate == 150
+    requests_id = ingest_file(store, "requests", TEST_DATA / "requests" / "requests.csv").upload_id
     policies_id = ingest_file(store, "policies", write_policies(tmp_path / "policies.csv", {
         "2024-01-01": "2024-01-01", "2024-03-01": "2024-03-01", "2024-06-01": "2024-06-01"})).upload_id
     assert_summaries_agree(store)
@@ -100,6 +103,8 @@ def test_summaries_stay_exact_through_uploads_and_undos(store, tmp_path, seed):
     remove_upload(store, int(second_report.upload_id))
     assert_summaries_agree(store)
     remove_upload(store, int(policies_id))
+    assert_summaries_agree(store)
+    remove_upload(store, int(requests_id))
     assert_summaries_agree(store)
     remove_upload(store, int(first_id))
     assert_summaries_agree(store)
