@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st
 
-from dashboard import metrics, shell
+from dashboard import access, metrics, shell
 from dashboard.store import StoreError
 
 VIEWS = Path(__file__).resolve().parent / "views"
@@ -25,6 +25,7 @@ PAGES = [
     st.Page(VIEWS / "data.py", title="Data", icon=":material/upload_file:", url_path="data"),
 ]
 page = st.navigation(PAGES)
+access.guard_unsigned_server()
 
 try:
     shell.connection()
