@@ -10,6 +10,8 @@ import os
 
 import streamlit as st
 
+from dashboard.store import local_user
+
 # Set to 1 to serve the dashboard to the network without sign-in, knowingly.
 OPEN_WITHOUT_SIGN_IN = "PRIVACY_DASHBOARD_OPEN_WITHOUT_SIGN_IN"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -49,3 +51,8 @@ def guard_unsigned_server() -> None:
              else "reachable from this computer only")
     st.sidebar.caption(f":material/lock_open: Sign-in is off: this dashboard is {where}. See the README's "
                        "Security section to sign colleagues in.")
+
+
+def who() -> str:
+    """Whom an upload or undo made in this session is recorded as."""
+    return f"{local_user()} (dashboard, sign-in off)"

@@ -214,6 +214,9 @@ def _uploads(arguments) -> int:
             f"    read {upload.rows_read}, loaded {upload.rows_loaded}, duplicate {upload.rows_duplicate}, "
             f"rejected {upload.rows_rejected}"
         )
+        if not _missing(upload.removed_at):
+            print(f"    removed {upload.removed_at:%Y-%m-%d %H:%M} UTC by {upload.removed_by}: its rows are no longer "
+                  "in the store")
         for warning in upload.warnings:
             print(f"    warning: {warning}")
         if upload.rows_rejected:

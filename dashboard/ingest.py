@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from dashboard import summaries
 from dashboard.formats import CANONICAL_COLUMNS, KINDS, TIMESTAMP_COLUMNS, ColumnMapping, map_columns
 from dashboard.queries import query_text
 from dashboard.reading import DELIMITER_NAMES, OpenedExport, UnusableFile, open_export
-from dashboard.store import bump_store_version
+from dashboard.store import bump_store_version, local_user
 from dashboard.vocabulary import vocabulary_rows
 
 DATE_ORDERS = ("mdy", "dmy")
@@ -153,7 +152,7 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
                 "rows_duplicate": duplicate,
                 "rows_rejected": rows_rejected,
                 "warnings": warnings,
-                "loaded_by": loaded_by or _local_user(),
+                "loaded_by": loaded_by or local_user(),
                 "loaded_at": datetime.now(UTC).replace(tzinfo=None),
                 "is_sample": sample,
             },
@@ -249,13 +248,6 @@ def preview_file(
         opened.cleanup()
     return Preview(opened.name, kind, columns.format, opened.header, staged.date_orders, staged.rows_read,
                    staged.rows_rejected, warnings, rows, rejects)
-
-
-def _local_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _read_raw(cursor, opened: OpenedExport) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import hashlib
 import json
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -22,7 +24,7 @@ STORE_ENV = "PRIVACY_DASHBOARD_DB"
 
 # Version of the tables' layout. A store written by an older version is migrated on open;
 # one written by a newer version is refused rather than misread.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Macros and views are code, not data: they are redefined whenever their SQL changes.
 DEFINITION_FILES = ("macros.sql", "views.sql")
@@ -126,6 +128,10 @@ def _migrate(connection, path: Path) -> None:
         # definitions that compute them are in place.
         summaries.create_tables(connection)
         _set_meta(connection, "summaries_stale", "1")
+    if version < 5:
+        # An undo is recorded in the history (who, when), not erased from it.
+        connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS removed_by VARCHAR")
+        connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS removed_at TIMESTAMP")
     _set_meta(connection, "schema_version", str(SCHEMA_VERSION))
     if _meta(connection, "store_version") is None:
         _set_meta(connection, "store_version", "0")
@@ -228,14 +234,29 @@ class RemovedUpload:
     rows_removed: int
 
 
-def remove_upload(connection, upload_id: int) -> RemovedUpload:
-    """Undo one upload: its rows go, and any request or policy it had updated shows its earlier state."""
+def local_user() -> str:
+    """The account running this program: who an upload or undo is recorded as without sign-in."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def remove_upload(connection, upload_id: int, *, removed_by: str | None = None) -> RemovedUpload:
+    """Undo one upload: its rows go, and any request or policy it had updated shows its earlier state.
+
+    The upload stays in the history, marked with who removed it and when; the bundled sample, which
+    nobody uploaded, leaves the history with its rows.
+    """
     row = connection.execute(
-        "SELECT file_name, kind FROM uploads WHERE upload_id = $id", {"id": upload_id}
+        "SELECT file_name, kind, is_sample, removed_by, removed_at FROM uploads WHERE upload_id = $id",
+        {"id": upload_id},
     ).fetchone()
     if row is None:
         raise StoreError(f"upload {upload_id}: no such upload (see `python -m dashboard uploads`)")
-    file_name, kind = row
+    file_name, kind, is_sample, earlier_by, earlier_at = row
+    if earlier_at is not None:
+        raise StoreError(f"upload {upload_id}: already removed, on {earlier_at:%Y-%m-%d %H:%M} UTC by {earlier_by}")
     table = {"consent": "consent", "requests": "request_versions", "policies": "policy_versions_uploaded"}[kind]
     connection.execute("BEGIN TRANSACTION")
     try:
@@ -250,7 +271,13 @@ def remove_upload(connection, upload_id: int) -> RemovedUpload:
         elif kind == "policies":
             summaries.refresh_policies(connection)
         connection.execute("DELETE FROM rejected_rows WHERE upload_id = $id", {"id": upload_id})
-        connection.execute("DELETE FROM uploads WHERE upload_id = $id", {"id": upload_id})
+        if is_sample:
+            connection.execute("DELETE FROM uploads WHERE upload_id = $id", {"id": upload_id})
+        else:
+            connection.execute(
+                "UPDATE uploads SET removed_by = $by, removed_at = $at WHERE upload_id = $id",
+                {"id": upload_id, "by": removed_by or local_user(), "at": datetime.now(UTC).replace(tzinfo=None)},
+            )
         bump_store_version(connection)
         connection.execute("COMMIT")
     except BaseException:

@@ -1,6 +1,8 @@
 """The command line end to end: real files, a real store file, a real `python -m dashboard` process."""
 
+import getpass
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,10 +94,17 @@ def test_uploads_lists_history_with_rejected_rows_and_remove_undoes_one(db, test
     removed = dashboard("remove", "2", db=db)
     assert removed.returncode == 0
     assert removed.stdout == "removed upload 2 (requests_messy.csv, requests): 6 stored rows\n"
-    assert "requests_messy.csv" not in dashboard("uploads", db=db).stdout
-    missing = dashboard("remove", "2", db=db)
+    # The undo stays in the history: who removed it, and when.
+    listing = dashboard("uploads", db=db).stdout
+    assert re.search(r"upload 2 .* requests_messy\.csv .*\n.*\n    removed \d{4}-\d\d-\d\d \d\d:\d\d UTC by "
+                     + re.escape(getpass.getuser()) + ": its rows are no longer in the store", listing)
+    again = dashboard("remove", "2", db=db)
+    assert again.returncode == 1
+    assert again.stderr.startswith("upload 2: already removed, on ") and again.stderr.endswith(
+        f"UTC by {getpass.getuser()}\n")
+    missing = dashboard("remove", "9", db=db)
     assert missing.returncode == 1
-    assert missing.stderr == "upload 2: no such upload (see `python -m dashboard uploads`)\n"
+    assert missing.stderr == "upload 9: no such upload (see `python -m dashboard uploads`)\n"
 
 
 def test_a_store_in_use_gives_one_line(db, test_data):

@@ -5,6 +5,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dashboard.ingest import UnusableFile, ingest_file
@@ -157,10 +158,17 @@ def test_undo_asks_first_and_then_restores_the_figures(data_page):
     app.button(key="data_remove_confirm").click().run()
 
     assert not app.exception
-    assert store_counts() == {"consent": 4, "uploads": 1, "samples": 0}
+    assert store_counts() == {"consent": 4, "uploads": 2, "samples": 0}
     assert any(f"Removed upload #{newest} consent_may.csv: 3 stored consent rows" in shown(success.value)
                for success in app.success)
-    assert list(history_table(app)["file_name"]) == ["consent_april.csv"]
+    # The undo is recorded in the history, with who did it and when; it is no longer offered for undo.
+    history = history_table(app)
+    assert list(history["file_name"]) == ["consent_may.csv", "consent_april.csv"]
+    assert history["removed_by"].iloc[0].endswith("(dashboard, sign-in off)")
+    assert history["loaded_by"].iloc[0].endswith("(dashboard, sign-in off)")
+    assert not pd.isna(history["removed_at"].iloc[0]) and pd.isna(history["removed_at"].iloc[1])
+    offered = app.selectbox(key="data_undo_choice").options
+    assert len(offered) == 1 and "consent_april.csv" in offered[0]
 
 
 def test_removing_the_sample_empties_the_store_and_the_pages_say_so(data_page):

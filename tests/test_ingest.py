@@ -241,7 +241,9 @@ def test_remove_undoes_exactly_one_upload(store, test_data, tmp_path):
     removed = remove_upload(store, int(second.upload_id))
     assert removed.rows_removed == 2
     assert rows(store, "SELECT count(*), count(DISTINCT upload_id) FROM consent") == [(7, 1)]
-    assert rows(store, "SELECT upload_id FROM uploads") == [(1,)]
+    # The history keeps the undone upload, marked with who removed it.
+    assert rows(store, "SELECT upload_id, removed_by IS NOT NULL, removed_at IS NOT NULL FROM uploads ORDER BY 1") == [
+        (1, False, False), (2, True, True)]
 
 
 UNUSABLE = [

@@ -133,7 +133,7 @@ def test_a_version_first_seen_earlier_moves_ties_and_the_summary_follows(store, 
 
 
 def test_a_store_from_before_summaries_gets_them_on_open(tmp_path):
-    from dashboard.store import open_store
+    from dashboard.store import SCHEMA_VERSION, open_store
 
     path = tmp_path / "old.duckdb"
     store = open_store(path)
@@ -148,4 +148,4 @@ def test_a_store_from_before_summaries_gets_them_on_open(tmp_path):
 
     reopened = open_store(path)
     assert reopened.execute("SELECT sum(events) FROM consent_daily").fetchone()[0] == expected == 100
-    assert reopened.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()[0] == "4"
+    assert reopened.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import shell, store
+from dashboard import access, shell, store
 from dashboard.downloads import csv_bytes
 from dashboard.formats import CANONICAL_COLUMNS, KINDS, detect_format, fold_header, map_columns, suggested_sources
 from dashboard.ingest import DATE_ORDER_WORDS, UnusableFile, ingest_file, preview_file
@@ -25,7 +25,6 @@ DATE_ORDER_LABELS = {
     "dmy": "Day first (06/01/2023 is 6 January)",
 }
 FILE_TYPES = ["csv", "gz", "txt", "tsv"]
-LOADED_BY = "dashboard"
 REJECTED_COLUMNS = {"line": "Line", "column_name": "Column", "value": "Value", "reason": "Reason"}
 FORMAT_LABELS = {
     "canonical": "canonical columns",
@@ -122,7 +121,7 @@ def _load_one(uploaded, kind: str, date_order: str, map_myself: bool = False) ->
         else:
             try:
                 report = ingest_file(shell.connection(), kind, path, date_order=date_order,
-                                     display_name=uploaded.name, loaded_by=LOADED_BY)
+                                     display_name=uploaded.name, loaded_by=access.who())
             except UnusableFile:
                 header = _header_to_map(path, uploaded.name, kind)
                 if header is None:
@@ -236,7 +235,8 @@ def _show_result(result: dict, present_ids: set[int]) -> None:
 def _upload_label(upload) -> str:
     """How an upload is named in a choice (plain text: a select box shows no Markdown)."""
     sample = ", sample" if upload.is_sample else ""
-    return f"#{upload.upload_id} {upload.file_name} ({upload.kind}, {upload.loaded_at:%Y-%m-%d}{sample})"
+    removed = ", removed" if not pd.isna(upload.removed_at) else ""
+    return f"#{upload.upload_id} {upload.file_name} ({upload.kind}, {upload.loaded_at:%Y-%m-%d}{sample}{removed})"
 
 
 def _removal(remove, describe, what: str, *finished_keys: str) -> None:
@@ -260,7 +260,7 @@ def _removal(remove, describe, what: str, *finished_keys: str) -> None:
 
 def _remove_upload(upload_id: int) -> None:
     _removal(
-        lambda cursor: store.remove_upload(cursor, upload_id),
+        lambda cursor: store.remove_upload(cursor, upload_id, removed_by=access.who()),
         lambda removed: (f"Removed upload #{removed.upload_id} **{as_text(removed.file_name)}**: "
                          f"{removed.rows_removed:,} stored {ROW_WORDS[removed.kind]} rows left the store "
                          "and every figure."),
@@ -374,7 +374,7 @@ def _load_mapped(pending: dict, mapping: dict[str, str], date_order: str, save_a
     result = {"file": name, "kind": kind, "report": None, "error": None, "mapping": None, "mapped": True}
     try:
         report = ingest_file(shell.connection(), kind, Path(pending["path"]), date_order=date_order,
-                             mapping=mapping, display_name=name, loaded_by=LOADED_BY)
+                             mapping=mapping, display_name=name, loaded_by=access.who())
         result["report"] = report.as_dict()
     except (UnusableFile, StoreError) as error:
         result["error"] = str(error)
@@ -520,7 +520,8 @@ if submitted:
         st.warning("Choose one or more files to load first.", icon=":material/upload_file:")
 
 history = store.list_uploads(shell.connection())
-present_ids = set(history["upload_id"].astype(int))
+present = history[history["removed_at"].isna()]
+present_ids = set(present["upload_id"].astype(int))
 
 results = st.session_state.get("data_results")
 if results:
@@ -547,7 +548,7 @@ else:
     table = history.assign(
         warnings=history["warnings"].map(lambda values: len(values) if values is not None else 0),
     )[["upload_id", "file_name", "kind", "format", "rows_read", "rows_loaded", "rows_duplicate", "rows_rejected",
-       "warnings", "loaded_by", "loaded_at", "is_sample"]]
+       "warnings", "loaded_by", "loaded_at", "removed_by", "removed_at", "is_sample"]]
     st.dataframe(
         table, hide_index=True, width="stretch",
         column_config={
@@ -562,6 +563,8 @@ else:
             "warnings": st.column_config.NumberColumn("Warnings", format="localized"),
             "loaded_by": st.column_config.TextColumn("Loaded by"),
             "loaded_at": st.column_config.DatetimeColumn("Loaded at (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+            "removed_by": st.column_config.TextColumn("Removed by"),
+            "removed_at": st.column_config.DatetimeColumn("Removed at (UTC)", format="YYYY-MM-DD HH:mm:ss"),
             "is_sample": st.column_config.CheckboxColumn("Sample data"),
         },
     )
@@ -578,26 +581,31 @@ else:
         _rejected_table(shown_id, key=f"history-rejected-{shown_id}")
 
     st.markdown("#### Undo an upload")
-    chosen = st.selectbox("Upload to remove", list(uploads), format_func=lambda key: _upload_label(uploads[key]),
-                          key="data_undo_choice")
-    pending = st.session_state.get("data_pending_removal")
-    if pending != chosen:
-        st.button("Remove upload…", icon=":material/undo:", key="data_remove_start",
-                  on_click=_set, args=("data_pending_removal", chosen))
+    removable = [upload_id for upload_id in uploads if upload_id in present_ids]
+    if not removable:
+        st.caption("Every upload has been undone; the history above keeps who did it and when.")
     else:
-        upload = uploads[chosen]
-        with st.container(border=True):
-            st.warning(
-                f"Remove upload #{chosen} **{as_text(upload.file_name)}**? Its {upload.rows_loaded:,} stored rows "
-                "leave the store and every figure; a request or policy it updated shows its earlier state again.",
-                icon=":material/warning:",
-            )
-            understood = st.checkbox("I understand its rows will be removed", key="data_confirm_removal")
-            confirm, cancel, _ = st.columns([1, 1, 3])
-            confirm.button(f"Remove upload #{chosen}", type="primary", disabled=not understood,
-                           key="data_remove_confirm", on_click=_remove_upload, args=(chosen,))
-            cancel.button("Cancel", key="data_remove_cancel", on_click=_cancel,
-                          args=("data_pending_removal", "data_confirm_removal"))
+        chosen = st.selectbox("Upload to remove", removable, format_func=lambda key: _upload_label(uploads[key]),
+                              key="data_undo_choice")
+        pending = st.session_state.get("data_pending_removal")
+        if pending != chosen:
+            st.button("Remove upload…", icon=":material/undo:", key="data_remove_start",
+                      on_click=_set, args=("data_pending_removal", chosen))
+        else:
+            upload = uploads[chosen]
+            with st.container(border=True):
+                st.warning(
+                    f"Remove upload #{chosen} **{as_text(upload.file_name)}**? Its {upload.rows_loaded:,} stored rows "
+                    "leave the store and every figure; a request or policy it updated shows its earlier state again.",
+                    icon=":material/warning:",
+                )
+                understood = st.checkbox("I understand its rows will be removed", key="data_confirm_removal")
+                confirm, cancel, _ = st.columns([1, 1, 3])
+                confirm.button(f"Remove upload #{chosen}", type="primary", disabled=not understood,
+                               key="data_remove_confirm", on_click=_remove_upload, args=(chosen,))
+                cancel.button("Cancel", key="data_remove_cancel", on_click=_cancel,
+                              args=("data_pending_removal", "data_confirm_removal"))
+
 
 # --- Sample data -------------------------------------------------------------------------------------------
 if sample_ids:
