@@ -5,7 +5,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from dashboard.ingest import UnusableFile, ingest_file
@@ -164,9 +163,9 @@ def test_undo_asks_first_and_then_restores_the_figures(data_page):
     # The undo is recorded in the history, with who did it and when; it is no longer offered for undo.
     history = history_table(app)
     assert list(history["file_name"]) == ["consent_may.csv", "consent_april.csv"]
-    assert history["removed_by"].iloc[0].endswith("(dashboard, sign-in off)")
+    assert re.fullmatch(r"Removed \d{4}-\d\d-\d\d \d\d:\d\d by .+ \(dashboard, sign-in off\)", history["removed"].iloc[0])
+    assert history["removed"].iloc[1] == ""
     assert history["loaded_by"].iloc[0].endswith("(dashboard, sign-in off)")
-    assert not pd.isna(history["removed_at"].iloc[0]) and pd.isna(history["removed_at"].iloc[1])
     offered = app.selectbox(key="data_undo_choice").options
     assert len(offered) == 1 and "consent_april.csv" in offered[0]
 

@@ -547,13 +547,16 @@ if history.empty:
 else:
     table = history.assign(
         warnings=history["warnings"].map(lambda values: len(values) if values is not None else 0),
-    )[["upload_id", "file_name", "kind", "format", "rows_read", "rows_loaded", "rows_duplicate", "rows_rejected",
-       "warnings", "loaded_by", "loaded_at", "removed_by", "removed_at", "is_sample"]]
+        removed=[f"Removed {at:%Y-%m-%d %H:%M} by {by}" if not pd.isna(at) else ""
+                 for at, by in zip(history["removed_at"], history["removed_by"], strict=True)],
+    )[["upload_id", "file_name", "removed", "kind", "format", "rows_read", "rows_loaded", "rows_duplicate",
+       "rows_rejected", "warnings", "loaded_by", "loaded_at", "is_sample"]]
     st.dataframe(
         table, hide_index=True, width="stretch",
         column_config={
             "upload_id": st.column_config.NumberColumn("Upload", format="#%d"),
             "file_name": st.column_config.TextColumn("File"),
+            "removed": st.column_config.TextColumn("Undone (UTC)", help="Who removed the upload's rows, and when"),
             "kind": st.column_config.TextColumn("Kind"),
             "format": st.column_config.TextColumn("Format"),
             "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
@@ -563,8 +566,6 @@ else:
             "warnings": st.column_config.NumberColumn("Warnings", format="localized"),
             "loaded_by": st.column_config.TextColumn("Loaded by"),
             "loaded_at": st.column_config.DatetimeColumn("Loaded at (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-            "removed_by": st.column_config.TextColumn("Removed by"),
-            "removed_at": st.column_config.DatetimeColumn("Removed at (UTC)", format="YYYY-MM-DD HH:mm:ss"),
             "is_sample": st.column_config.CheckboxColumn("Sample data"),
         },
     )
