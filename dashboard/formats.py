@@ -159,10 +159,14 @@ VENDOR_FORMATS = (
 FORMAT_NAMES = ("auto", "canonical", *(vendor.name for vendor in VENDOR_FORMATS))
 
 
-def _missing_message(kind: str, missing: list[str], header: list[str]) -> str:
+def _found(header: list[str]) -> str:
+    """A header as a message lists it: at most 300 characters, so a file of thousands of columns stays one line."""
     found = ", ".join(header) if header else "no columns"
-    if len(found) > 300:
-        found = found[:300] + "…"
+    return found[:300] + f"… ({len(header):,} columns)" if len(found) > 300 else found
+
+
+def _missing_message(kind: str, missing: list[str], header: list[str]) -> str:
+    found = _found(header)
     names = ", ".join(f"`{column}`" for column in missing)
     verb = "is" if len(missing) == 1 else "are"
     noun = "column" if len(missing) == 1 else "columns"
@@ -250,7 +254,7 @@ def map_columns(
         if fold_header(source) not in positions:
             raise UnusableFile(
                 f"{file_name}: --map {column}={source}: the file has no column `{source}`; "
-                f"found: {', '.join(header)}"
+                f"found: {_found(header)}"
             )
         sources[column] = positions[fold_header(source)]
     name = "mapped" if overrides else "canonical"

@@ -1,0 +1,90 @@
+"""Files written to hurt: formula payloads, SQL-looking text, HTML and Markdown, huge fields and headers.
+Each loads as plain text or is refused in one line; nothing runs, renders or floods the screen."""
+
+import io
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from dashboard.downloads import csv_bytes
+from dashboard.ingest import UnusableFile, ingest_file
+from dashboard.metrics import Filters, figure
+from tests.test_data_page import data_page, load  # noqa: F401 - the Data page fixture and its loader
+
+HEADER = "event_id,subject_id,occurred_at,purpose,decision,policy_version,channel,region\n"
+RANGE = Filters(start=date(2024, 1, 1), end=date(2024, 12, 31))
+
+
+def export(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_formula_payloads_are_stored_literally_and_neutralised_in_downloads(store, tmp_path):
+    rows = ('f1,"=HYPERLINK(""http://evil.example"",""x"")",2024-03-01,marketing,opt_in,v1,"=1+2",US-CA\n'
+            "f2,+491701234,2024-03-01,marketing,opt_out,v1,@cmd,EU\n"
+            "f3,-danger,2024-03-01,marketing,opt_in,v1,+sum(1),EU\n")
+    report = ingest_file(store, "consent", export(tmp_path, "formulas.csv", HEADER + rows))
+    assert report.rows_loaded == 3 and report.rows_rejected == 0
+    subjects = {row[0] for row in store.execute("SELECT subject_id FROM consent").fetchall()}
+    assert '=HYPERLINK("http://evil.example","x")' in subjects and "-danger" in subjects
+    by_channel = figure(store, "consent_by_channel", RANGE)
+    assert set(by_channel["channel"]) == {"=1+2", "@cmd", "+sum(1)"}
+    downloaded = pd.read_csv(io.BytesIO(csv_bytes(by_channel)), encoding="utf-8-sig")
+    assert set(downloaded["channel"]) == {"'=1+2", "'@cmd", "'+sum(1)"}
+
+
+def test_sql_looking_values_and_headers_are_only_text(store, tmp_path):
+    text = ('subject_id,occurred_at,purpose,decision,"x""); DROP TABLE consent; --"\n'
+            "'); DROP TABLE consent; --,2024-03-01,marketing,opt_in,1\n"
+            "u2,2024-03-01,\"marketing' OR '1'='1\",opt_in,1\n")
+    report = ingest_file(store, "consent", export(tmp_path, "sql.csv", text))
+    assert report.rows_loaded == 2
+    assert store.execute("SELECT count(*) FROM consent").fetchone()[0] == 2  # the table is still there
+    assert ("'); DROP TABLE consent; --",) in store.execute("SELECT subject_id FROM consent").fetchall()
+    # A purpose is a key: folded to letters, digits and '_', never run.
+    assert {row[0] for row in store.execute("SELECT purpose FROM consent").fetchall()} == {
+        "marketing", "marketing_or_1_1"}
+
+
+def test_a_100_kb_field_loads_and_a_rejected_one_is_shown_short(store, tmp_path):
+    huge = "x" * 100_000
+    text = HEADER + f"b1,u1,2024-03-01,marketing,opt_in,v1,{huge},EU\nb2,u2,2024-03-01,marketing,{huge},v1,web,EU\n"
+    report = ingest_file(store, "consent", export(tmp_path, "big.csv", text))
+    assert (report.rows_loaded, report.rows_rejected) == (1, 1)
+    value, reason = store.execute("SELECT value, reason FROM rejected_rows").fetchone()
+    assert len(value) == 201 and value.endswith("…")
+    assert reason == "decision is not opt_in, opt_out or acknowledge, nor a synonym of one"
+
+
+def test_a_header_of_thousands_of_columns_is_refused_in_one_short_line(store, tmp_path):
+    wide = ",".join(f"column{number}" for number in range(5000)) + "\n" + ",".join("1" * 5000) + "\n"
+    with pytest.raises(UnusableFile) as refused:
+        ingest_file(store, "consent", export(tmp_path, "wide.csv", wide))
+    message = str(refused.value)
+    assert "\n" not in message and len(message) < 500
+    assert message.startswith("wide.csv: columns `subject_id`, `occurred_at`, `purpose`, `decision` are missing")
+    assert message.endswith("… (5,000 columns)")
+
+
+def test_thousands_of_extra_columns_beside_the_canonical_ones_load(store, tmp_path):
+    extra = ",".join(f"extra{number}" for number in range(5000))
+    text = HEADER.strip() + "," + extra + "\n" + "w1,u1,2024-03-01,marketing,opt_in,v1,web,EU," + ",".join("1" * 5000) + "\n"
+    report = ingest_file(store, "consent", export(tmp_path, "wide.csv", text))
+    assert (report.rows_loaded, report.rows_rejected) == (1, 0)
+
+
+def test_html_and_markdown_in_values_and_file_names_are_shown_as_text(data_page):  # noqa: F811
+    app = data_page
+    content = (HEADER + "h1,u1,2024-03-01,<img src=x onerror=alert(1)>,opt_in,v1,**bold** [link](http://e),EU\n")
+    load(app, ("<b>report</b>_[x](http://e).csv", content.encode(), "text/csv"))
+    assert not app.exception
+    # Every message that names the file or a value escapes it: Markdown shows the characters themselves.
+    messages = [element.value for element in (*app.success, *app.warning, *app.info, *app.markdown)]
+    naming = [text for text in messages if "report" in text]
+    assert naming, "the file name is shown"
+    for text in naming:
+        assert "<b>" not in text and "](http" not in text
+        assert r"\<b\>report\<\/b\>" in text
