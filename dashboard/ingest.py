@@ -76,6 +76,10 @@ def ingest_file(
         opened.cleanup()
 
 
+# The most rows one file may bring (the store itself has no limit): a bound on the memory one load takes.
+MAX_ROWS = 100_000_000
+
+
 @dataclass
 class Staged:
     """A file read and normalised into temp tables (`staged`, and `staged_rows` for requests), not yet stored."""
@@ -94,6 +98,10 @@ def _stage(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str
     cursor.executemany("INSERT INTO vocabulary VALUES (?, ?, ?)", vocabulary_rows())
 
     _read_raw(cursor, opened)
+    records = cursor.execute("SELECT count(*) FROM raw").fetchone()[0]
+    if records > MAX_ROWS:
+        raise UnusableFile(f"{opened.name}: has {records:,} rows; at most {MAX_ROWS:,} are loaded from one file: "
+                           "split it and load the parts")
     _map_raw(cursor, columns, opened.skip_lines)
     warnings = _header_warnings(opened, columns)
     orders, order_warnings = _decide_date_orders(cursor, kind, date_order)

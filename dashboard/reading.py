@@ -15,6 +15,9 @@ from pathlib import Path
 
 CHUNK = 1 << 20
 DELIMITERS = (",", ";", "\t", "|")
+# The most columns a file may have: an export of consent, requests or policies needs a few dozen at most,
+# and a header of thousands is more likely a wrong file than a real export.
+MAX_COLUMNS = 1_000
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 # Signatures of files people rename to .csv by mistake, to name what they sent.
@@ -168,7 +171,15 @@ def open_export(path: Path, display_name: str | None = None) -> OpenedExport:
         compressed, read_encoding = False, "utf-8"
     else:
         read_encoding = encoding
-    header, delimiter, skipped = _header(name, _head_text(read_path, compressed, read_encoding))
+    try:
+        header, delimiter, skipped = _header(name, _head_text(read_path, compressed, read_encoding))
+        if len(header) > MAX_COLUMNS:
+            raise _fail(name, f"has {len(header):,} columns; at most {MAX_COLUMNS:,} are read (an export of consent, "
+                              "requests or policies has far fewer): is it the right file?")
+    except UnusableFile:
+        for leftover in temporary:
+            leftover.unlink(missing_ok=True)
+        raise
     return OpenedExport(
         name=name,
         sha256=_sha256(path),

@@ -59,20 +59,28 @@ def test_a_100_kb_field_loads_and_a_rejected_one_is_shown_short(store, tmp_path)
     assert reason == "decision is not opt_in, opt_out or acknowledge, nor a synonym of one"
 
 
-def test_a_header_of_thousands_of_columns_is_refused_in_one_short_line(store, tmp_path):
-    wide = ",".join(f"column{number}" for number in range(5000)) + "\n" + ",".join("1" * 5000) + "\n"
+def test_a_wide_header_without_the_needed_columns_is_refused_in_one_short_line(store, tmp_path):
+    wide = ",".join(f"column{number}" for number in range(900)) + "\n" + ",".join("1" * 900) + "\n"
     with pytest.raises(UnusableFile) as refused:
         ingest_file(store, "consent", export(tmp_path, "wide.csv", wide))
     message = str(refused.value)
     assert "\n" not in message and len(message) < 500
     assert message.startswith("wide.csv: columns `subject_id`, `occurred_at`, `purpose`, `decision` are missing")
-    assert message.endswith("… (5,000 columns)")
+    assert message.endswith("… (900 columns)")
 
 
-def test_thousands_of_extra_columns_beside_the_canonical_ones_load(store, tmp_path):
-    extra = ",".join(f"extra{number}" for number in range(5000))
-    text = HEADER.strip() + "," + extra + "\n" + "w1,u1,2024-03-01,marketing,opt_in,v1,web,EU," + ",".join("1" * 5000) + "\n"
-    report = ingest_file(store, "consent", export(tmp_path, "wide.csv", text))
+def test_columns_are_bounded_even_beside_the_canonical_ones(store, tmp_path):
+    def wide(columns: int) -> str:
+        extra = ",".join(f"extra{number}" for number in range(columns))
+        return HEADER.strip() + "," + extra + "\n" + "w1,u1,2024-03-01,marketing,opt_in,v1,web,EU," + ",".join(
+            "1" * columns) + "\n"
+
+    with pytest.raises(UnusableFile) as refused:
+        ingest_file(store, "consent", export(tmp_path, "wide.csv", wide(5000)))
+    assert str(refused.value) == ("wide.csv: has 5,008 columns; at most 1,000 are read (an export of consent, "
+                                  "requests or policies has far fewer): is it the right file?")
+    assert store.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0
+    report = ingest_file(store, "consent", export(tmp_path, "broad.csv", wide(900)))
     assert (report.rows_loaded, report.rows_rejected) == (1, 0)
 
 
@@ -88,3 +96,22 @@ def test_html_and_markdown_in_values_and_file_names_are_shown_as_text(data_page)
     for text in naming:
         assert "<b>" not in text and "](http" not in text
         assert r"\<b\>report\<\/b\>" in text
+
+
+def test_rows_are_bounded_with_the_reason(store, tmp_path, monkeypatch):
+    from dashboard import ingest
+
+    monkeypatch.setattr(ingest, "MAX_ROWS", 2)
+    text = HEADER + "".join(f"r{number},u{number},2024-03-01,marketing,opt_in,v1,web,EU\n" for number in range(3))
+    with pytest.raises(UnusableFile) as refused:
+        ingest_file(store, "consent", export(tmp_path, "long.csv", text))
+    assert str(refused.value) == "long.csv: has 3 rows; at most 2 are loaded from one file: split it and load the parts"
+    assert store.execute("SELECT count(*) FROM consent").fetchone()[0] == 0
+
+
+def test_the_upload_size_limit_is_set_on_purpose_and_shown(data_page):  # noqa: F811
+    import streamlit as st
+
+    assert st.get_option("server.maxUploadSize") == 200  # .streamlit/config.toml
+    assert any("Each file may be up to 200 MB. Larger files go through the command line" in caption.value
+               for caption in data_page.caption)
