@@ -28,35 +28,39 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, sample_store_file):
-    """`streamlit run dashboard/app.py` on its own copy of the sample store; its base URL."""
-    folder = tmp_path_factory.mktemp("browser")
-    store = copy_store(sample_store_file, folder)
+def start_streamlit(store: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run dashboard/app.py` on a free port with the given store; the process and its base URL."""
     port = free_port()
-    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 - open for the server's lifetime
+    log = open(log_path, "w")  # noqa: SIM115 - open for the server's lifetime; the child keeps its own copy
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=PROJECT, env={**os.environ, "PRIVACY_DASHBOARD_DB": str(store)}, stdout=log, stderr=subprocess.STDOUT,
     )
+    log.close()
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
         try:
             with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
                 if answer.status == 200:
-                    break
+                    return process, base
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError("streamlit did not start: " + (folder / "streamlit.log").read_text()[-2000:])
+            raise RuntimeError("streamlit did not start: " + log_path.read_text()[-2000:])
         time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sample_store_file):
+    """`streamlit run dashboard/app.py` on its own copy of the sample store; its base URL."""
+    folder = tmp_path_factory.mktemp("browser")
+    process, base = start_streamlit(copy_store(sample_store_file, folder), folder / "streamlit.log")
     yield base
     process.terminate()
     process.wait(timeout=20)
-    log.close()
 
 
 @pytest.fixture(scope="module")
