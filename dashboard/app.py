@@ -1,6 +1,7 @@
 """The Streamlit entry file (`streamlit run dashboard/app.py`): navigation, sidebar filters, sample notice."""
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 # `streamlit run` puts this file's folder on the path, not the project's; the package needs the latter.
@@ -97,6 +98,15 @@ def _sidebar_filters() -> tuple[metrics.Filters | None, str | None]:
     return filters, None
 
 
+@st.fragment(run_every=timedelta(seconds=5))
+def _follow_the_store(drawn_at_version: int) -> None:
+    """A page drawn before an upload or undo made in another session redraws itself within seconds, so
+    nobody reads figures the store no longer holds."""
+    if shell.version() != drawn_at_version:
+        st.rerun(scope="app")
+
+
+_follow_the_store(shell.version())
 filters, reason = _sidebar_filters()
 st.session_state["_filters"] = filters
 st.session_state["_filters_reason"] = reason

@@ -13,7 +13,7 @@ from dashboard import summaries
 from dashboard.formats import CANONICAL_COLUMNS, KINDS, TIMESTAMP_COLUMNS, ColumnMapping, map_columns
 from dashboard.queries import query_text
 from dashboard.reading import DELIMITER_NAMES, OpenedExport, UnusableFile, open_export
-from dashboard.store import bump_store_version, local_user
+from dashboard.store import WRITE_LOCK, bump_store_version, local_user
 from dashboard.vocabulary import vocabulary_rows
 
 DATE_ORDERS = ("mdy", "dmy")
@@ -133,7 +133,14 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
     elif rows_rejected == rows_read:
         raise UnusableFile(f"{opened.name}: every one of its {rows_read} rows was rejected; first: {_first_reject(cursor)}")
     warnings += _value_warnings(cursor, kind)
+    # Reading and normalising ran alongside other sessions; writing waits for any other upload or undo.
+    with WRITE_LOCK:
+        return _write(cursor, opened, columns, date_order, loaded_by, sample, rows_read, rows_rejected, warnings)
 
+
+def _write(cursor, opened, columns, date_order, loaded_by, sample, rows_read, rows_rejected, warnings):
+    """The upload's one transaction: the sample out, the new rows and summaries in, the history."""
+    kind = columns.kind
     cursor.execute("BEGIN TRANSACTION")
     try:
         if not sample and _drop_sample(cursor):

@@ -39,7 +39,11 @@ def load_sample(store) -> None:
 
 def version() -> int:
     """The store's version: every upload and undo changes it, and with it every cache key below."""
-    return store_version(connection())
+    cursor = connection().cursor()  # sessions run on threads of their own: never the shared connection itself
+    try:
+        return store_version(cursor)
+    finally:
+        cursor.close()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

@@ -7,6 +7,7 @@ import getpass
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,11 @@ STORE_ENV = "PRIVACY_DASHBOARD_DB"
 # Version of the tables' layout. A store written by an older version is migrated on open;
 # one written by a newer version is refused rather than misread.
 SCHEMA_VERSION = 5
+
+# One writer at a time in this process. Every page session runs on its own thread; DuckDB's optimistic
+# transactions would fail one of two uploads landing at once with a conflict (both bump the store's
+# version), so the writing part of an upload or undo waits for the other instead.
+WRITE_LOCK = threading.RLock()
 
 # Macros and views are code, not data: they are redefined whenever their SQL changes.
 DEFINITION_FILES = ("macros.sql", "views.sql")
@@ -258,6 +264,11 @@ def remove_upload(connection, upload_id: int, *, removed_by: str | None = None) 
     if earlier_at is not None:
         raise StoreError(f"upload {upload_id}: already removed, on {earlier_at:%Y-%m-%d %H:%M} UTC by {earlier_by}")
     table = {"consent": "consent", "requests": "request_versions", "policies": "policy_versions_uploaded"}[kind]
+    with WRITE_LOCK:
+        return _remove(connection, upload_id, file_name, kind, is_sample, table, removed_by)
+
+
+def _remove(connection, upload_id, file_name, kind, is_sample, table, removed_by) -> RemovedUpload:
     connection.execute("BEGIN TRANSACTION")
     try:
         if kind == "consent":
