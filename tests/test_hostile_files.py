@@ -115,3 +115,25 @@ def test_the_upload_size_limit_is_set_on_purpose_and_shown(data_page):  # noqa: 
     assert st.get_option("server.maxUploadSize") == 200  # .streamlit/config.toml
     assert any("Each file may be up to 200 MB. Larger files go through the command line" in caption.value
                for caption in data_page.caption)
+
+
+MARKUP_PAGES = ("views/overview.py", "views/consent.py", "views/requests.py", "views/policies.py", "views/ccpa.py",
+                "views/data.py")
+
+
+@pytest.mark.parametrize("page", MARKUP_PAGES)
+def test_markup_in_channels_regions_and_versions_is_never_rendered(app, app_store, tmp_path, page):
+    """Values from a file reach the pages only as text: no Markdown or HTML element carries them unescaped."""
+    from dashboard.store import open_store
+
+    store = open_store(app_store)
+    ingest_file(store, "consent", export(tmp_path, "markup.csv", HEADER + (
+        "m1,u1,2024-10-01T10:00:00Z,marketing,opt_in,<b>v9</b>,**loud** [x](http://e.example),<i>EU</i>\n")))
+    store.close()
+    app.switch_page(page).run()
+    assert not app.exception
+    rendered = [element.value for kind in ("markdown", "caption", "success", "warning", "info", "error")
+                for element in getattr(app, kind)]
+    rendered += [element.value for element in app.sidebar.caption]
+    for text in rendered:
+        assert "<b>" not in text and "<i>" not in text and "**loud**" not in text and "](http://e" not in text, text
