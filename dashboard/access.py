@@ -7,14 +7,71 @@ sign-in is off, and opening it to the network without sign-in takes one explicit
 from __future__ import annotations
 
 import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
-from dashboard.store import local_user
+from dashboard.store import DATA_DIR, local_user
+
+ROLES_FILE = DATA_DIR / "roles.toml"
+# Another roles file, for a deployment that keeps its settings elsewhere (and for the tests).
+ROLES_ENV = "PRIVACY_DASHBOARD_ROLES"
+ANALYST, VIEWER = "analyst", "viewer"
 
 # Set to 1 to serve the dashboard to the network without sign-in, knowingly.
 OPEN_WITHOUT_SIGN_IN = "PRIVACY_DASHBOARD_OPEN_WITHOUT_SIGN_IN"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The roles file: per role, the e-mail addresses and domains that have it (lower case)."""
+
+    analyst_emails: frozenset[str] = frozenset()
+    analyst_domains: frozenset[str] = frozenset()
+    viewer_emails: frozenset[str] = frozenset()
+    viewer_domains: frozenset[str] = frozenset()
+
+    def role_of(self, email: str | None) -> str | None:
+        """analyst, viewer, or None for an address the file does not admit."""
+        if not email or "@" not in email:
+            return None
+        email = email.strip().lower()
+        domain = email.rsplit("@", 1)[1]
+        if email in self.analyst_emails or (domain in self.analyst_domains and email not in self.viewer_emails):
+            return ANALYST
+        if email in self.viewer_emails or domain in self.viewer_domains:
+            return VIEWER
+        return None
+
+
+class RolesFileError(Exception):
+    """The roles file cannot be used; its text is the whole message."""
+
+
+def roles_path() -> Path:
+    return Path(os.environ[ROLES_ENV]) if os.environ.get(ROLES_ENV) else ROLES_FILE
+
+
+def read_roles(path: Path | None = None) -> Roles:
+    path = path or roles_path()
+    try:
+        settings = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RolesFileError(f"{path}: the roles file is missing; nobody can be let in") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise RolesFileError(f"{path}: not a readable TOML file ({error})") from None
+
+    def entries(role: str, key: str) -> frozenset[str]:
+        values = settings.get(role, {}).get(key, [])
+        if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+            raise RolesFileError(f"{path}: [{role}] {key} must be a list of text, like [\"a@example.com\"]")
+        return frozenset(value.strip().lower().lstrip("@") for value in values if value.strip())
+
+    return Roles(entries("analysts", "emails"), entries("analysts", "domains"),
+                 entries("viewers", "emails"), entries("viewers", "domains"))
 
 
 def sign_in_configured() -> bool:
