@@ -110,6 +110,76 @@ def guard_unsigned_server() -> None:
                        "Security section to sign colleagues in.")
 
 
+@dataclass(frozen=True)
+class Person:
+    """Who uses this session: their address (or the server's account, sign-in off) and role."""
+
+    name: str
+    role: str
+    signed_in: bool
+
+    @property
+    def may_change(self) -> bool:
+        """Whether they may load, map and undo uploads."""
+        return self.role == ANALYST
+
+
+class AccessDenied(Exception):
+    """An action this person's role does not allow; its text is the whole message."""
+
+
+def sign_in() -> Person:
+    """The person using this session. With sign-in configured, a visitor who is not signed in sees the
+    sign-in screen, and one the roles file does not admit is turned away: both stop the page here."""
+    if not sign_in_configured():
+        person = Person(f"{local_user()} (dashboard, sign-in off)", ANALYST, signed_in=False)
+    else:
+        person = _signed_in_person()
+    st.session_state["_person"] = person
+    return person
+
+
+def _signed_in_person() -> Person:
+    if not st.user.is_logged_in:
+        st.title("Privacy metrics")
+        st.write("Sign in with your company account to see the dashboard.")
+        st.button("Sign in", type="primary", icon=":material/login:", on_click=st.login, key="access_sign_in")
+        st.stop()
+    email = str(st.user.get("email") or "")
+    try:
+        role = read_roles().role_of(email)
+    except RolesFileError as error:
+        st.error(str(error), icon=":material/error:")
+        st.stop()
+    if role is None:
+        st.title("Privacy metrics")
+        st.error(f"{email or 'This account'} may not use this dashboard. Ask its administrator to add you to "
+                 "the roles file.", icon=":material/block:")
+        st.button("Sign out", on_click=st.logout, key="access_sign_out")
+        st.stop()
+    return Person(email, role, signed_in=True)
+
+
+def current() -> Person:
+    """The person sign_in() found for this session's run."""
+    return st.session_state.get("_person") or sign_in()
+
+
+def require_analyst() -> Person:
+    """The current person, when they may change the store; AccessDenied otherwise."""
+    person = current()
+    if not person.may_change:
+        raise AccessDenied(f"{person.name} is a viewer: loading, mapping and undoing uploads is for analysts.")
+    return person
+
+
+def show_person(person: Person) -> None:
+    """In the sidebar: who is signed in, as what, and the way out."""
+    if person.signed_in:
+        st.sidebar.caption(f":material/account_circle: {person.name} ({person.role})")
+        st.sidebar.button("Sign out", icon=":material/logout:", on_click=st.logout, key="access_sign_out")
+
+
 def who() -> str:
     """Whom an upload or undo made in this session is recorded as."""
-    return f"{local_user()} (dashboard, sign-in off)"
+    return current().name

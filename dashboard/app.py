@@ -23,10 +23,14 @@ PAGES = [
     st.Page(VIEWS / "requests.py", title="Requests", icon=":material/assignment:", url_path="requests"),
     st.Page(VIEWS / "policies.py", title="Policy versions", icon=":material/policy:", url_path="policies"),
     st.Page(VIEWS / "ccpa.py", title="CCPA report", icon=":material/gavel:", url_path="ccpa"),
-    st.Page(VIEWS / "data.py", title="Data", icon=":material/upload_file:", url_path="data"),
 ]
-page = st.navigation(PAGES)
+# Loading, mapping and undoing: for analysts only (the page checks again, and so does each action).
+DATA_PAGE = st.Page(VIEWS / "data.py", title="Data", icon=":material/upload_file:", url_path="data")
+
 access.guard_unsigned_server()
+person = access.sign_in()
+page = st.navigation(PAGES + [DATA_PAGE] if person.may_change else PAGES)
+access.show_person(person)
 
 try:
     shell.connection()
@@ -114,7 +118,8 @@ st.session_state["_filters_reason"] = reason
 if shell.sample_loaded():
     st.warning(
         "**Sample data.** These figures come from the bundled sample exports, not from your company. "
-        "Load your own exports on the **Data** page: the sample is removed as your first file lands.",
+        + ("Load your own exports on the **Data** page: the sample is removed as your first file lands."
+           if person.may_change else "They are replaced as soon as an analyst loads the company's exports."),
         icon=":material/science:",
     )
 

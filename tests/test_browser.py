@@ -28,14 +28,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_streamlit(store: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run dashboard/app.py` on a free port with the given store; the process and its base URL."""
-    port = free_port()
+def start_streamlit(store: Path, log_path: Path, *, cwd: Path = PROJECT, env: dict | None = None,
+                    port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run dashboard/app.py` on a free port with the given store; the process and its base URL.
+    `cwd` is where Streamlit looks for .streamlit/ (config and secrets)."""
+    port = port or free_port()
     log = open(log_path, "w")  # noqa: SIM115 - open for the server's lifetime; the child keeps its own copy
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT, env={**os.environ, "PRIVACY_DASHBOARD_DB": str(store)}, stdout=log, stderr=subprocess.STDOUT,
+        cwd=cwd, env={**os.environ, "PRIVACY_DASHBOARD_DB": str(store), **(env or {})}, stdout=log,
+        stderr=subprocess.STDOUT,
     )
     log.close()
     base = f"http://127.0.0.1:{port}"

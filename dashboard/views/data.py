@@ -109,6 +109,7 @@ def _load_one(uploaded, kind: str, date_order: str, map_myself: bool = False) ->
     result = {"file": uploaded.name, "kind": kind, "report": None, "error": None, "mapping": None, "asked": map_myself}
     path = None
     try:
+        access.require_analyst()  # the action itself refuses a viewer, not only the page
         # The reader takes a path; the upload is in memory. The suffix keeps `.gz` (gzip) meaningful.
         with tempfile.NamedTemporaryFile(prefix="upload-", suffix=_temporary_suffix(uploaded.name),
                                          delete=False) as handle:
@@ -129,7 +130,7 @@ def _load_one(uploaded, kind: str, date_order: str, map_myself: bool = False) ->
                 result["mapping"] = _hold_for_mapping(path, uploaded.name, kind, date_order, header)
             else:
                 result["report"] = report.as_dict()
-    except (UnusableFile, StoreError) as error:
+    except (UnusableFile, StoreError, access.AccessDenied) as error:
         result["error"] = str(error)
     except Exception as error:
         # A user sees one line; the server log keeps the traceback.
@@ -244,8 +245,9 @@ def _removal(remove, describe, what: str, *finished_keys: str) -> None:
     included, shows the store after it) and keep its one-line outcome for the page."""
     cursor = shell.connection().cursor()
     try:
+        access.require_analyst()
         message = ("success", describe(remove(cursor)))
-    except StoreError as error:
+    except (StoreError, access.AccessDenied) as error:
         message = ("error", as_text(str(error)))
     except Exception as error:
         log.exception("removing %s failed", what)
@@ -373,10 +375,11 @@ def _load_mapped(pending: dict, mapping: dict[str, str], date_order: str, save_a
     name, kind = pending["file"], pending["kind"]
     result = {"file": name, "kind": kind, "report": None, "error": None, "mapping": None, "mapped": True}
     try:
+        access.require_analyst()
         report = ingest_file(shell.connection(), kind, Path(pending["path"]), date_order=date_order,
                              mapping=mapping, display_name=name, loaded_by=access.who())
         result["report"] = report.as_dict()
-    except (UnusableFile, StoreError) as error:
+    except (UnusableFile, StoreError, access.AccessDenied) as error:
         result["error"] = str(error)
         return result
     except Exception as error:
@@ -472,6 +475,11 @@ def _mapping_section(pending: dict, waiting: int) -> None:
 
 
 st.title("Data")
+if not access.current().may_change:
+    # Viewers have no Data page in the navigation; a typed-in address ends here.
+    st.error("Loading, mapping and undoing uploads is for analysts; your account may view the charts.",
+             icon=":material/block:")
+    st.stop()
 st.caption("Load your exports into the dashboard, see what each file added or refused, and undo an upload.")
 
 # --- Upload ------------------------------------------------------------------------------------------------
