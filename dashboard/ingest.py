@@ -135,48 +135,42 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
     warnings += _value_warnings(cursor, kind)
     # Reading and normalising ran alongside other sessions; writing waits for any other upload or undo.
     with WRITE_LOCK:
-        return _write(cursor, opened, columns, date_order, loaded_by, sample, rows_read, rows_rejected, warnings)
-
-
-def _write(cursor, opened, columns, date_order, loaded_by, sample, rows_read, rows_rejected, warnings):
-    """The upload's one transaction: the sample out, the new rows and summaries in, the history."""
-    kind = columns.kind
-    cursor.execute("BEGIN TRANSACTION")
-    try:
-        if not sample and _drop_sample(cursor):
-            warnings.append("the sample data was removed: the figures now show your data only")
-        upload_id = cursor.execute("SELECT nextval('upload_ids')").fetchone()[0]
-        loaded, duplicate = _write_rows(cursor, kind, upload_id)
-        _record_rejects(cursor, upload_id)
-        cursor.execute(
-            """
-            INSERT INTO uploads (upload_id, file_name, sha256, kind, format, date_order, rows_read, rows_loaded,
-                rows_duplicate, rows_rejected, warnings, loaded_by, loaded_at, is_sample)
-            VALUES ($upload_id, $file_name, $sha256, $kind, $format, $date_order, $rows_read, $rows_loaded,
-                $rows_duplicate, $rows_rejected, $warnings, $loaded_by, $loaded_at, $is_sample)
-            """,
-            {
-                "upload_id": upload_id,
-                "file_name": opened.name,
-                "sha256": opened.sha256,
-                "kind": kind,
-                "format": columns.format,
-                "date_order": date_order,
-                "rows_read": rows_read,
-                "rows_loaded": loaded,
-                "rows_duplicate": duplicate,
-                "rows_rejected": rows_rejected,
-                "warnings": warnings,
-                "loaded_by": loaded_by or local_user(),
-                "loaded_at": datetime.now(UTC).replace(tzinfo=None),
-                "is_sample": sample,
-            },
-        )
-        bump_store_version(cursor)
-        cursor.execute("COMMIT")
-    except BaseException:
-        cursor.execute("ROLLBACK")
-        raise
+        cursor.execute("BEGIN TRANSACTION")
+        try:
+            if not sample and _drop_sample(cursor):
+                warnings.append("the sample data was removed: the figures now show your data only")
+            upload_id = cursor.execute("SELECT nextval('upload_ids')").fetchone()[0]
+            loaded, duplicate = _write_rows(cursor, kind, upload_id)
+            _record_rejects(cursor, upload_id)
+            cursor.execute(
+                """
+                INSERT INTO uploads (upload_id, file_name, sha256, kind, format, date_order, rows_read, rows_loaded,
+                    rows_duplicate, rows_rejected, warnings, loaded_by, loaded_at, is_sample)
+                VALUES ($upload_id, $file_name, $sha256, $kind, $format, $date_order, $rows_read, $rows_loaded,
+                    $rows_duplicate, $rows_rejected, $warnings, $loaded_by, $loaded_at, $is_sample)
+                """,
+                {
+                    "upload_id": upload_id,
+                    "file_name": opened.name,
+                    "sha256": opened.sha256,
+                    "kind": kind,
+                    "format": columns.format,
+                    "date_order": date_order,
+                    "rows_read": rows_read,
+                    "rows_loaded": loaded,
+                    "rows_duplicate": duplicate,
+                    "rows_rejected": rows_rejected,
+                    "warnings": warnings,
+                    "loaded_by": loaded_by or local_user(),
+                    "loaded_at": datetime.now(UTC).replace(tzinfo=None),
+                    "is_sample": sample,
+                },
+            )
+            bump_store_version(cursor)
+            cursor.execute("COMMIT")
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
     return UploadReport(
         file=opened.name,
         kind=kind,
@@ -459,12 +453,11 @@ def _first_reject(cursor) -> str:
 def _write_rows(cursor, kind: str, upload_id: int) -> tuple[int, int]:
     """Add what is new; return (stored rows added or changed, records that changed nothing)."""
     if kind == "consent":
-        good = cursor.execute("SELECT count(*) FROM staged WHERE reject_reason IS NULL").fetchone()[0]
         # Copies of one event inside a file are rare: a count of distinct hashes proves there are none
         # (a collision only sends the file down the exact path) before paying for the exact pass.
-        has_copies = cursor.execute(
-            "SELECT count(*) <> count(DISTINCT hash(event_id)) FROM staged WHERE reject_reason IS NULL"
-        ).fetchone()[0]
+        good, has_copies = cursor.execute(
+            "SELECT count(*), count(*) <> count(DISTINCT hash(event_id)) FROM staged WHERE reject_reason IS NULL"
+        ).fetchone()
         store_has_rows = cursor.execute("SELECT EXISTS (SELECT 1 FROM consent)").fetchone()[0]
         rows = (
             """(SELECT * FROM staged WHERE reject_reason IS NULL

@@ -254,46 +254,43 @@ def remove_upload(connection, upload_id: int, *, removed_by: str | None = None) 
     The upload stays in the history, marked with who removed it and when; the bundled sample, which
     nobody uploaded, leaves the history with its rows.
     """
-    row = connection.execute(
-        "SELECT file_name, kind, is_sample, removed_by, removed_at FROM uploads WHERE upload_id = $id",
-        {"id": upload_id},
-    ).fetchone()
-    if row is None:
-        raise StoreError(f"upload {upload_id}: no such upload (see `python -m dashboard uploads`)")
-    file_name, kind, is_sample, earlier_by, earlier_at = row
-    if earlier_at is not None:
-        raise StoreError(f"upload {upload_id}: already removed, on {earlier_at:%Y-%m-%d %H:%M} UTC by {earlier_by}")
-    table = {"consent": "consent", "requests": "request_versions", "policies": "policy_versions_uploaded"}[kind]
+    # The check and the removal under one lock: two undos of one upload cannot both pass the check.
     with WRITE_LOCK:
-        return _remove(connection, upload_id, file_name, kind, is_sample, table, removed_by)
-
-
-def _remove(connection, upload_id, file_name, kind, is_sample, table, removed_by) -> RemovedUpload:
-    connection.execute("BEGIN TRANSACTION")
-    try:
-        if kind == "consent":
-            summaries.consent_upload_removing(connection, upload_id)
-        # The table name is one of three fixed names chosen above, never user text.
-        removed = connection.execute(
-            f"DELETE FROM {table} WHERE upload_id = $id", {"id": upload_id}
-        ).fetchone()[0]
-        if kind == "requests":
-            summaries.refresh_requests(connection)
-        elif kind == "policies":
-            summaries.refresh_policies(connection)
-        connection.execute("DELETE FROM rejected_rows WHERE upload_id = $id", {"id": upload_id})
-        if is_sample:
-            connection.execute("DELETE FROM uploads WHERE upload_id = $id", {"id": upload_id})
-        else:
-            connection.execute(
-                "UPDATE uploads SET removed_by = $by, removed_at = $at WHERE upload_id = $id",
-                {"id": upload_id, "by": removed_by or local_user(), "at": datetime.now(UTC).replace(tzinfo=None)},
-            )
-        bump_store_version(connection)
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
+        row = connection.execute(
+            "SELECT file_name, kind, is_sample, removed_by, removed_at FROM uploads WHERE upload_id = $id",
+            {"id": upload_id},
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"upload {upload_id}: no such upload (see `python -m dashboard uploads`)")
+        file_name, kind, is_sample, earlier_by, earlier_at = row
+        if earlier_at is not None:
+            raise StoreError(f"upload {upload_id}: already removed, on {earlier_at:%Y-%m-%d %H:%M} UTC by {earlier_by}")
+        table = {"consent": "consent", "requests": "request_versions", "policies": "policy_versions_uploaded"}[kind]
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            if kind == "consent":
+                summaries.consent_upload_removing(connection, upload_id)
+            # The table name is one of three fixed names chosen above, never user text.
+            removed = connection.execute(
+                f"DELETE FROM {table} WHERE upload_id = $id", {"id": upload_id}
+            ).fetchone()[0]
+            if kind == "requests":
+                summaries.refresh_requests(connection)
+            elif kind == "policies":
+                summaries.refresh_policies(connection)
+            connection.execute("DELETE FROM rejected_rows WHERE upload_id = $id", {"id": upload_id})
+            if is_sample:
+                connection.execute("DELETE FROM uploads WHERE upload_id = $id", {"id": upload_id})
+            else:
+                connection.execute(
+                    "UPDATE uploads SET removed_by = $by, removed_at = $at WHERE upload_id = $id",
+                    {"id": upload_id, "by": removed_by or local_user(), "at": datetime.now(UTC).replace(tzinfo=None)},
+                )
+            bump_store_version(connection)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
     return RemovedUpload(upload_id, file_name, kind, int(removed))
 
 
