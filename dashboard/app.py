@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st
 
-from dashboard import access, metrics, shell
+from dashboard import access, metrics, shell, small_counts
 from dashboard.store import StoreError
 
 VIEWS = Path(__file__).resolve().parent / "views"
@@ -37,6 +37,9 @@ try:
 except StoreError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()
+small_counts_notice = small_counts.notice(shell.read_min_cell())
+if small_counts_notice:
+    st.sidebar.caption(f":material/visibility_off: {small_counts_notice}")
 
 
 def _choose_custom() -> None:

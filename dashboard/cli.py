@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import metrics
+from dashboard import metrics, small_counts
 from dashboard.formats import FORMAT_NAMES, KINDS
 from dashboard.ingest import DATE_ORDERS, UnusableFile, ingest_file
 from dashboard.reading import open_export
@@ -75,13 +75,15 @@ def _parser() -> argparse.ArgumentParser:
                              "or use the mapping saved as NAME")
     ingest.add_argument("--save-map", metavar="NAME", help="save the --map pairs under NAME for later files")
 
-    figures = commands.add_parser("metrics", parents=[store], help="every figure of the dashboard as JSON")
+    small = argparse.ArgumentParser(add_help=False)
+    small.add_argument("--min-cell", type=_non_negative, metavar="N",
+                       help="hide counts from 1 to N-1 and rates whose denominator is under N "
+                            "(default: the min_cell setting, README \"Security\"; 0 shows every count)")
+    figures = commands.add_parser("metrics", parents=[store, small], help="every figure of the dashboard as JSON")
     figures.add_argument("--start", type=_date, metavar="YYYY-MM-DD")
     figures.add_argument("--end", type=_date, metavar="YYYY-MM-DD")
-    figures.add_argument("--min-cell", type=_non_negative, default=0, metavar="N",
-                         help="hide counts from 1 to N-1 and rates whose denominator is under N")
 
-    report = commands.add_parser("report", parents=[store], help="published reports")
+    report = commands.add_parser("report", parents=[store, small], help="published reports")
     report.add_argument("report", choices=("ccpa",), metavar="REPORT", help="ccpa")
     report.add_argument("--year", type=int, required=True, metavar="YYYY")
     report.add_argument("--all-jurisdictions", action="store_true")
@@ -104,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as error:
         print(error, file=sys.stderr)
         return 1
+    except small_counts.SettingError as error:
+        print(error, file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
 
@@ -173,13 +178,19 @@ def _metrics(arguments) -> int:
     if filters.start > filters.end:
         print(f"--start {filters.start} is after --end {filters.end}", file=sys.stderr)
         return 2
-    print(json.dumps(metrics.metrics_document(connection, filters, min_cell=arguments.min_cell), indent=2))
+    print(json.dumps(metrics.metrics_document(connection, filters, min_cell=_min_cell(arguments)), indent=2))
     return 0
+
+
+def _min_cell(arguments) -> int:
+    """--min-cell when given, else the operator's setting (SettingError when that is unusable)."""
+    return small_counts.configured_min_cell() if arguments.min_cell is None else arguments.min_cell
 
 
 def _report(arguments) -> int:
     connection = open_store(arguments.db)
-    table = metrics.ccpa_report(connection, arguments.year, all_jurisdictions=arguments.all_jurisdictions)
+    table = metrics.ccpa_report(connection, arguments.year, all_jurisdictions=arguments.all_jurisdictions,
+                                min_cell=_min_cell(arguments))
     if arguments.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(metrics.CCPA_COLUMNS)

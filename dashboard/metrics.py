@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from dashboard import small_counts
 from dashboard.queries import run_query
 
 CCPA_COLUMNS = ("request_type", "label", "received", "complied", "denied", "median_days", "mean_days")
@@ -77,27 +78,34 @@ FIGURES = frozenset({
 })
 
 
-def figure(connection, name: str, filters: Filters, *, straightforward: bool = False) -> pd.DataFrame:
-    """One metric query's result for the filters: the same frame a page charts and a download holds.
+def figure(connection, name: str, filters: Filters, *, min_cell: int = 0,
+           straightforward: bool = False) -> pd.DataFrame:
+    """One metric query's result for the filters: the same frame a page charts and a download holds,
+    with the totals of its small-count rule, and the counts and rates under `min_cell` hidden.
 
     `straightforward` computes it from the raw rows instead of the store's summaries: the reference
     the summaries are tested and benchmarked against.
     """
     if name not in FIGURES:
         raise ValueError(f"no metric query named {name!r}")
-    return run_query(connection, name, filters.parameters(), straightforward=straightforward)
+    frame = run_query(connection, name, filters.parameters(), straightforward=straightforward)
+    return small_counts.hide(name, small_counts.with_totals(name, frame), min_cell)
 
 
-def overdue_count(overdue: pd.DataFrame) -> int:
-    """All the requests overdue, of which requests_overdue lists the longest overdue."""
-    return int(overdue["overdue_total"].iloc[0]) if not overdue.empty else 0
+def overdue_count(overdue: pd.DataFrame):
+    """All the requests overdue, of which requests_overdue lists the longest overdue (NA where hidden)."""
+    if overdue.empty:
+        return 0
+    total = overdue["overdue_total"].iloc[0]
+    return pd.NA if small_counts.is_hidden(total) else int(total)
 
 
-def ccpa_report(connection, year: int, *, all_jurisdictions: bool = False, straightforward: bool = False) -> list[dict]:
+def ccpa_report(connection, year: int, *, all_jurisdictions: bool = False, min_cell: int = 0,
+                straightforward: bool = False) -> list[dict]:
     """The section 7102 table: five rows in the regulation's order."""
     frame = run_query(connection, "ccpa_report", {"year": year, "all_jurisdictions": all_jurisdictions},
                       straightforward=straightforward)
-    return plain_rows(frame, CCPA_COLUMNS)
+    return plain_rows(small_counts.shown(small_counts.hide("ccpa_report", frame, min_cell), min_cell), CCPA_COLUMNS)
 
 
 def _plain(value):
@@ -118,86 +126,33 @@ def plain_rows(frame: pd.DataFrame, columns=None) -> list[dict]:
     ]
 
 
-# Which count each rate is divided by, for the small-count rule.
-RATE_DENOMINATORS = {
-    "decision_opt_in_rate": ("opt_ins", "opt_outs"),
-    "standing_opt_in_rate": ("standing_subjects",),
-}
-COUNT_COLUMNS = (
-    "opt_ins", "opt_outs", "standing_subjects", "standing_opt_ins", "received", "completed", "denied",
-    "withdrawn", "open", "subjects_current", "complied",
-)
-
-
-def hide_small_counts(rows: list[dict], min_cell: int) -> list[dict]:
-    """Counts from 1 to min_cell - 1 become '<min_cell'; rates over fewer than min_cell become null."""
-    if min_cell <= 1:
-        return rows
-    hidden = []
-    for row in rows:
-        shown = dict(row)
-        for rate, parts in RATE_DENOMINATORS.items():
-            if rate in row and sum(row.get(part) or 0 for part in parts) < min_cell:
-                shown[rate] = None
-        for column in COUNT_COLUMNS:
-            value = row.get(column)
-            if isinstance(value, int) and 0 < value < min_cell:
-                shown[column] = f"<{min_cell}"
-        hidden.append(shown)
-    return hidden
-
-
 def metrics_document(connection, filters: Filters, *, min_cell: int = 0) -> dict:
-    """Every figure of the range as the JSON document of `python -m dashboard metrics`."""
-    versions = figure(connection, "policy_versions", filters)
+    """Every figure of the range as the JSON document of `python -m dashboard metrics`: hidden counts
+    read "<min_cell", hidden rates null."""
+
+    def rows(name: str, columns) -> list[dict]:
+        return plain_rows(small_counts.shown(figure(connection, name, filters, min_cell=min_cell), min_cell), columns)
+
+    versions = figure(connection, "policy_versions", filters, min_cell=min_cell)
     latest = versions[versions["is_latest"]] if not versions.empty else versions
-    latest_version = latest.iloc[0]["policy_version"] if not latest.empty else None
-    latest_share = _plain(latest.iloc[0]["share_current"]) if not latest.empty else None
-    overdue = figure(connection, "requests_overdue", filters)
-    by_type = plain_rows(
-        figure(connection, "requests_by_type", filters),
-        ("request_type", "received", "completed", "denied", "withdrawn", "open",
-         "median_days_to_close", "mean_days_to_close", "on_time_rate"),
-    )
-    version_rows = plain_rows(versions, ("policy_version", "effective_date", "subjects_current", "share_current"))
-    if min_cell > 1:
-        # A share is a rate whose denominator is everyone with a current version.
-        everyone = int(versions["subjects_current"].sum()) if not versions.empty else 0
-        if everyone < min_cell:
-            latest_share = None
-            for row in version_rows:
-                row["share_current"] = None
-        for row in by_type:
-            closed = (row["completed"] or 0) + (row["denied"] or 0)
-            if closed < min_cell:
-                row.update(median_days_to_close=None, mean_days_to_close=None, on_time_rate=None)
+    overdue = figure(connection, "requests_overdue", filters, min_cell=min_cell)
+    overdue_total = overdue_count(overdue)
     return {
         "range": {"start": filters.start.isoformat(), "end": filters.end.isoformat()},
         "consent": {
-            "by_purpose": hide_small_counts(
-                plain_rows(
-                    figure(connection, "consent_by_purpose", filters),
-                    ("purpose", "opt_ins", "opt_outs", "decision_opt_in_rate", "standing_subjects",
-                     "standing_opt_ins", "standing_opt_in_rate"),
-                ),
-                min_cell,
-            )
+            "by_purpose": rows("consent_by_purpose", ("purpose", "opt_ins", "opt_outs", "decision_opt_in_rate",
+                                                      "standing_subjects", "standing_opt_ins", "standing_opt_in_rate")),
         },
         "requests": {
-            "trailing_12_months": hide_small_counts(
-                plain_rows(figure(connection, "requests_trailing_12_months", filters), ("month", "request_type", "received")),
-                min_cell,
-            ),
-            "by_type": hide_small_counts(by_type, min_cell),
-            "overdue": _small(overdue_count(overdue), min_cell),
+            "trailing_12_months": rows("requests_trailing_12_months", ("month", "request_type", "received")),
+            "by_type": rows("requests_by_type", ("request_type", "received", "completed", "denied", "withdrawn", "open",
+                                                 "median_days_to_close", "mean_days_to_close", "on_time_rate")),
+            "overdue": f"<{min_cell}" if small_counts.is_hidden(overdue_total) else int(overdue_total),
         },
         "policy": {
-            "versions": hide_small_counts(version_rows, min_cell),
-            "latest_version": latest_version,
-            "latest_version_share": latest_share,
+            "versions": plain_rows(small_counts.shown(versions, min_cell),
+                                   ("policy_version", "effective_date", "subjects_current", "share_current")),
+            "latest_version": latest.iloc[0]["policy_version"] if not latest.empty else None,
+            "latest_version_share": _plain(latest.iloc[0]["share_current"]) if not latest.empty else None,
         },
     }
-
-
-def _small(count: int, min_cell: int):
-    return f"<{min_cell}" if min_cell > 1 and 0 < count < min_cell else count

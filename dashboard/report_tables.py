@@ -46,9 +46,19 @@ def cell_text(value, missing: str = MISSING) -> str:
     return str(value)
 
 
+def _is_number(value) -> bool:
+    """A number, or a count hidden as "<N" (small counts), or missing."""
+    if isinstance(value, str):
+        return value.startswith("<") and value[1:].isdigit()
+    return value is None or (isinstance(value, numbers.Real) and not isinstance(value, bool)) or pd.isna(value)
+
+
 def _numeric_columns(frame: pd.DataFrame) -> list[bool]:
-    return [pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
-            for column in frame.columns]
+    return [
+        (pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column]))
+        or (frame[column].dtype == object and all(_is_number(value) for value in frame[column]))
+        for column in frame.columns
+    ]
 
 
 def _markdown_cell(text: str) -> str:

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import metrics
+from dashboard import metrics, small_counts
 from dashboard.downloads import csv_bytes, png_bytes
 from dashboard.ingest import ingest_file
 from dashboard.queries import run_query
@@ -52,8 +52,14 @@ def _cached_figure(name: str, filters: metrics.Filters, version_key: int) -> pd.
 
 
 def figure(name: str, filters: metrics.Filters) -> pd.DataFrame:
-    """A metric query's result, cached by query, filters and store version (never stale, never kept forever)."""
-    return _cached_figure(name, filters, version())
+    """A metric query's result as a page may show it (small counts hidden), cached exact by query, filters
+    and store version (never stale, never kept forever)."""
+    return small_counts.hide(name, _cached_figure(name, filters, version()), min_cell())
+
+
+def total(name: str, filters: metrics.Filters, column: str):
+    """The sum of one count column of a figure, taken over the exact counts, then hidden if small."""
+    return small_counts.hidden_total(int(_cached_figure(name, filters, version())[column].sum()), min_cell())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -62,8 +68,43 @@ def _cached_query(name: str, parameters: tuple, version_key: int) -> pd.DataFram
 
 
 def query(name: str, **parameters) -> pd.DataFrame:
-    """Any other named query (filter options, CCPA report), cached the same way."""
-    return _cached_query(name, tuple(sorted(parameters.items())), version())
+    """Any other named query (filter options, CCPA report), cached the same way, small counts hidden."""
+    return small_counts.hide(name, _cached_query(name, tuple(sorted(parameters.items())), version()), min_cell())
+
+
+def read_min_cell() -> int:
+    """The min_cell setting for this run (app.py calls it first). An unusable setting stops the page:
+    no figure is shown while small counts cannot be hidden as the operator asked."""
+    try:
+        value = small_counts.configured_min_cell()
+    except small_counts.SettingError as error:
+        st.error(f"{error}. No figure is shown until the setting is mended (README, Security).",
+                 icon=":material/error:")
+        st.stop()
+    st.session_state["_min_cell"] = value
+    return value
+
+
+def min_cell() -> int:
+    """The min_cell read at the start of this run."""
+    return st.session_state["_min_cell"] if "_min_cell" in st.session_state else read_min_cell()
+
+
+def count_text(value) -> str:
+    """A count for a tile or a sentence: 1,234, or "<min_cell" where it is hidden."""
+    return small_counts.count_text(value, min_cell())
+
+
+def count_column(label: str, **options):
+    """A table column of counts: numbers with separators, or text while "<min_cell" may stand in them."""
+    if small_counts.on(min_cell()):
+        return st.column_config.TextColumn(label, alignment="right", **options)
+    return st.column_config.NumberColumn(label, format="localized", **options)
+
+
+def table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame for st.dataframe: hidden counts read "<min_cell"."""
+    return small_counts.shown(frame, min_cell(), text=True)
 
 
 def filter_options() -> dict[str, list[str]]:
@@ -114,21 +155,34 @@ def slug(text: str) -> str:
 
 
 def show_chart(chart: alt.TopLevelMixin, data: pd.DataFrame, title: str, *, key: str | None = None) -> None:
-    """A chart with its data table one click away and two downloads: the data as CSV, the chart as PNG."""
+    """A chart with its data table one click away and two downloads: the data as CSV, the chart as PNG.
+    Hidden counts are not drawn, and read "<min_cell" in the table and the CSV."""
     key = key or slug(title)
     chart_tab, table_tab = st.tabs(["Chart", "Data"])
     with chart_tab:
         st.altair_chart(chart, width="stretch")
+        if _hides_counts(data):
+            st.caption(f":material/visibility_off: Counts under {min_cell()} are not drawn; the data reads "
+                       f"<{min_cell()} for them.")
     with table_tab:
-        st.dataframe(data, hide_index=True, width="stretch")
+        st.dataframe(table(data), hide_index=True, width="stretch")
     left, right, _ = st.columns([1, 1, 4])
     with left:
-        st.download_button("Data (CSV)", csv_bytes(data), file_name=f"{key}.csv", mime="text/csv",
+        st.download_button("Data (CSV)", csv_bytes(small_counts.shown(data, min_cell())), file_name=f"{key}.csv",
+                           mime="text/csv",
                            key=f"{key}-csv", icon=":material/download:", on_click="ignore")
     with right:
         st.download_button("Chart (PNG)", lambda: png_bytes(chart), file_name=f"{key}.png", mime="image/png",
                            key=f"{key}-png", icon=":material/image:", on_click="ignore")
 
 
-def no_data(message: str = "No data in this range. Widen the dates or clear a filter in the sidebar.") -> None:
-    st.info(message, icon=":material/info:")
+def _hides_counts(data: pd.DataFrame) -> bool:
+    return small_counts.on(min_cell()) and any(
+        data[column].isna().any() for column in data.columns if column in small_counts.COUNT_COLUMNS)
+
+
+NO_DATA = "No data in this range. Widen the dates or clear a filter in the sidebar."
+
+
+def no_data(message: str | None = NO_DATA) -> None:
+    st.info(message or NO_DATA, icon=":material/info:")

@@ -13,6 +13,9 @@ from dashboard.store import open_store
 TEST_DATA = Path(__file__).parent / "data"
 PROJECT = Path(__file__).resolve().parent.parent
 APP = PROJECT / "dashboard" / "app.py"
+# Debian's Chromium, driven by Playwright (its own browser download is not used).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 @pytest.fixture
@@ -78,3 +81,23 @@ def app(app_store, monkeypatch):
     st.cache_resource.clear()
     st.cache_data.clear()
     return AppTest.from_file(str(APP), default_timeout=60)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for the browser tests of one module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab (its own cookies), wide enough for the pages' layout, that accepts downloads."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    yield tab
+    context.close()

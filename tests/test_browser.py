@@ -15,8 +15,6 @@ import pytest
 
 from tests.conftest import APP, PROJECT, copy_store
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 SCREENSHOTS = PROJECT / "test-output" / "screenshots"
 # Pages and the number of charts each draws on the sample data.
 PAGES = {"": 3, "consent": 3, "requests": 3, "policies": 2, "ccpa": 0, "data": 0}
@@ -64,24 +62,6 @@ def server(tmp_path_factory, sample_store_file):
     yield base
     process.terminate()
     process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def wait_for_app(tab) -> None:

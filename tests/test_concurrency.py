@@ -6,8 +6,8 @@ import threading
 import duckdb
 from playwright.sync_api import sync_playwright
 
-from tests.conftest import copy_store
-from tests.test_browser import CHROMIUM, CHROMIUM_FLAGS, browser, start_streamlit, wait_for_app  # noqa: F401
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, copy_store
+from tests.test_browser import start_streamlit, wait_for_app
 
 HEADER = "event_id,subject_id,occurred_at,purpose,decision,policy_version,channel,region\n"
 
@@ -42,7 +42,7 @@ def analyst(base: str, path, ready: threading.Barrier, results: dict) -> None:
         results[path.stem] = f"failed: {error!r}"
 
 
-def test_two_uploads_at_once_both_land_and_a_viewer_sees_them(tmp_path, sample_store_file, browser):  # noqa: F811
+def test_two_uploads_at_once_both_land_and_a_viewer_sees_them(tmp_path, sample_store_file, browser):
     store = copy_store(sample_store_file, tmp_path)
     process, base = start_streamlit(store, tmp_path / "server.log")
     try:

@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.generate import consent_rows
 from tests.conftest import copy_store
-from tests.test_browser import browser, page, start_streamlit, wait_for_app  # noqa: F401 - the browser fixtures
+from tests.test_browser import start_streamlit, wait_for_app
 
 ROWS = 1_500_000  # about 135 MB: several seconds of loading, under the 200 MB upload limit
 
@@ -36,7 +36,7 @@ def big_export(tmp_path):
     return path
 
 
-def test_a_server_killed_mid_upload_leaves_the_store_as_before(tmp_path, sample_store_file, page, big_export):  # noqa: F811
+def test_a_server_killed_mid_upload_leaves_the_store_as_before(tmp_path, sample_store_file, page, big_export):
     store = copy_store(sample_store_file, tmp_path)
     process, base = start_streamlit(store, tmp_path / "first.log")
     try:

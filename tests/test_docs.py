@@ -24,7 +24,8 @@ def test_every_command_and_option_is_in_the_readme():
 
 def test_every_editable_data_file_is_in_the_readme():
     data = Path(__file__).resolve().parent.parent / "data"
-    assert [path.name for path in sorted(data.glob("*.csv")) if f"data/{path.name}" not in README] == []
+    editable = sorted([*data.glob("*.csv"), *data.glob("*.toml")])
+    assert [path.name for path in editable if f"data/{path.name}" not in README] == []
 
 
 def test_the_readme_starts_with_the_two_commands():

@@ -101,7 +101,7 @@ def test_outcomes_chart_splits_each_type_by_status_with_the_status_colours():
     assert (encoding["x"]["field"], encoding["x"]["stack"]) == ("requests", "zero")
     assert encoding["color"]["scale"] == {"domain": ["completed", "denied", "withdrawn", "open"],
                                           "range": ["#009E73", "#D55E00", "#999999", "#E69F00"]}
-    assert {"field": "received", "type": "quantitative", "title": "Of received", "format": ","} in encoding["tooltip"]
+    assert {"field": "received_label", "type": "nominal", "title": "Of received"} in encoding["tooltip"]
     assert len(dataset(spec)) == 8
 
 
@@ -116,8 +116,8 @@ def test_days_to_close_chart_draws_the_deadline_only_where_one_applies():
     bars, rule, rule_label = spec["spec"]["layer"]
     assert bars["mark"]["type"] == "bar"
     assert bars["encoding"]["y"]["field"] == "requests"
-    assert {"title": "Of all closed of this type", "field": "type_closed", "type": "quantitative",
-            "format": ","} in bars["encoding"]["tooltip"]
+    assert {"title": "Of all closed of this type", "field": "type_closed_label", "type": "nominal"} in (
+        bars["encoding"]["tooltip"])
     assert rule["mark"]["type"] == "rule"
     assert rule["encoding"]["x"]["field"] == "deadline_days"
     assert {"filter": "isValid(datum.deadline_days)"} in rule["transform"]

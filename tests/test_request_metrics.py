@@ -138,6 +138,7 @@ def test_requests_by_type_counts_stored_status_and_day_figures(store):
             "denied": 2,  # R07, R13
             "withdrawn": 0,
             "open": 3,  # R02, R03, R14
+            "closed": 3,  # R01, R07, R13: completed or denied with a closed_at (not R06)
             "median_days_to_close": 10.0,  # days R13 0, R01 10, R07 80 (R06: no closed_at) -> middle 10
             "mean_days_to_close": 30.0,  # (0 + 10 + 80) / 3
             # on time: R01 Feb 11 <= Mar 17 yes; R07 Jun 20 > May 1 no; R13 Feb 10 <= Mar 26 yes
@@ -150,6 +151,7 @@ def test_requests_by_type_counts_stored_status_and_day_figures(store):
             "denied": 0,
             "withdrawn": 1,  # R08
             "open": 1,  # R03
+            "closed": 3,  # R01, R12, R05
             "median_days_to_close": 46.0,  # R01 10, R12 46, R05 96 -> 46
             "mean_days_to_close": 50.67,  # (10 + 46 + 96) / 3 = 50.666...
             # on time: R01 yes; R12 Apr 20 > Apr 5 no; R05 Jul 15 > May 25 no
@@ -162,6 +164,7 @@ def test_requests_by_type_counts_stored_status_and_day_figures(store):
             "denied": 0,
             "withdrawn": 0,
             "open": 1,  # R04
+            "closed": 1,  # R11
             "median_days_to_close": 5.0,  # R11: Jun 25 - Jun 20
             "mean_days_to_close": 5.0,
             "on_time_rate": 1.0,  # R11 Jun 25 <= due Jul 11 (15 business days from Thu Jun 20): 1 / 1
@@ -180,6 +183,7 @@ def test_requests_by_type_without_closed_requests_has_empty_day_figures(store):
             "denied": 0,
             "withdrawn": 0,
             "open": 1,
+            "closed": 0,
             "median_days_to_close": None,
             "mean_days_to_close": None,
             "on_time_rate": None,  # no closed request: no denominator
@@ -330,8 +334,10 @@ def ccpa_rows(frame) -> list[tuple]:
 def test_ccpa_report_has_five_rows_in_order_for_ccpa_only(store):
     frame = run_query(store, "ccpa_report", {"year": 2024, "all_jurisdictions": False})
     assert list(frame.columns) == [
-        "request_type", "label", "received", "complied", "denied", "median_days", "mean_days",
+        "request_type", "label", "received", "complied", "denied", "median_days", "mean_days", "responded",
     ]
+    # The day figures are taken over the requests complied with or denied that have a closed_at.
+    assert frame["responded"].tolist() == [2, 0, 2, 1, 0]
     assert list(zip(frame["request_type"], frame["label"])) == LABELS
     assert ccpa_rows(frame) == [
         ("deletion", 2, 2, 0, 53.0, 53.0),  # R01 10, R05 96: median = mean = (10 + 96) / 2

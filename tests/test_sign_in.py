@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import copy_store
-from tests.test_browser import browser, free_port, screenshot, start_streamlit, wait_for_app  # noqa: F401
+from tests.test_browser import free_port, screenshot, start_streamlit, wait_for_app
 
 PEOPLE = {"ana": "ana@retail.example", "vic": "vic@retail.example", "eve": "eve@elsewhere.example"}
 ROLES = """
@@ -66,7 +66,7 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
     process.wait(timeout=20)
 
 
-def signed_in(browser, dashboard, who: str):  # noqa: F811
+def signed_in(browser, dashboard, who: str):
     """A fresh browser session that signs in as `who` at the provider; its tab, back on the dashboard."""
     tab = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
     tab.goto(f"{dashboard}/")
@@ -78,7 +78,7 @@ def signed_in(browser, dashboard, who: str):  # noqa: F811
     return tab
 
 
-def test_nothing_is_shown_before_sign_in(browser, dashboard):  # noqa: F811
+def test_nothing_is_shown_before_sign_in(browser, dashboard):
     tab = browser.new_context().new_page()
     tab.goto(f"{dashboard}/consent")
     tab.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
@@ -90,7 +90,7 @@ def test_nothing_is_shown_before_sign_in(browser, dashboard):  # noqa: F811
     screenshot(tab, "sign-in")
 
 
-def test_an_analyst_sees_the_charts_and_may_load(browser, dashboard):  # noqa: F811
+def test_an_analyst_sees_the_charts_and_may_load(browser, dashboard):
     tab = signed_in(browser, dashboard, "ana")
     wait_for_app(tab)
     sidebar = tab.inner_text('[data-testid="stSidebar"]')
@@ -102,7 +102,7 @@ def test_an_analyst_sees_the_charts_and_may_load(browser, dashboard):  # noqa: F
     screenshot(tab, "signed-in-analyst-data")
 
 
-def test_a_viewer_sees_the_charts_but_no_data_controls(browser, dashboard):  # noqa: F811
+def test_a_viewer_sees_the_charts_but_no_data_controls(browser, dashboard):
     tab = signed_in(browser, dashboard, "vic")
     wait_for_app(tab)
     assert "vic@retail.example (viewer)" in tab.inner_text('[data-testid="stSidebar"]')
@@ -117,7 +117,7 @@ def test_a_viewer_sees_the_charts_but_no_data_controls(browser, dashboard):  # n
     screenshot(tab, "signed-in-viewer-data-address")
 
 
-def test_someone_the_roles_file_does_not_name_is_turned_away(browser, dashboard):  # noqa: F811
+def test_someone_the_roles_file_does_not_name_is_turned_away(browser, dashboard):
     tab = signed_in(browser, dashboard, "eve")
     tab.wait_for_selector("text=may not use this dashboard", timeout=30_000)
     assert tab.locator('[data-testid="stVegaLiteChart"], [data-testid="stMetric"]').count() == 0

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.charts.palette import OKABE_ITO, purpose_colour
+from dashboard.small_counts import is_hidden, with_count_labels
 
 CHOICES_IN_RANGE = "Choices made in the range"
 STANDING_AT_END = "Standing at the end"
@@ -52,7 +53,7 @@ def with_purpose_labels(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataF
     labelled = frame.copy()
     names = [purpose_label(key, labels) for key in labelled["purpose"]]
     labelled.insert(labelled.columns.get_loc("purpose") + 1, "purpose_label", names)
-    if {"opt_ins", "opt_outs"} <= set(labelled.columns):
+    if {"opt_ins", "opt_outs"} <= set(labelled.columns) and "choices" not in labelled.columns:
         at = labelled.columns.get_loc("opt_outs") + 1
         labelled.insert(at, "choices", labelled["opt_ins"] + labelled["opt_outs"])
     order = {key: position for position, key in enumerate(purpose_colour(labelled["purpose"]).domain)}
@@ -77,12 +78,17 @@ def rates_side_by_side(by_purpose: pd.DataFrame) -> pd.DataFrame:
         })
     long = pd.DataFrame(rows, columns=["purpose", "purpose_label", "measure", "opt_in_rate", "opted_in",
                                        "denominator", "denominator_unit"])
-    long["rate_label"] = [
-        f"{rate:.1%} of {denominator:,} {unit}" if pd.notna(rate) else f"no {unit} to count"
-        for rate, denominator, unit in zip(long["opt_in_rate"], long["denominator"], long["denominator_unit"],
-                                           strict=True)
-    ]
+    long["rate_label"] = [_rate_label(rate, denominator, unit) for rate, denominator, unit in zip(
+        long["opt_in_rate"], long["denominator"], long["denominator_unit"], strict=True)]
     return long
+
+
+def _rate_label(rate, denominator, unit: str) -> str:
+    if pd.notna(rate):
+        return f"{rate:.1%} of {int(denominator):,} {unit}"
+    if is_hidden(denominator) or denominator:
+        return f"too few {unit} to show"  # hidden by the small-count setting
+    return f"no {unit} to count"
 
 
 def _labels_in_order(frame: pd.DataFrame) -> list[str]:
@@ -114,10 +120,11 @@ def _rate_axis(field: str) -> alt.X:
                  axis=alt.Axis(format="%", values=[0, 0.2, 0.4, 0.6, 0.8, 1.0]))
 
 
-def opt_in_rates_chart(rates: pd.DataFrame, period: str | None = None) -> alt.LayerChart:
+def opt_in_rates_chart(rates: pd.DataFrame, period: str | None = None, *, min_cell: int = 0) -> alt.LayerChart:
     """Per purpose, the opt-in rate of the choices made in the range beside standing consent at its end,
     each bar labelled with its denominator. Takes rates_side_by_side's frame."""
     purposes = _labels_in_order(rates)
+    rates = with_count_labels(rates, ("opted_in", "denominator"), min_cell)
     base = alt.Chart(rates).encode(
         y=alt.Y("purpose_label:N", sort=purposes, title=None, axis=alt.Axis(labelLimit=320)),
         yOffset=alt.YOffset("measure:N", sort=MEASURES, scale=alt.Scale(domain=MEASURES)),
@@ -126,8 +133,8 @@ def opt_in_rates_chart(rates: pd.DataFrame, period: str | None = None) -> alt.La
             alt.Tooltip("purpose_label:N", title="Purpose"),
             alt.Tooltip("measure:N", title="Measure"),
             alt.Tooltip("opt_in_rate:Q", title="Opt-in rate", format=".1%"),
-            alt.Tooltip("opted_in:Q", title="Opted in", format=","),
-            alt.Tooltip("denominator:Q", title="Out of", format=","),
+            alt.Tooltip("opted_in_label:N", title="Opted in"),
+            alt.Tooltip("denominator_label:N", title="Out of"),
             alt.Tooltip("denominator_unit:N", title="Counted in"),
         ],
     )
@@ -147,10 +154,12 @@ def opt_in_rates_chart(rates: pd.DataFrame, period: str | None = None) -> alt.La
     )
 
 
-def monthly_trend_chart(trend: pd.DataFrame, rate: str = "standing", period: str | None = None) -> alt.Chart:
+def monthly_trend_chart(trend: pd.DataFrame, rate: str = "standing", period: str | None = None, *,
+                        min_cell: int = 0) -> alt.Chart:
     """One line per purpose over the months of consent_monthly_trend (labelled): the standing opt-in rate at
     each month's end, or the opt-in rate of the choices made that month."""
     measure = TREND_RATES[rate]
+    trend = with_count_labels(trend, (measure["opted_in"], measure["denominator"]), min_cell)
     return alt.Chart(trend).mark_line(point=True).encode(
         x=alt.X("month:T", timeUnit="utcyearmonth", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)),
         y=alt.Y(f"{measure['column']}:Q", title=measure["axis"], axis=alt.Axis(format="%"),
@@ -160,17 +169,19 @@ def monthly_trend_chart(trend: pd.DataFrame, rate: str = "standing", period: str
             alt.Tooltip("month:T", timeUnit="utcyearmonth", title="Month", format="%B %Y"),
             alt.Tooltip("purpose_label:N", title="Purpose"),
             alt.Tooltip(f"{measure['column']}:Q", title="Opt-in rate", format=".1%"),
-            alt.Tooltip(f"{measure['opted_in']}:Q", title=measure["opted_in_title"], format=","),
-            alt.Tooltip(f"{measure['denominator']}:Q", title=measure["denominator_title"], format=","),
+            alt.Tooltip(f"{measure['opted_in']}_label:N", title=measure["opted_in_title"]),
+            alt.Tooltip(f"{measure['denominator']}_label:N", title=measure["denominator_title"]),
         ],
     ).properties(title=_title(measure["title"], period), height=320, autosize=FIT_WIDTH)
 
 
-def breakdown_chart(breakdown: pd.DataFrame, dimension: str, period: str | None = None) -> alt.LayerChart:
+def breakdown_chart(breakdown: pd.DataFrame, dimension: str, period: str | None = None, *,
+                    min_cell: int = 0) -> alt.LayerChart:
     """A heatmap of the opt-in rate of choices per purpose and channel or region (consent_by_channel or
     consent_by_region, labelled), each cell with its rate and the number of choices it is taken over."""
     name = dimension.replace("_", " ")
     purposes = _labels_in_order(breakdown)
+    breakdown = with_count_labels(breakdown, ("opt_ins", "opt_outs", "choices"), min_cell)
     base = alt.Chart(breakdown).encode(
         x=alt.X(f"{dimension}:N", title=name.capitalize(), sort="ascending", axis=alt.Axis(labelAngle=0,
                                                                                           orient="top")),
@@ -179,9 +190,9 @@ def breakdown_chart(breakdown: pd.DataFrame, dimension: str, period: str | None 
             alt.Tooltip("purpose_label:N", title="Purpose"),
             alt.Tooltip(f"{dimension}:N", title=name.capitalize()),
             alt.Tooltip("decision_opt_in_rate:Q", title="Opt-in rate", format=".1%"),
-            alt.Tooltip("opt_ins:Q", title="Opt-ins", format=","),
-            alt.Tooltip("opt_outs:Q", title="Opt-outs", format=","),
-            alt.Tooltip("choices:Q", title="Choices made", format=","),
+            alt.Tooltip("opt_ins_label:N", title="Opt-ins"),
+            alt.Tooltip("opt_outs_label:N", title="Opt-outs"),
+            alt.Tooltip("choices_label:N", title="Choices made"),
         ],
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
@@ -196,8 +207,8 @@ def breakdown_chart(breakdown: pd.DataFrame, dimension: str, period: str | None 
         text=alt.Text("decision_opt_in_rate:Q", format=".1%"), color=text_colour,
     )
     counts = base.mark_text(baseline="top", dy=3, fontSize=10).transform_calculate(
-        choices_label="'of ' + format(datum.choices, ',')"
-    ).encode(text=alt.Text("choices_label:N"), color=text_colour)
+        of_choices="'of ' + datum.choices_label"
+    ).encode(text=alt.Text("of_choices:N"), color=text_colour)
     return alt.layer(cells, rates, counts, data=breakdown).properties(
         title=_title(f"Opt-in rate of choices made in the range, by purpose and {name}", period),
         height=alt.Step(44), autosize=FIT_WIDTH,

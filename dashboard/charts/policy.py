@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.charts.palette import GREY, series_colour
+from dashboard.small_counts import with_count_labels, with_totals
 
 # Reference lines on the adoption chart: the checkpoints privacy teams report adoption at.
 ADOPTION_CHECKPOINTS = (30, 60, 90)
@@ -51,13 +52,15 @@ def _is_latest(latest: str | None):
     return alt.datum.policy_version == (latest if latest is not None else "")
 
 
-def version_mix_chart(mix: pd.DataFrame, versions: pd.DataFrame) -> alt.Chart:
+def version_mix_chart(mix: pd.DataFrame, versions: pd.DataFrame, *, min_cell: int = 0) -> alt.Chart:
     """Stacked bars of policy_version_mix: each month's share of people on each version, summing to 100%.
 
     The latest version sits at the base of each bar, drawn at full strength; older ones stack above it.
     """
     order = version_order(versions, mix)
     latest = latest_version(versions)
+    mix = with_count_labels(with_totals("policy_version_mix", mix), ("subjects_current", "people_with_version"),
+                            min_cell)
     return (
         alt.Chart(
             mix,
@@ -68,7 +71,6 @@ def version_mix_chart(mix: pd.DataFrame, versions: pd.DataFrame) -> alt.Chart:
             ),
         )
         .transform_calculate(version_position=f"indexof({json.dumps(order)}, datum.policy_version)")
-        .transform_joinaggregate(people_with_version="sum(subjects_current)", groupby=["month"])
         .mark_bar()
         .encode(
             x=alt.X(
@@ -90,21 +92,22 @@ def version_mix_chart(mix: pd.DataFrame, versions: pd.DataFrame) -> alt.Chart:
             tooltip=[
                 alt.Tooltip("month:O", title="Month"),
                 alt.Tooltip("policy_version:N", title="Policy version"),
-                alt.Tooltip("subjects_current:Q", title="People on it", format=","),
-                alt.Tooltip("people_with_version:Q", title="Of people with a current version", format=","),
+                alt.Tooltip("subjects_current_label:N", title="People on it"),
+                alt.Tooltip("people_with_version_label:N", title="Of people with a current version"),
                 alt.Tooltip("share_current:Q", title="Share", format=".1%"),
             ],
         )
     )
 
 
-def adoption_chart(adoption: pd.DataFrame, versions: pd.DataFrame) -> alt.LayerChart:
+def adoption_chart(adoption: pd.DataFrame, versions: pd.DataFrame, *, min_cell: int = 0) -> alt.LayerChart:
     """Lines of policy_adoption: per version, the share of people on it or a later one, by days in force.
 
     Dashed rules mark 30, 60 and 90 days; the latest version's line is the thickest.
     """
     order = version_order(versions, adoption)
     latest = latest_version(versions)
+    adoption = with_count_labels(adoption, ("subjects_adopted", "subjects_with_version"), min_cell)
     lines = (
         alt.Chart(adoption)
         .mark_line(point=alt.OverlayMarkDef(filled=True, size=9))
@@ -123,8 +126,8 @@ def adoption_chart(adoption: pd.DataFrame, versions: pd.DataFrame) -> alt.LayerC
                 alt.Tooltip("effective_date:T", title="Took effect", format=DATE_FORMAT),
                 alt.Tooltip("days_since_effective:Q", title="Days since", format=","),
                 alt.Tooltip("as_of:T", title="At the end of", format=DATE_FORMAT),
-                alt.Tooltip("subjects_adopted:Q", title="People on it or a later version", format=","),
-                alt.Tooltip("subjects_with_version:Q", title="Of people with a current version", format=","),
+                alt.Tooltip("subjects_adopted_label:N", title="People on it or a later version"),
+                alt.Tooltip("subjects_with_version_label:N", title="Of people with a current version"),
                 alt.Tooltip("adoption_share:Q", title="Share adopted", format=".1%"),
             ],
         )

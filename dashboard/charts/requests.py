@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.charts.palette import STATUSES, request_type_colour, status_colour
+from dashboard.small_counts import with_count_labels, with_totals
 
 # How privacy teams name the request types; a type not listed is its key in words.
 REQUEST_TYPE_LABELS = {
@@ -92,7 +93,7 @@ def _title(text: str, subtitle: str | None) -> alt.Title:
     return alt.Title(text, subtitle=subtitle or "", anchor="start")
 
 
-def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None) -> alt.Chart:
+def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, *, min_cell: int = 0) -> alt.Chart:
     """Stacked bars of requests received per month, one colour per request type, over the twelve months of
     requests_trailing_12_months (labelled by with_type_labels and with_month_labels). Every month has its bar,
     an empty month a zero one."""
@@ -100,9 +101,9 @@ def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None) 
     order = type_order(trailing["request_type"])
     rank = " : ".join(f"datum.request_type === {json.dumps(key)} ? {position}" for position, key in enumerate(order))
     subtitle = f"The twelve calendar months to {end_label}" if end_label else None
-    return alt.Chart(trailing).mark_bar().transform_joinaggregate(
-        month_total="sum(received)", groupby=["month"]
-    ).transform_calculate(
+    trailing = with_count_labels(with_totals("requests_trailing_12_months", trailing), ("received", "month_total"),
+                                 min_cell)
+    return alt.Chart(trailing).mark_bar().transform_calculate(
         type_rank=f"{rank} : {len(order)}" if order else "0"
     ).encode(
         # Month above year on two lines, so twelve labels fit side by side.
@@ -115,8 +116,8 @@ def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None) 
         tooltip=[
             alt.Tooltip("month_label:N", title="Month"),
             alt.Tooltip("request_type_label:N", title="Request type"),
-            alt.Tooltip("received:Q", title="Received", format=","),
-            alt.Tooltip("month_total:Q", title="All types that month", format=","),
+            alt.Tooltip("received_label:N", title="Received"),
+            alt.Tooltip("month_total_label:N", title="All types that month"),
         ],
     ).properties(title=_title("Requests received per month, by request type", subtitle), height=320,
                  width=alt.Step(48))
@@ -135,10 +136,11 @@ def outcomes_by_status(by_type: pd.DataFrame) -> pd.DataFrame:
         drop=True)[["request_type", "request_type_label", "status", "status_label", "requests", "received"]]
 
 
-def outcomes_chart(outcomes: pd.DataFrame, period: str | None = None) -> alt.Chart:
+def outcomes_chart(outcomes: pd.DataFrame, period: str | None = None, *, min_cell: int = 0) -> alt.Chart:
     """Per request type, a bar of the requests received in the range split by their latest status
     (outcomes_by_status's frame): completed, denied, withdrawn, still open."""
     labels = [request_type_label(key) for key in type_order(outcomes["request_type"])]
+    outcomes = with_count_labels(outcomes, ("requests", "received"), min_cell)
     rank = " : ".join(f"datum.status === {json.dumps(key)} ? {position}" for position, key in enumerate(STATUSES))
     return alt.Chart(outcomes).mark_bar().transform_calculate(status_rank=f"{rank} : {len(STATUSES)}").encode(
         y=alt.Y("request_type_label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=320)),
@@ -151,8 +153,8 @@ def outcomes_chart(outcomes: pd.DataFrame, period: str | None = None) -> alt.Cha
         tooltip=[
             alt.Tooltip("request_type_label:N", title="Request type"),
             alt.Tooltip("status_label:N", title="Status"),
-            alt.Tooltip("requests:Q", title="Requests", format=","),
-            alt.Tooltip("received:Q", title="Of received", format=","),
+            alt.Tooltip("requests_label:N", title="Requests"),
+            alt.Tooltip("received_label:N", title="Of received"),
         ],
     ).properties(title=_title("Requests received in the range by latest status, by request type", period),
                  height=alt.Step(34))
@@ -172,15 +174,16 @@ def deadline_note(days: pd.DataFrame) -> str | None:
     )
 
 
-def days_to_close_chart(days: pd.DataFrame, period: str | None = None) -> alt.FacetChart:
+def days_to_close_chart(days: pd.DataFrame, period: str | None = None, *, min_cell: int = 0) -> alt.FacetChart:
     """For each request type, how many closed requests took each number of days (requests_days_to_close,
     labelled), with the type's deadline as a dashed line where one number of calendar days applies to all."""
     order = type_order(days["request_type"])
+    days = with_count_labels(with_totals("requests_days_to_close", days), ("requests", "type_closed"), min_cell)
     labels = [request_type_label(key) for key in order]
     # Each bar covers its whole day, centred on it.
     base = alt.Chart().transform_calculate(
         day_from="datum.days_to_close - 0.5", day_to="datum.days_to_close + 0.5"
-    ).transform_joinaggregate(type_closed="sum(requests)", groupby=["request_type"])
+    )
     bars = base.mark_bar().encode(
         x=alt.X("day_from:Q", title="Days from receipt to closing", axis=alt.Axis(format="d", tickMinStep=1)),
         x2="day_to:Q",
@@ -190,8 +193,8 @@ def days_to_close_chart(days: pd.DataFrame, period: str | None = None) -> alt.Fa
         tooltip=[
             alt.Tooltip("request_type_label:N", title="Request type"),
             alt.Tooltip("days_to_close:Q", title="Days to close", format=","),
-            alt.Tooltip("requests:Q", title="Requests", format=","),
-            alt.Tooltip("type_closed:Q", title="Of all closed of this type", format=","),
+            alt.Tooltip("requests_label:N", title="Requests"),
+            alt.Tooltip("type_closed_label:N", title="Of all closed of this type"),
         ],
     )
     deadline = alt.Chart().transform_filter("isValid(datum.deadline_days)").transform_aggregate(

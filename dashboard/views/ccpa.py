@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import shell
+from dashboard import shell, small_counts
 from dashboard.downloads import csv_bytes
 from dashboard.report_tables import CCPA_HEADINGS, ccpa_table, html_table, markdown_table
 
@@ -39,24 +39,25 @@ all_jurisdictions = scope.toggle("All jurisdictions", value=False, key="ccpa-all
                                       "business that reports them all the same way.")
 
 report = shell.query("ccpa_report", year=year, all_jurisdictions=all_jurisdictions)
-table = ccpa_table(report)
+# Published as downloads and copies with "<min_cell" for a hidden count; on screen as text beside it.
+table = ccpa_table(small_counts.shown(report, shell.min_cell()))
 whose = "all jurisdictions" if all_jurisdictions else "the CCPA"
 caption = f"Requests received from 1 January to 31 December {year} under {whose}"
 
 st.subheader(f"Requests received in {year}, {'all jurisdictions' if all_jurisdictions else 'CCPA only'}")
-if not int(report["received"].sum()):
+if not (report["received"].fillna(1) > 0).any():  # a hidden count is at least 1
     st.info(f"No request under {whose} was received in {year}. The table still has its five rows, as the "
             "regulation asks.", icon=":material/info:")
-number = st.column_config.NumberColumn
+number, count = st.column_config.NumberColumn, shell.count_column
 st.dataframe(
-    table,
+    ccpa_table(shell.table(report)),
     hide_index=True,
     width="stretch",
     column_config={
         CCPA_HEADINGS["label"]: st.column_config.TextColumn(pinned=True),
-        CCPA_HEADINGS["received"]: number(format="localized"),
-        CCPA_HEADINGS["complied"]: number(format="localized", help="Requests completed, in whole or in part."),
-        CCPA_HEADINGS["denied"]: number(format="localized"),
+        CCPA_HEADINGS["received"]: count(CCPA_HEADINGS["received"]),
+        CCPA_HEADINGS["complied"]: count(CCPA_HEADINGS["complied"], help="Requests completed, in whole or in part."),
+        CCPA_HEADINGS["denied"]: count(CCPA_HEADINGS["denied"]),
         CCPA_HEADINGS["median_days"]: number(format="%.2f", help="Calendar days from receipt to the response, over "
                                                                  "the requests complied with or denied."),
         CCPA_HEADINGS["mean_days"]: number(format="%.2f", help="The same requests' average."),

@@ -50,21 +50,22 @@ for first in range(0, len(purposes), tiles_per_row):
     for column, purpose in zip(st.columns(tiles_per_row), row_purposes, strict=False):
         monthly = trend.loc[trend["purpose"] == purpose.purpose, "standing_opt_in_rate"].dropna().tolist()
         basis = (bases.get(purpose.purpose) or "not in the purpose catalogue").replace("_", " ")
-        choices_made = (
-            f"{percent(purpose.decision_opt_in_rate)} were opt-ins ({purpose.opt_ins:,} of {purpose.choices:,} "
-            "choices)" if purpose.choices else "none"
+        choices_made = "none" if purpose.choices is not pd.NA and not purpose.choices else (
+            f"{percent(purpose.decision_opt_in_rate)} were opt-ins ({shell.count_text(purpose.opt_ins)} of "
+            f"{shell.count_text(purpose.choices)} choices)"
         )
         # The catalogue's labels are sentences; a tile has room for a name.
         column.metric(
             charts.purpose_in_words(purpose.purpose),
             percent(purpose.standing_opt_in_rate),
-            f"of {purpose.standing_subjects:,} people",
+            f"of {shell.count_text(purpose.standing_subjects)} people",
             delta_color="off",
             delta_arrow="off",
             help=(
                 f"**{purpose.purpose_label}**\n\n"
-                f"**Standing consent** at the end of {filters.end:%d %b %Y}: {purpose.standing_opt_ins:,} of the "
-                f"{purpose.standing_subjects:,} people with a choice on record have opted in as their latest "
+                f"**Standing consent** at the end of {filters.end:%d %b %Y}: {shell.count_text(purpose.standing_opt_ins)} "
+                f"of the {shell.count_text(purpose.standing_subjects)} people with a choice on record have opted in "
+                "as their latest "
                 f"choice.\n\n**Choices made in the range**: {choices_made}.\n\nThe line is the standing rate at "
                 f"each month's end. Legal basis: {basis}."
             ),
@@ -74,7 +75,7 @@ for first in range(0, len(purposes), tiles_per_row):
 
 st.subheader("Choices in the range and standing at its end")
 rates = charts.rates_side_by_side(purposes)
-shell.show_chart(charts.opt_in_rates_chart(rates, period), rates, "Opt-in rate by purpose", key="consent-by-purpose")
+shell.show_chart(charts.opt_in_rates_chart(rates, period, min_cell=shell.min_cell()), rates, "Opt-in rate by purpose", key="consent-by-purpose")
 
 st.subheader("Month by month")
 trend_rate = st.segmented_control(
@@ -84,7 +85,7 @@ trend_rate = st.segmented_control(
 if trend.empty:
     shell.no_data()
 else:
-    shell.show_chart(charts.monthly_trend_chart(trend, trend_rate, period), trend,
+    shell.show_chart(charts.monthly_trend_chart(trend, trend_rate, period, min_cell=shell.min_cell()), trend,
                      "Opt-in rate by month and purpose", key="consent-monthly-trend")
 
 st.subheader("By channel and by region")
@@ -99,29 +100,28 @@ for dimension, figure_name in (("channel", "consent_by_channel"), ("region", "co
                       f"{dimension}.")
         continue
     breakdown = charts.with_purpose_labels(breakdown, labels)
-    shell.show_chart(charts.breakdown_chart(breakdown, dimension, period), breakdown,
+    shell.show_chart(charts.breakdown_chart(breakdown, dimension, period, min_cell=shell.min_cell()), breakdown,
                      f"Opt-in rate by purpose and {dimension}", key=f"consent-by-{dimension}")
 
 st.subheader("Figures by purpose")
-number = st.column_config.NumberColumn
+number, count = st.column_config.NumberColumn, shell.count_column
 st.dataframe(
-    purposes,
+    shell.table(purposes),
     hide_index=True,
     width="stretch",
     column_order=["purpose_label", "opt_ins", "opt_outs", "choices", "decision_opt_in_rate", "standing_subjects",
                   "standing_opt_ins", "standing_opt_in_rate"],
     column_config={
         "purpose_label": st.column_config.TextColumn("Purpose", pinned=True),
-        "opt_ins": number("Opt-ins", format="localized", help="Opt-in choices made in the range."),
-        "opt_outs": number("Opt-outs", format="localized", help="Opt-out choices made in the range."),
-        "choices": number("Choices", format="localized", help="Opt-ins and opt-outs made in the range."),
+        "opt_ins": count("Opt-ins", help="Opt-in choices made in the range."),
+        "opt_outs": count("Opt-outs", help="Opt-out choices made in the range."),
+        "choices": count("Choices", help="Opt-ins and opt-outs made in the range."),
         "decision_opt_in_rate": number("Opt-in rate of choices", format="percent",
                                        help="Opt-ins ÷ choices made in the range."),
-        "standing_subjects": number("People with a choice", format="localized",
-                                    help=f"People with an opt-in or opt-out on record at the end of "
-                                         f"{filters.end:%d %b %Y}."),
-        "standing_opt_ins": number("Opted in at end", format="localized",
-                                   help="Of those, the people whose latest choice is an opt-in."),
+        "standing_subjects": count("People with a choice",
+                                   help=f"People with an opt-in or opt-out on record at the end of "
+                                        f"{filters.end:%d %b %Y}."),
+        "standing_opt_ins": count("Opted in at end", help="Of those, the people whose latest choice is an opt-in."),
         "standing_opt_in_rate": number("Standing opt-in rate", format="percent",
                                        help="Opted in at end ÷ people with a choice."),
     },

@@ -48,7 +48,7 @@ for column, purpose in zip(purpose_tiles, consent_based["purpose"], strict=False
         f"{labels.get(purpose, purpose)}: opted in",
         percent(end_rate),
         points(change),
-        help=f"Standing consent at the end of {filters.end:%d %b %Y}: the share of the {subjects:,} people "
+        help=f"Standing consent at the end of {filters.end:%d %b %Y}: the share of the {shell.count_text(subjects)} people "
         "with a choice on record whose latest choice is opt-in. The change is against the day before the range.",
         border=True,
     )
@@ -59,23 +59,25 @@ if trend.empty:
     shell.no_data("No consent choices in this range.")
 else:
     trend = consent_charts.with_purpose_labels(trend, labels)
-    shell.show_chart(consent_charts.monthly_trend_chart(trend, "standing", period), trend,
+    shell.show_chart(consent_charts.monthly_trend_chart(trend, "standing", period, min_cell=shell.min_cell()), trend,
                      "Standing opt-in rate by month", key="overview-consent-trend")
 
 # Requests: the trailing twelve months against the twelve before them.
 st.subheader("Requests")
 trailing = shell.figure("requests_trailing_12_months", filters)
 year_earlier = _year_before(filters.end) - timedelta(days=1)
-previous = shell.figure("requests_trailing_12_months", filters.with_range(year_earlier, year_earlier))
-received, received_before = int(trailing["received"].sum()), int(previous["received"].sum())
+received = shell.total("requests_trailing_12_months", filters, "received")
+received_before = shell.total("requests_trailing_12_months", filters.with_range(year_earlier, year_earlier), "received")
 overdue = shell.figure("requests_overdue", filters)
 summary = shell.figure("requests_summary", filters).iloc[0]
 
 tiles = st.columns(3)
 tiles[0].metric(
     "Requests, last 12 months",
-    f"{received:,}",
-    f"{received - received_before:+,} on the 12 before" if received_before else None,
+    shell.count_text(received),
+    # No change beside a hidden count: it would give the count away.
+    None if pd.isna(received) or pd.isna(received_before) or not received_before
+    else f"{received - received_before:+,} on the 12 before",
     delta_color="off",
     help="Data-subject requests of every type (a combined request counts once per type) received in the "
     f"twelve calendar months ending {filters.end:%d %b %Y}.",
@@ -84,13 +86,13 @@ tiles[0].metric(
 tiles[1].metric(
     "Closed on time",
     percent(summary["on_time_rate"]),
-    help=f"Of the {int(summary['closed']):,} requests received in the range and completed or denied, the share "
+    help=f"Of the {shell.count_text(summary['closed'])} requests received in the range and completed or denied, the share "
     "closed on or before their due date (deadline of their law and type, extensions included).",
     border=True,
 )
 tiles[2].metric(
     "Overdue now",
-    f"{metrics.overdue_count(overdue):,}",
+    shell.count_text(metrics.overdue_count(overdue)),
     help=f"Requests still open at the end of {filters.end:%d %b %Y} whose due date has passed.",
     border=True,
 )
@@ -98,7 +100,8 @@ if trailing.empty:
     shell.no_data("No requests in the store.")
 else:
     volume = request_charts.with_month_labels(request_charts.with_type_labels(trailing))
-    shell.show_chart(request_charts.trailing_volume_chart(volume, f"{filters.end:%d %b %Y}"), volume,
+    shell.show_chart(request_charts.trailing_volume_chart(volume, f"{filters.end:%d %b %Y}", min_cell=shell.min_cell()),
+                     volume,
                      "Requests received per month", key="overview-requests-volume")
 
 st.subheader("Policy versions")
@@ -111,7 +114,7 @@ else:
     st.columns(3)[0].metric(
         f"On policy {row['policy_version']}",
         percent(row["share_current"]),
-        help=f"The latest version in force at {filters.end:%d %b %Y}: {int(row['subjects_current']):,} people "
+        help=f"The latest version in force at {filters.end:%d %b %Y}: {shell.count_text(row['subjects_current'])} people "
         "whose latest consent record carries it, of everyone with a known version.",
         border=True,
     )
@@ -120,5 +123,6 @@ mix = shell.figure("policy_version_mix", filters)
 if mix.empty:
     shell.no_data("No policy versions in this range.")
 else:
-    shell.show_chart(policy_charts.version_mix_chart(mix, versions), mix, "Policy version mix by month",
+    shell.show_chart(policy_charts.version_mix_chart(mix, versions, min_cell=shell.min_cell()), mix,
+                     "Policy version mix by month",
                      key="overview-version-mix")

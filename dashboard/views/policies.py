@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import shell
+from dashboard import shell, small_counts
 from dashboard.charts import policy
 
 filters = shell.current_filters()
@@ -31,7 +31,7 @@ def percent(rate) -> str:
 
 
 # A count of people, not a rate: everyone with a current version is on exactly one version.
-people_with_version = int(versions["subjects_current"].sum())
+people_with_version = shell.count_text(versions["people_with_version"].iloc[0])
 latest = versions[versions["is_latest"]]
 tiles = st.columns(3)
 if latest.empty:
@@ -50,31 +50,35 @@ else:
     tiles[1].metric(
         "On the latest version",
         percent(newest["share_current"]),
-        help=f"{int(newest['subjects_current']):,} of the {people_with_version:,} people with a current version "
+        help=f"{shell.count_text(newest['subjects_current'])} of the {people_with_version} people with a current version "
         f"at the end of {filters.end:%d %b %Y}.",
         border=True,
     )
 tiles[2].metric(
     "People with a current version",
-    f"{people_with_version:,}",
+    people_with_version,
     help="People whose consent records up to the end of the range name a known policy version.",
     border=True,
 )
 
 st.subheader("Version mix by month")
 mix = shell.figure("policy_version_mix", filters)
-if mix.empty or not mix["subjects_current"].any():
+if mix.empty or not (mix["subjects_current"].fillna(1) > 0).any():  # a hidden count is at least 1
     shell.no_data()
 else:
-    shell.show_chart(policy.version_mix_chart(mix, versions), mix, "Policy version mix by month",
+    shell.show_chart(policy.version_mix_chart(mix, versions, min_cell=shell.min_cell()), mix,
+                     "Policy version mix by month",
                      key="policy-version-mix")
 
 st.subheader("Adoption of each version")
 adoption = shell.figure("policy_adoption", filters)
 if adoption.empty or adoption["adoption_share"].isna().all():
-    shell.no_data()
+    hidden = not adoption.empty and adoption["subjects_with_version"].isna().any()
+    shell.no_data(f"Every share here is taken over fewer than {shell.min_cell()} people, so none is shown (small "
+                  "counts are hidden)." if hidden else None)
 else:
-    shell.show_chart(policy.adoption_chart(adoption, versions), adoption, "Policy version adoption",
+    shell.show_chart(policy.adoption_chart(adoption, versions, min_cell=shell.min_cell()), adoption,
+                     "Policy version adoption",
                      key="policy-adoption")
     checkpoints = policy.adoption_checkpoints(adoption, days=(30, 60))
     st.markdown("**Share adopted after 30 and 60 days**")
@@ -93,8 +97,10 @@ else:
     )
     st.caption(
         "Each share is of the people with a current version on that day who are on the version or a later one. "
-        "Empty where the version was in force for fewer days or nobody had a version yet. Hover the chart for "
-        "the counts."
+        "Empty where the version was in force for fewer days or nobody had a version yet"
+        + (f", or where fewer than {shell.min_cell()} people had one (small counts are hidden)"
+           if small_counts.on(shell.min_cell()) else "")
+        + ". Hover the chart for the counts."
     )
 
 st.subheader("Catalogue")
@@ -103,7 +109,7 @@ catalogue = versions.merge(links, on="policy_version", how="left").sort_values(
     ["effective_date", "policy_version"], ascending=False
 )
 st.dataframe(
-    catalogue,
+    shell.table(catalogue),
     hide_index=True,
     width="stretch",
     column_order=["policy_version", "effective_date", "title", "subjects_current", "share_current", "is_latest",
@@ -115,11 +121,11 @@ st.dataframe(
             help="From the uploaded catalogue; a version missing from it takes the date of its first consent record.",
         ),
         "title": st.column_config.TextColumn("Title"),
-        "subjects_current": st.column_config.NumberColumn(
-            "People on it now", format="localized", help=f"Whose current version it is at {filters.end:%d %b %Y}."
+        "subjects_current": shell.count_column(
+            "People on it now", help=f"Whose current version it is at {filters.end:%d %b %Y}."
         ),
         "share_current": st.column_config.NumberColumn(
-            f"Share of the {people_with_version:,} with a version", format="percent"
+            f"Share of the {people_with_version} with a version", format="percent"
         ),
         "is_latest": st.column_config.CheckboxColumn("Latest"),
         "url": st.column_config.LinkColumn("Published text", display_text="Open"),

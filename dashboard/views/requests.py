@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import metrics, shell
+from dashboard import access, metrics, shell
 from dashboard.charts import requests as charts
 from dashboard.downloads import csv_bytes
 
@@ -39,7 +39,7 @@ if trailing.empty and by_type.empty and overdue.empty:
 tiles = st.columns(4)
 tiles[0].metric(
     "Received in the range",
-    f"{int(summary['received']):,}",
+    shell.count_text(summary["received"]),
     help=f"Requests received from {filters.start:%d %b %Y} to {filters.end:%d %b %Y}, every type together "
     "(a combined request counts once per type).",
     border=True,
@@ -47,10 +47,10 @@ tiles[0].metric(
 tiles[1].metric(
     "Closed on time",
     percent(summary["on_time_rate"]),
-    f"of {int(summary['closed']):,} closed",
+    f"of {shell.count_text(summary['closed'])} closed",
     delta_color="off",
     delta_arrow="off",
-    help=f"Of the {int(summary['closed']):,} requests received in the range and completed or denied with a closing "
+    help=f"Of the {shell.count_text(summary['closed'])} requests received in the range and completed or denied with a closing "
     "date, the share closed on or before their due date (the deadline of their law and type, extensions included).",
     border=True,
 )
@@ -65,7 +65,7 @@ tiles[2].metric(
 )
 tiles[3].metric(
     "Overdue now",
-    f"{metrics.overdue_count(overdue):,}",
+    shell.count_text(metrics.overdue_count(overdue)),
     help=f"Requests still open at the end of {filters.end:%d %b %Y} whose due date has passed, wherever in time "
     "they were received. Listed at the bottom of the page.",
     border=True,
@@ -76,7 +76,7 @@ if trailing.empty:
     shell.no_data("No request type is stored for these filters.")
 else:
     volume = charts.with_month_labels(charts.with_type_labels(trailing))
-    shell.show_chart(charts.trailing_volume_chart(volume, f"{filters.end:%d %b %Y}"), volume,
+    shell.show_chart(charts.trailing_volume_chart(volume, f"{filters.end:%d %b %Y}", min_cell=shell.min_cell()), volume,
                      "Requests received per month by type", key="requests-trailing-12-months")
 
 st.subheader("Outcomes by request type")
@@ -86,22 +86,23 @@ if by_type.empty:
 else:
     labelled = charts.with_type_labels(by_type)
     outcomes = charts.outcomes_by_status(labelled)
-    shell.show_chart(charts.outcomes_chart(outcomes, period), outcomes, "Requests by status and type",
+    shell.show_chart(charts.outcomes_chart(outcomes, period, min_cell=shell.min_cell()), outcomes,
+                     "Requests by status and type",
                      key="requests-by-status")
-    number = st.column_config.NumberColumn
+    number, count = st.column_config.NumberColumn, shell.count_column
     st.dataframe(
-        labelled,
+        shell.table(labelled),
         hide_index=True,
         width="stretch",
         column_order=["request_type_label", "received", "completed", "denied", "withdrawn", "open",
                       "median_days_to_close", "mean_days_to_close", "on_time_rate"],
         column_config={
             "request_type_label": st.column_config.TextColumn("Request type", pinned=True),
-            "received": number("Received", format="localized", help="Requests received in the range."),
-            "completed": number("Completed", format="localized", help="Of those, completed (in whole or in part)."),
-            "denied": number("Denied", format="localized"),
-            "withdrawn": number("Withdrawn", format="localized"),
-            "open": number("Open", format="localized", help="Not closed yet, as the latest export says."),
+            "received": count("Received", help="Requests received in the range."),
+            "completed": count("Completed", help="Of those, completed (in whole or in part)."),
+            "denied": count("Denied"),
+            "withdrawn": count("Withdrawn"),
+            "open": count("Open", help="Not closed yet, as the latest export says."),
             "median_days_to_close": number("Median days", format="%.2f",
                                            help="Calendar days from receipt to closing, completed and denied "
                                                 "requests with a closing date."),
@@ -125,18 +126,22 @@ else:
     note = charts.deadline_note(distribution)
     if note:
         st.caption(f":material/info: {note}")
-    shell.show_chart(charts.days_to_close_chart(distribution, period), distribution,
+    shell.show_chart(charts.days_to_close_chart(distribution, period, min_cell=shell.min_cell()), distribution,
                      "Days to close by request type", key="requests-days-to-close")
 
 st.subheader(f"Overdue at the end of {filters.end:%d %b %Y}")
 if overdue.empty:
     st.success("No request is overdue: every open request is still within its deadline.",
                icon=":material/check_circle:")
+elif pd.isna(metrics.overdue_count(overdue)) and not access.current().may_change:
+    # A list of fewer rows than min_cell would give its hidden count away; analysts need it to act.
+    st.info(f"Fewer than {shell.min_cell()} requests are overdue. While small counts are hidden, only analysts "
+            "see which.", icon=":material/visibility_off:")
 else:
     listed = charts.overdue_list(overdue)
     total = metrics.overdue_count(overdue)
     shown = (f"The {len(listed):,} longest overdue of {total:,} open requests past their due date; narrow the "
-             "sidebar's request filters to list the others." if total > len(listed)
+             "sidebar's request filters to list the others." if not pd.isna(total) and total > len(listed)
              else "Open requests past their due date, the longest overdue first.")
     st.caption(f"{shown} Request IDs are those of the exports.")
     st.dataframe(
