@@ -51,10 +51,12 @@ def _cached_figure(name: str, filters: metrics.Filters, version_key: int) -> pd.
     return metrics.figure(connection(), name, filters)
 
 
-def figure(name: str, filters: metrics.Filters) -> pd.DataFrame:
+def figure(name: str, filters: metrics.Filters, *, regroup=None) -> pd.DataFrame:
     """A metric query's result as a page may show it (small counts hidden), cached exact by query, filters
-    and store version (never stale, never kept forever)."""
-    return small_counts.hide(name, _cached_figure(name, filters, version()), min_cell())
+    and store version (never stale, never kept forever). `regroup` sums its exact counts into coarser rows
+    first, so that fewer of them are small."""
+    exact = _cached_figure(name, filters, version())
+    return small_counts.hide(name, regroup(exact) if regroup else exact, min_cell())
 
 
 def total(name: str, filters: metrics.Filters, column: str):

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -14,8 +15,10 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from dashboard import small_counts
 from dashboard.downloads import csv_bytes
+from dashboard.metrics import Filters, figure
 from dashboard.report_tables import markdown_table
 from dashboard.small_counts import SettingError, configured_min_cell, hide, shown, with_totals
+from dashboard.store import open_store
 from tests.conftest import PROJECT, copy_store
 from tests.test_browser import screenshot, start_streamlit, wait_for_app
 
@@ -191,6 +194,21 @@ def test_overview_and_requests_hide_small_counts_in_tiles_tables_and_charts(app,
         ("2023-11", "correction"), "received"] == "<20"  # 6 in the sample
     # Signed-out use is an analyst's: the overdue list stays, to act on.
     assert len(frame_with(app, "Days overdue")) == 13
+
+
+def test_days_to_close_are_grouped_by_week_while_small_counts_are_hidden(app, monkeypatch, sample_store_file):
+    connection = open_store(sample_store_file)
+    exact = figure(connection, "requests_days_to_close", Filters(date(2023, 11, 1), date(2024, 10, 31)))
+    connection.close()
+    access = exact[exact["request_type"] == "access"].set_index("days_to_close")["requests"]
+    run_page(app, monkeypatch, "views/requests.py", "20")
+    assert any("The days are grouped by week, as small counts are hidden." in caption.value for caption in app.caption)
+    weekly = chart_data(app, 2)
+    second_week = weekly[(weekly["request_type"] == "access") & (weekly["days_to_close"] == 7)].iloc[0]
+    assert second_week["days_to"] == 13 and second_week["days_text"] == "7–13"
+    assert second_week["requests"] == access.loc[7:13].sum() > 20  # days 7 to 13 together
+    # A day on its own would mostly be hidden: the weeks keep the chart readable.
+    assert (access < 20).sum() > weekly[weekly["request_type"] == "access"]["requests"].isna().sum()
 
 
 def test_policy_and_consent_pages_hide_small_counts_and_the_rates_over_them(app, monkeypatch):

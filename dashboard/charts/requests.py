@@ -174,15 +174,35 @@ def deadline_note(days: pd.DataFrame) -> str | None:
     )
 
 
+WEEK = 7
+
+
+def in_weeks(days: pd.DataFrame) -> pd.DataFrame:
+    """requests_days_to_close with the days grouped by week (0-6, 7-13, ...): each type's requests summed per
+    week, `days_to_close` the week's first day. Counts of a week are larger than a day's, so fewer are hidden
+    as small."""
+    weekly = days.assign(days_to_close=days["days_to_close"] // WEEK * WEEK)
+    columns = {"requests": ("requests", "sum")} | {
+        column: (column, "first") for column in ("deadline_days", "type_closed") if column in days.columns}
+    grouped = weekly.groupby(["request_type", "days_to_close"], as_index=False, sort=True).agg(**columns)
+    grouped.insert(grouped.columns.get_loc("days_to_close") + 1, "days_to", grouped["days_to_close"] + WEEK - 1)
+    return grouped
+
+
 def days_to_close_chart(days: pd.DataFrame, period: str | None = None, *, min_cell: int = 0) -> alt.FacetChart:
     """For each request type, how many closed requests took each number of days (requests_days_to_close,
-    labelled), with the type's deadline as a dashed line where one number of calendar days applies to all."""
+    labelled, or in_weeks of it), with the type's deadline as a dashed line where one number of calendar days
+    applies to all."""
     order = type_order(days["request_type"])
     days = with_count_labels(with_totals("requests_days_to_close", days), ("requests", "type_closed"), min_cell)
+    if "days_to" not in days.columns:
+        days = days.assign(days_to=days["days_to_close"])
+    days["days_text"] = [f"{first:,}" if first == last else f"{first:,}–{last:,}"
+                         for first, last in zip(days["days_to_close"], days["days_to"], strict=True)]
     labels = [request_type_label(key) for key in order]
-    # Each bar covers its whole day, centred on it.
+    # Each bar covers its whole days, centred on them.
     base = alt.Chart().transform_calculate(
-        day_from="datum.days_to_close - 0.5", day_to="datum.days_to_close + 0.5"
+        day_from="datum.days_to_close - 0.5", day_to="datum.days_to + 0.5"
     )
     bars = base.mark_bar().encode(
         x=alt.X("day_from:Q", title="Days from receipt to closing", axis=alt.Axis(format="d", tickMinStep=1)),
@@ -192,7 +212,7 @@ def days_to_close_chart(days: pd.DataFrame, period: str | None = None, *, min_ce
         color=_type_colour(days, legend=None),
         tooltip=[
             alt.Tooltip("request_type_label:N", title="Request type"),
-            alt.Tooltip("days_to_close:Q", title="Days to close", format=","),
+            alt.Tooltip("days_text:N", title="Days to close"),
             alt.Tooltip("requests_label:N", title="Requests"),
             alt.Tooltip("type_closed_label:N", title="Of all closed of this type"),
         ],

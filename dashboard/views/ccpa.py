@@ -67,6 +67,12 @@ st.caption(
     "A request that was withdrawn or is still open counts as received but neither complied with nor denied. "
     "Days are calendar days from the date received to the date closed."
 )
+if small_counts.on(shell.min_cell()):
+    st.caption(
+        f":material/visibility_off: Counts under {shell.min_cell()} read <{shell.min_cell()} here and in the "
+        "downloads, as the small-count setting asks. The regulation asks for the figures themselves: an analyst "
+        f"gets them with `python -m dashboard report ccpa --year {year} --min-cell 0`."
+    )
 
 markdown = markdown_table(table)
 html_text = html_table(table, caption=caption)

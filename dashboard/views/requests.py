@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, metrics, shell
+from dashboard import access, metrics, shell, small_counts
 from dashboard.charts import requests as charts
 from dashboard.downloads import csv_bytes
 
@@ -114,7 +114,9 @@ else:
     )
 
 st.subheader("Days to close against the deadline")
-days_to_close = shell.figure("requests_days_to_close", filters)
+# A day's count is often small: while small counts are hidden, the days are grouped by week.
+weekly = small_counts.on(shell.min_cell())
+days_to_close = shell.figure("requests_days_to_close", filters, regroup=charts.in_weeks if weekly else None)
 if days_to_close.empty:
     shell.no_data("No request received in this range has been completed or denied yet.")
 else:
@@ -122,6 +124,7 @@ else:
     st.caption(
         "Completed and denied requests received in the range, by calendar days from receipt to closing. The dashed "
         "line is a type's deadline without extension: an extended request may close after it and still be on time."
+        + (" The days are grouped by week, as small counts are hidden." if weekly else "")
     )
     note = charts.deadline_note(distribution)
     if note:
