@@ -24,12 +24,14 @@ PAGES = [
     st.Page(VIEWS / "policies.py", title="Policy versions", icon=":material/policy:", url_path="policies"),
     st.Page(VIEWS / "ccpa.py", title="CCPA report", icon=":material/gavel:", url_path="ccpa"),
 ]
-# Loading, mapping and undoing: for analysts only (the page checks again, and so does each action).
+# Loading, mapping and undoing: for analysts only (the page checks again, and so does each action). A
+# viewer's navigation hides it, and its address shows them why they cannot use it.
 DATA_PAGE = st.Page(VIEWS / "data.py", title="Data", icon=":material/upload_file:", url_path="data")
+DATA_PAGE_HIDDEN = st.Page(VIEWS / "data.py", title="Data", url_path="data", visibility="hidden")
 
 access.guard_unsigned_server()
 person = access.sign_in()
-page = st.navigation(PAGES + [DATA_PAGE] if person.may_change else PAGES)
+page = st.navigation(PAGES + [DATA_PAGE if person.may_change else DATA_PAGE_HIDDEN])
 access.show_person(person)
 
 try:

@@ -114,6 +114,8 @@ def test_a_viewer_sees_the_charts_but_no_data_controls(browser, dashboard):
     tab.wait_for_timeout(1000)  # time for anything the page would still draw
     assert tab.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
     assert "Upload history" not in tab.inner_text("body")
+    # The page says why, rather than that it does not exist.
+    assert "Loading, mapping and undoing uploads is for analysts" in tab.inner_text('[data-testid="stMain"]')
     screenshot(tab, "signed-in-viewer-data-address")
 
 
