@@ -167,6 +167,11 @@ def is_hidden(value) -> bool:
     return value is pd.NA or (value is not None and not isinstance(value, str) and pd.isna(value))
 
 
+def any_counted(counts: pd.Series) -> bool:
+    """Whether a column of counts holds anything above zero; a hidden count is at least 1."""
+    return bool((counts.fillna(1) > 0).any())
+
+
 def count_text(value, min_cell: int) -> str:
     """A count for reading: 1,234, or "<min_cell" where it is hidden."""
     if is_hidden(value):

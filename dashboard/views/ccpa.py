@@ -45,7 +45,7 @@ whose = "all jurisdictions" if all_jurisdictions else "the CCPA"
 caption = f"Requests received from 1 January to 31 December {year} under {whose}"
 
 st.subheader(f"Requests received in {year}, {'all jurisdictions' if all_jurisdictions else 'CCPA only'}")
-if not (report["received"].fillna(1) > 0).any():  # a hidden count is at least 1
+if not small_counts.any_counted(report["received"]):
     st.info(f"No request under {whose} was received in {year}. The table still has its five rows, as the "
             "regulation asks.", icon=":material/info:")
 number, count = st.column_config.NumberColumn, shell.count_column

@@ -63,7 +63,7 @@ tiles[2].metric(
 
 st.subheader("Version mix by month")
 mix = shell.figure("policy_version_mix", filters)
-if mix.empty or not (mix["subjects_current"].fillna(1) > 0).any():  # a hidden count is at least 1
+if mix.empty or not small_counts.any_counted(mix["subjects_current"]):
     shell.no_data()
 else:
     shell.show_chart(policy.version_mix_chart(mix, versions, min_cell=shell.min_cell()), mix,
