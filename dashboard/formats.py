@@ -61,28 +61,46 @@ def fold_header(name: str) -> str:
 
 @dataclass
 class ColumnMapping:
-    """How each canonical column is computed from the file's columns (by position).
+    """How each canonical column is computed from the file's columns, which SQL only knows by position.
 
-    `expressions` holds, per canonical column, either a plain source position or a SQL template from a
-    vendor format in which `{name}` stands for the file's column of that folded name.
+    `sources` holds a plain source position per canonical column; `expressions` holds, per canonical
+    column of a vendor format, SQL rendered from a template written in this module in which every column
+    reference is a generated name (c0, c1, ...). No text from a file ever becomes SQL text: a header only
+    decides which position a generated name points to.
     """
 
     kind: str
     format: str
     sources: dict[str, int]
     identity_columns: list[str] = field(default_factory=list)
-    templates: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)
+    expressions: dict[str, str] = field(default_factory=dict)
 
     def source_of(self, column: str) -> int | None:
         return self.sources.get(column)
 
     def expression(self, column: str) -> str | None:
         """The SQL that computes a canonical column from the raw table (columns c0, c1, ...), or None."""
-        if column in self.templates:
-            template, positions = self.templates[column]
-            return re.sub(r"\{([^{}]+)\}", lambda match: f"c{positions[match.group(1)]}", template)
+        if column in self.expressions:
+            return self.expressions[column]
         source = self.sources.get(column)
-        return None if source is None else f"c{source}"
+        return None if source is None else generated_name(source)
+
+
+def generated_name(position: int) -> str:
+    """The raw table's name for the file's column at `position`: the only way SQL refers to a column."""
+    return f"c{int(position)}"
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_/]+)\}")
+
+
+def render(template: str, positions: dict[str, int]) -> str | None:
+    """A template of this module with each `{name}` (a folded column name written here) made the generated
+    name of that column's position; None when the file lacks one of them."""
+    names = _PLACEHOLDER.findall(template)
+    if not all(name in positions for name in names):
+        return None
+    return _PLACEHOLDER.sub(lambda match: generated_name(positions[match.group(1)]), template)
 
 
 @dataclass(frozen=True)
@@ -90,21 +108,22 @@ class VendorFormat:
     """An export format recognised by its header, and how it maps onto the canonical columns.
 
     `columns` maps a canonical column to a SQL template over the file's folded column names. Templates
-    are code written here, never text from a file; `{name}` becomes a generated column reference.
+    are code written here, never text from a file; `{name}` becomes a generated column reference (render).
     """
 
     name: str
     kind: str
     signature: frozenset[str]
     columns: dict[str, str]
-    # Columns holding direct identifiers: used only inside pseudonym(), never stored.
+    # Columns holding direct identifiers, in order of preference: the first one filled, made a pseudonym,
+    # is the subject; none is ever stored.
     identity: tuple[str, ...] = ()
 
 
-def _first_identity(columns: list[str]) -> str:
-    """pseudonym() of the first non-empty identity value."""
-    values = ", ".join(f"nullif(trim({{{name}}}), '')" for name in columns)
-    return f"pseudonym(coalesce({values}))" if len(columns) > 1 else f"pseudonym(nullif(trim({{{columns[0]}}}), ''))"
+def _first_identity_of(references: list[str]) -> str:
+    """pseudonym() of the first non-empty of the columns referred to (generated names)."""
+    values = [f"nullif(trim({reference}), '')" for reference in references]
+    return f"pseudonym(coalesce({', '.join(values)}))" if len(values) > 1 else f"pseudonym({values[0]})"
 
 
 FIDES_REQUEST_COLUMNS = (
@@ -134,7 +153,6 @@ VENDOR_FORMATS = (
         signature=frozenset({"id", "fides_user_device_id", "request_timestamp", "preference", "notice_name"}),
         columns={
             "event_id": "{id}",
-            "subject_id": _first_identity(["fides_user_device_id", "email", "external_id"]),
             "occurred_at": "{request_timestamp}",
             "purpose": "{notice_name}",
             "decision": "{preference}",
@@ -190,30 +208,30 @@ def _vendor_mapping(file_name: str, vendor: VendorFormat, header: list[str], pos
             + _missing_message(vendor.kind, missing, header).replace(f"for a {vendor.kind} export", "")
             .replace("  ", " ")
         )
-    columns = dict(vendor.columns)
+    expressions = {}
+    for column, template in vendor.columns.items():
+        rendered = render(template, positions)
+        if rendered is not None:
+            expressions[column] = rendered
     identity = [name for name in vendor.identity if name in positions]
+    if identity:
+        expressions["subject_id"] = _first_identity_of([generated_name(positions[name]) for name in identity])
+    folded = [fold_header(name) for name in header]
     if vendor.name == "fides_requests":
-        # Identity columns follow Fides' own, before the Custom Field ones; the first one filled names the person.
-        identity = [
-            fold_header(name) for name in header
-            if fold_header(name) not in FIDES_REQUEST_COLUMNS and not fold_header(name).startswith("custom_field")
-        ]
-        if identity:
-            columns["subject_id"] = _first_identity(identity)
-        place = next((fold_header(name) for name in header if fold_header(name).startswith("custom_field")
-                      and re.search(r"location|jurisdiction|state|country|region", fold_header(name))), None)
-        if place:
-            columns["jurisdiction"] = "{" + place + "}"
-    if vendor.name == "fides_consent":
-        columns["subject_id"] = _first_identity(identity)
-    templates = {}
-    for column, template in columns.items():
-        names = re.findall(r"\{([^{}]+)\}", template)
-        if all(name in positions for name in names):
-            templates[column] = (template, {name: positions[name] for name in names})
+        # Fides writes one column per identity type it holds, between its own columns and the Custom Field
+        # ones; the first one filled names the person. Their names vary, so they are taken by position.
+        identity_positions = [index for index, name in enumerate(folded)
+                              if name not in FIDES_REQUEST_COLUMNS and not name.startswith("custom_field")]
+        identity = [folded[index] for index in identity_positions]
+        if identity_positions:
+            expressions["subject_id"] = _first_identity_of([generated_name(index) for index in identity_positions])
+        place = next((index for index, name in enumerate(folded) if name.startswith("custom_field")
+                      and re.search(r"location|jurisdiction|state|country|region", name)), None)
+        if place is not None:
+            expressions["jurisdiction"] = generated_name(place)
     shown_identity = [name for name in header if fold_header(name) in identity]
     return ColumnMapping(kind=vendor.kind, format=vendor.name, sources={}, identity_columns=shown_identity,
-                         templates=templates)
+                         expressions=expressions)
 
 
 def map_columns(
