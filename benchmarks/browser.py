@@ -22,7 +22,7 @@ from benchmarks.measure import PROJECT, MemoryWatch, StepFailed, median_ms
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-APP = PROJECT / "dashboard" / "app.py"
+APP = PROJECT / "dashboard" / "server.py"  # the README's command
 STORE_ENV = "PRIVACY_DASHBOARD_DB"
 
 # Each page's address and the charts it draws when every area has data. tests/test_browser.py counts at
@@ -61,7 +61,7 @@ def free_port() -> int:
 
 
 class Server:
-    """`streamlit run dashboard/app.py` on its own store, its memory watched from the start; stop() ends it."""
+    """`streamlit run dashboard/server.py` on its own store, its memory watched from the start; stop() ends it."""
 
     def __init__(self, store: Path, log: Path, options: tuple[str, ...] = ()):
         self.port = free_port()

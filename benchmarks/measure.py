@@ -51,7 +51,8 @@ def project_ingest(database: str, kind: str, csv_path: str) -> dict:
     from dashboard import ingest, store
 
     started = time.perf_counter()
-    connection = store.open_store(database)
+    # Named when opening, as the command line does: the store's connection reads it where it is.
+    connection = store.open_store(database, readable=[Path(csv_path)])
     opened = time.perf_counter()
     report = ingest.ingest_file(connection, kind, csv_path)
     connection.execute("CHECKPOINT")

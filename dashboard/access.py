@@ -1,13 +1,16 @@
 """Who may reach the dashboard: sign-in through the company's identity provider when it is
 configured (Streamlit's OpenID Connect support, the [auth] section of .streamlit/secrets.toml), and
 the safe default when it is not: the server listens on this computer only, every page says that
-sign-in is off, and opening it to the network without sign-in takes one explicit setting.
+sign-in is off, and opening it to the network without sign-in takes one explicit setting. Each action,
+and each request to the server's upload and download endpoints, is checked against the roles file as it is
+at that moment.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,11 +131,15 @@ class AccessDenied(Exception):
     """An action this person's role does not allow; its text is the whole message."""
 
 
+def _local_person() -> Person:
+    return Person(f"{local_user()} (dashboard, sign-in off)", ANALYST, signed_in=False)
+
+
 def sign_in() -> Person:
     """The person using this session. With sign-in configured, a visitor who is not signed in sees the
     sign-in screen, and one the roles file does not admit is turned away: both stop the page here."""
     if not sign_in_configured():
-        person = Person(f"{local_user()} (dashboard, sign-in off)", ANALYST, signed_in=False)
+        person = _local_person()
     else:
         person = _signed_in_person()
     st.session_state["_person"] = person
@@ -166,10 +173,27 @@ def current() -> Person:
 
 
 def require_analyst() -> Person:
-    """The current person, when they may change the store; AccessDenied otherwise."""
-    person = current()
-    if not person.may_change:
-        raise AccessDenied(f"{person.name} is a viewer: loading, mapping and undoing uploads is for analysts.")
+    """The person acting now, when they may change the store; AccessDenied otherwise.
+
+    Asked at the moment of the action (callbacks included): the signed-in identity and the roles file as
+    they are now, not the person an earlier run of the page found, so an analyst taken out of the roles
+    file cannot press a button drawn before."""
+    if not sign_in_configured():
+        if not listens_on_this_computer_only() and not opened_on_purpose():
+            raise AccessDenied("Sign-in is off and this server listens on the network: nobody may change the store.")
+        return _local_person()
+    if not st.user.is_logged_in:
+        raise AccessDenied("You are signed out: sign in again to load, map or undo uploads.")
+    email = str(st.user.get("email") or "")
+    try:
+        role = read_roles().role_of(email)
+    except RolesFileError as error:
+        raise AccessDenied(str(error)) from None
+    if role != ANALYST:
+        raise AccessDenied("Loading, mapping and undoing uploads is for analysts, and the roles file does not list "
+                           "your account as one now.")
+    person = Person(email, role, signed_in=True)
+    st.session_state["_person"] = person
     return person
 
 
@@ -181,5 +205,41 @@ def show_person(person: Person) -> None:
 
 
 def who() -> str:
-    """Whom an upload or undo made in this session is recorded as."""
-    return current().name
+    """Whom an upload or undo made in this session is recorded as: the person allowed at this moment."""
+    return require_analyst().name
+
+
+# --- The server's own endpoints ----------------------------------------------------------------------------------
+# Streamlit's upload and media endpoints (PUT /_stcore/upload_file/<session>/..., GET /media/...) answer plain
+# HTTP requests, outside any page run; dashboard/server.py asks these two questions for each of them, with the
+# identity a page session was opened with and the one the request itself is signed in as.
+def _same_person(session_user: str | None, signed_in_as: str | None) -> bool:
+    return bool(session_user) and bool(signed_in_as) and (
+        str(session_user).strip().lower() == str(signed_in_as).strip().lower())
+
+
+def _role_now(email: str | None) -> str | None:
+    try:
+        return read_roles().role_of(email)
+    except RolesFileError:
+        return None
+
+
+def may_upload(session_user: str | None, signed_in_as: str | None) -> bool:
+    """Whether an upload into a page session may be taken. Sign-in off: the pages' rule (the visitor is the
+    local analyst, unless the server refuses the network). Sign-in on: the request is signed in as the person
+    the session was opened by, an analyst in the roles file now."""
+    if not sign_in_configured():
+        return listens_on_this_computer_only() or opened_on_purpose()
+    return _same_person(session_user, signed_in_as) and _role_now(session_user) == ANALYST
+
+
+def may_download(session_users: Iterable[str | None], signed_in_as: str | None) -> bool:
+    """Whether a download may be sent (sign-in on): the request is signed in as someone the roles file admits
+    now and, for a file that page sessions hold, as the person one of them was opened by. A file no session
+    holds (Streamlit keeps a file made on click, a chart's PNG, apart from its session, and a page's earlier
+    file until its next sweep) can only be checked for the first."""
+    if _role_now(signed_in_as) is None:
+        return False
+    holders = list(session_users)
+    return not holders or any(_same_person(holder, signed_in_as) for holder in holders)

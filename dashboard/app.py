@@ -1,4 +1,4 @@
-"""The Streamlit entry file (`streamlit run dashboard/app.py`): navigation, sidebar filters, sample notice."""
+"""The pages' entry file (served by `streamlit run dashboard/server.py`): navigation, sidebar filters, sample notice."""
 
 import sys
 from datetime import timedelta
@@ -110,7 +110,8 @@ def _sidebar_filters() -> tuple[metrics.Filters | None, str | None]:
 @st.fragment(run_every=timedelta(seconds=5))
 def _follow_the_store(drawn_at_version: int) -> None:
     """A page drawn before an upload or undo made in another session redraws itself within seconds, so
-    nobody reads figures the store no longer holds."""
+    nobody reads figures the store no longer holds. It also clears the copies of closed sessions' uploads."""
+    shell.remove_copies_of_ended_sessions()
     if shell.version() != drawn_at_version:
         st.rerun(scope="app")
 

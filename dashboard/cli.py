@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import metrics, small_counts
+from dashboard import erasure, metrics, small_counts
 from dashboard.formats import FORMAT_NAMES, KINDS
+from dashboard.identities import mask, mask_file_name
 from dashboard.ingest import DATE_ORDERS, UnusableFile, ingest_file
 from dashboard.reading import open_export
 from dashboard.store import (
@@ -23,6 +24,7 @@ from dashboard.store import (
     remove_upload,
     save_mapping,
     saved_mapping,
+    store_path,
 )
 
 FORMATS = FORMAT_NAMES
@@ -93,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
         .add_argument("--rejected", type=int, metavar="UPLOAD_ID", help="every rejected row of one upload")
     remove = commands.add_parser("remove", parents=[store], help="undo one upload")
     remove.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
+    forget = commands.add_parser("forget", parents=[store],
+                                 help="erase people: their rows leave the store, and the store file is rewritten")
+    forget.add_argument("identities", nargs="+", metavar="IDENTITY",
+                        help="an e-mail address, phone number or customer number, as the exports write it")
 
     sample = commands.add_parser("sample", help="write the sample exports")
     sample.add_argument("--out", default="sample", metavar="DIR", help="folder to write to (default: ./sample)")
@@ -134,7 +140,9 @@ class UsageError(Exception):
 
 
 def _ingest(arguments) -> int:
-    connection = open_store(arguments.db)
+    # The store's connection may read the files named here and nothing else outside its own folder.
+    connection = open_store(arguments.db, readable=[
+        Path(file) for file in arguments.files if Path(file).is_file() and not Path(file).is_symlink()])
     try:
         mapping = _column_mapping(connection, arguments)
     except UsageError as error:
@@ -159,8 +167,9 @@ def _ingest(arguments) -> int:
             status = 1
             continue
         except Exception as error:  # noqa: BLE001 - one line, never a traceback; the store is untouched
-            print(f"{Path(file).name}: could not be loaded ({type(error).__name__}: "
-                  f"{str(error).splitlines()[0] if str(error) else 'no detail'})", file=sys.stderr)
+            # Masked like every message (identities.py): the name or the detail may quote a person.
+            print(f"{mask_file_name(Path(file).name)}: could not be loaded ({type(error).__name__}: "
+                  f"{mask(str(error).splitlines()[0]) if str(error) else 'no detail'})", file=sys.stderr)
             status = 1
             continue
         print(json.dumps(report.as_dict(), ensure_ascii=False), flush=True)
@@ -239,6 +248,8 @@ def _uploads(arguments) -> int:
             if len(rejects) > REJECTED_SHOWN:
                 print(f"    … {len(rejects) - REJECTED_SHOWN} more: "
                       f"python -m dashboard uploads --rejected {upload.upload_id}")
+    for row in erasure.history(connection):
+        print(erasure.history_line(row))
     return 0
 
 
@@ -251,6 +262,28 @@ def _remove(arguments) -> int:
     removed = remove_upload(connection, arguments.upload_id)
     print(f"removed upload {removed.upload_id} ({removed.file_name}, {removed.kind}): "
           f"{removed.rows_removed} stored rows")
+    return 0
+
+
+def _forget(arguments) -> int:
+    path = store_path(arguments.db)
+    try:
+        identities = erasure.checked(arguments.identities)
+    except erasure.BadIdentity as error:
+        print(f"forget: {error}", file=sys.stderr)
+        return 2
+    if not path.is_file():
+        print(f"{path}: no store here, so nobody to erase (check --db)", file=sys.stderr)
+        return 1
+    connection = open_store(path)
+    try:
+        done = erasure.forget(connection, identities)
+    finally:
+        # Closed before the rewrite: the file is copied whole, with no connection writing to it.
+        connection.close()
+    if done.rewrite_needed:
+        erasure.rewrite(path)
+    print(done.summary(rewritten=done.rewrite_needed))
     return 0
 
 
@@ -268,5 +301,6 @@ COMMANDS = {
     "report": _report,
     "uploads": _uploads,
     "remove": _remove,
+    "forget": _forget,
     "sample": _sample,
 }

@@ -9,11 +9,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dashboard import summaries
+from dashboard import reading, summaries
 from dashboard.formats import CANONICAL_COLUMNS, KINDS, TIMESTAMP_COLUMNS, ColumnMapping, map_columns
+from dashboard.identities import mask, mask_file_name
 from dashboard.queries import query_text
 from dashboard.reading import DELIMITER_NAMES, OpenedExport, UnusableFile, open_export
-from dashboard.store import WRITE_LOCK, bump_store_version, local_user
+from dashboard.store import WRITE_LOCK, bump_store_version, local_user, private_folder, readable_copy
 from dashboard.vocabulary import vocabulary_rows
 
 DATE_ORDERS = ("mdy", "dmy")
@@ -59,25 +60,35 @@ def ingest_file(
     Raises UnusableFile (one line: the file and the problem) when the file cannot be used at all;
     the store is then exactly as it was. `sample` marks the bundled sample data; the first real
     upload removes the sample in the same transaction, so sample and real figures never mix.
+
+    The file is named by its masked name everywhere (the upload history, the report, every message):
+    an export saved as `jane.doe@example.com.csv` is `[e-mail address].csv` (identities.py).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     if date_order not in DATE_ORDERS:
         raise ValueError(f"unknown date order {date_order!r}; expected mdy or dmy")
-    opened = open_export(Path(path), display_name)
     try:
-        columns = map_columns(opened.name, kind, opened.header, format=format, overrides=mapping)
-        cursor = connection.cursor()
+        opened = open_export(Path(path), mask_file_name(display_name or Path(path).name),
+                             work_dir=private_folder(connection))
         try:
-            return _ingest(cursor, opened, columns, date_order, loaded_by, sample)
+            columns = map_columns(opened.name, kind, opened.header, format=format, overrides=mapping)
+            cursor = connection.cursor()
+            try:
+                return _ingest(cursor, opened, columns, date_order, loaded_by, sample)
+            finally:
+                cursor.close()
         finally:
-            cursor.close()
-    finally:
-        opened.cleanup()
+            opened.cleanup()
+    except UnusableFile as error:
+        # A refusal may quote the file's first line or its header ("found: ..."), which can be a row of
+        # data naming a person: the message is masked like every other text that is shown.
+        raise UnusableFile(mask(str(error))) from None
 
 
 # The most rows one file may bring (the store itself has no limit): a bound on the memory one load takes.
-MAX_ROWS = 100_000_000
+# Set in reading.py, whose first pass over a file already refuses one with more lines than that.
+MAX_ROWS = reading.MAX_ROWS
 
 
 @dataclass
@@ -93,7 +104,11 @@ class Staged:
 def _stage(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str) -> Staged:
     """Read, map and normalise a file in the cursor's temp tables: the one path of loading and previewing."""
     kind = columns.kind
-    cursor.execute("SET TimeZone = 'UTC'")
+    # The store's connection reads only its private folder and the files it was opened for (store.py).
+    copy = readable_copy(cursor, opened.read_path)
+    if copy is not None:
+        opened.temporary.append(copy)
+        opened.read_path = copy
     cursor.execute("CREATE OR REPLACE TEMP TABLE vocabulary (field VARCHAR, word VARCHAR, canonical VARCHAR)")
     cursor.executemany("INSERT INTO vocabulary VALUES (?, ?, ?)", vocabulary_rows())
 
@@ -225,9 +240,20 @@ def preview_file(
 ) -> Preview:
     """Normalise a file as a load would, and show the first rows and rejects; the store is not touched.
 
-    Raises UnusableFile as ingest_file does (a required column still unmapped, a file that is no CSV).
+    Raises UnusableFile as ingest_file does (a required column still unmapped, a file that is no CSV),
+    with the file's name and the message masked as there.
     """
-    opened = open_export(Path(path), display_name)
+    try:
+        return _preview(connection, kind, Path(path), format, date_order, mapping,
+                        mask_file_name(display_name or Path(path).name), limit)
+    except UnusableFile as error:
+        raise UnusableFile(mask(str(error))) from None
+
+
+def _preview(connection, kind: str, path: Path, format: str, date_order: str, mapping, shown_name: str,
+             limit: int) -> Preview:
+    """preview_file's work, on a file already named by its masked name."""
+    opened = open_export(path, shown_name, work_dir=private_folder(connection))
     try:
         columns = map_columns(opened.name, kind, opened.header, format=format, overrides=mapping)
         cursor = connection.cursor()
@@ -260,7 +286,12 @@ def preview_file(
 
 
 def _read_raw(cursor, opened: OpenedExport) -> None:
-    """Every record as text in file order (temp table `raw`, columns c0..cN); malformed ones aside."""
+    """Every record as text in file order (temp table `raw`, columns c0..cN); malformed ones aside.
+
+    Set aside, each with its line and reason (temp table `malformed_records`): the records DuckDB could not
+    split into the header's fields (`csv_set_aside`, which have no row in `raw`), and the rows of `raw`
+    holding a NUL byte or the reader's mark of a line over the limit (`unreadable_rows`).
+    """
     # The dialect is already known from the header, so DuckDB's sniffer is switched off: it can
     # misjudge a messy file (skip rows, or give up on an unterminated quote) and refuse it whole.
     columns = {f"c{index}": "VARCHAR" for index in range(len(opened.header))}
@@ -270,8 +301,8 @@ def _read_raw(cursor, opened: OpenedExport) -> None:
             CREATE OR REPLACE TEMP TABLE raw AS
             SELECT * FROM read_csv($path, auto_detect = false, header = true, skip = $skip, columns = $columns,
                                    delim = $delimiter, quote = '"', escape = '"', encoding = $encoding,
-                                   compression = 'auto', null_padding = false, store_rejects = true,
-                                   rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')
+                                   compression = 'auto', null_padding = false, max_line_size = $max_line_size,
+                                   store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')
             """,
             {
                 "path": str(opened.read_path),
@@ -279,27 +310,100 @@ def _read_raw(cursor, opened: OpenedExport) -> None:
                 "columns": columns,
                 "delimiter": opened.delimiter,
                 "encoding": opened.encoding,
+                "max_line_size": reading.MAX_LINE_BYTES,
             },
         )
     except duckdb.Error as error:
         reason = str(error).splitlines()[0].removeprefix("Invalid Input Error: ")
         raise UnusableFile(f"{opened.name}: cannot be read as a CSV file ({reason})") from None
-    # A record with several problems appears once per problem in DuckDB's table; count it once.
+    reasons = _unreadable_reasons()
+    # A record with several problems appears once per problem in DuckDB's table; count it once. One that
+    # holds the reader's mark or a NUL byte is rejected for that, whatever else DuckDB found.
     cursor.execute(
         """
-        CREATE OR REPLACE TEMP TABLE malformed_records AS
+        CREATE OR REPLACE TEMP TABLE csv_set_aside AS
         SELECT line,
-               string_agg(DISTINCT CASE error_type
+               CASE WHEN bool_or(contains(csv_line, $mark)) THEN $long_line
+                    WHEN bool_or(contains(csv_line, chr(0))) THEN $nul
+                    ELSE string_agg(DISTINCT CASE error_type
                    WHEN 'MISSING COLUMNS' THEN 'the line has fewer fields than the header'
                    WHEN 'TOO MANY COLUMNS' THEN 'the line has more fields than the header'
                    WHEN 'UNQUOTED VALUE' THEN 'a quote is not closed, or a quote inside a field is not doubled'
                    WHEN 'INVALID ENCODING' THEN 'the line is not valid text in the file''s encoding'
-                   WHEN 'LINE SIZE OVER MAXIMUM' THEN 'the line is longer than 2 MB'
-                   ELSE lower(error_type) END, '; ') AS reason
+                   WHEN 'LINE SIZE OVER MAXIMUM' THEN $long_line
+                   ELSE lower(error_type) END, '; ') END AS reason
         FROM csv_rejects
         GROUP BY line
+        """,
+        reasons,
+    )
+    # DuckDB reads a NUL byte as a character like any other (`market\0ing` would become a purpose), so the
+    # rows holding one are found here. The reader says whether a file has any, so a clean file costs nothing.
+    cursor.execute("CREATE OR REPLACE TEMP TABLE unreadable_rows (record BIGINT, reason VARCHAR)")
+    if opened.has_nul:
+        # Generated column names only (c0, c1, ...); the mark and the reasons are bound.
+        text = "concat(" + ", ".join(columns) + ")"
+        cursor.execute(
+            f"""
+            INSERT INTO unreadable_rows
+            SELECT rowid, CASE WHEN contains({text}, $mark) THEN $long_line ELSE $nul END
+            FROM raw WHERE contains({text}, chr(0))
+            """,
+            reasons,
+        )
+    unreadable = cursor.execute("SELECT count(*) FROM unreadable_rows").fetchone()[0]
+    set_aside = _has_rows(cursor, "csv_set_aside")
+    cursor.execute(
+        "CREATE OR REPLACE TEMP TABLE malformed_records AS SELECT line, reason FROM csv_set_aside"
+        if not unreadable else
+        f"""
+        CREATE OR REPLACE TEMP TABLE malformed_records AS
+        SELECT line, reason FROM csv_set_aside
+        UNION ALL
+        SELECT numbered.line, unreadable_rows.reason
+        FROM ({_numbered_records(2 + int(opened.skip_lines), set_aside, [],
+                                 "WHERE rowid IN (SELECT record FROM unreadable_rows)")}) AS numbered
+        JOIN unreadable_rows USING (record)
         """
     )
+
+
+def _unreadable_reasons() -> dict[str, str]:
+    """The reader's mark of an over-long line and the reasons of the rows set aside for it or a NUL byte."""
+    return {
+        "mark": reading.LONG_LINE_MARK,
+        "long_line": f"the line is longer than {reading.MAX_LINE_BYTES:,} bytes, the most one line may hold",
+        "nul": "the line contains a NUL byte (character 0), which no text export holds: the file may be damaged there",
+    }
+
+
+def _has_rows(cursor, table: str) -> bool:
+    # The table's name is one of the fixed temp tables named in this module.
+    return cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
+
+
+def _numbered_records(first_line: int, set_aside: bool, selected: list[str], where: str) -> str:
+    """SQL of the rows of `raw` (those `where` keeps) as `record, line, <selected>`.
+
+    A line number counts the header and blank lines before it, and the records DuckDB set aside before
+    this one (`csv_set_aside`, each at a known line, none of them a row of `raw`). Only fixed pieces go
+    in: an integer, the caller's column expressions and condition on `rowid`.
+    """
+    shown = "".join(f", {expression}" for expression in selected)
+    if not set_aside:
+        return f"SELECT rowid AS record, rowid + {int(first_line)} AS line{shown} FROM raw {where}"
+    return f"""
+        WITH set_aside AS (
+            SELECT line - {int(first_line)} - (row_number() OVER (ORDER BY line) - 1) AS position,
+                   row_number() OVER (ORDER BY line) AS before
+            FROM csv_set_aside
+        ),
+        records AS (SELECT rowid AS record, * FROM raw {where})
+        SELECT records.record,
+               records.record + {int(first_line)} + coalesce(set_aside.before, 0) AS line{shown}
+        FROM records
+        ASOF LEFT JOIN set_aside ON records.record >= set_aside.position
+        """
 
 
 def _map_raw(cursor, columns: ColumnMapping, skip_lines: int) -> None:
@@ -313,34 +417,10 @@ def _map_raw(cursor, columns: ColumnMapping, skip_lines: int) -> None:
     for column, _required in CANONICAL_COLUMNS[columns.kind]:
         expression = columns.expression(column)
         selected.append(f"({expression})::VARCHAR AS {column}" if expression else f"NULL::VARCHAR AS {column}")
-    # A line number counts the header and blank lines before it, and the malformed records DuckDB
-    # set aside before this one (each of which sits at a known line).
-    first_line = 2 + int(skip_lines)
-    if not cursor.execute("SELECT count(*) FROM malformed_records").fetchone()[0]:
-        cursor.execute(
-            f"""
-            CREATE OR REPLACE TEMP VIEW mapped AS
-            SELECT rowid AS record, rowid + {first_line} AS line, {", ".join(selected)}
-            FROM raw
-            """
-        )
-        return
-    cursor.execute(
-        f"""
-        CREATE OR REPLACE TEMP VIEW mapped AS
-        WITH set_aside AS (
-            SELECT line - {first_line} - (row_number() OVER (ORDER BY line) - 1) AS position,
-                   row_number() OVER (ORDER BY line) AS before
-            FROM malformed_records
-        ),
-        records AS (SELECT rowid AS record, * FROM raw)
-        SELECT records.record,
-               records.record + {first_line} + coalesce(set_aside.before, 0) AS line,
-               {", ".join(selected)}
-        FROM records
-        ASOF LEFT JOIN set_aside ON records.record >= set_aside.position
-        """
-    )
+    # Rows set aside for a NUL byte or an over-long line keep their place in the numbering but are not mapped.
+    where = "WHERE rowid NOT IN (SELECT record FROM unreadable_rows)" if _has_rows(cursor, "unreadable_rows") else ""
+    numbered = _numbered_records(2 + int(skip_lines), _has_rows(cursor, "csv_set_aside"), selected, where)
+    cursor.execute(f"CREATE OR REPLACE TEMP VIEW mapped AS {numbered}")
 
 
 def _header_warnings(opened: OpenedExport, columns: ColumnMapping) -> list[str]:
@@ -349,7 +429,10 @@ def _header_warnings(opened: OpenedExport, columns: ColumnMapping) -> list[str]:
         warnings.append("the file is not UTF-8; it was read as Windows-1252 (Latin-1)")
     if columns.identity_columns:
         verb = "were not stored" if columns.format in ("canonical", "mapped") else "were only used for pseudonyms, never stored"
-        warnings.append(f"columns holding direct identifiers {verb}: " + ", ".join(columns.identity_columns))
+        # Column names come from the file, and a file without a header line has a person's data in their
+        # place: they are masked like values.
+        warnings.append(f"columns holding direct identifiers {verb}: "
+                        + ", ".join(mask(name) for name in columns.identity_columns))
     return warnings
 
 
@@ -392,7 +475,8 @@ def _decide_date_orders(cursor, kind: str, chosen: str) -> tuple[dict[str, str],
 
 
 def _examples(rows: list[tuple], total: int, describe) -> str:
-    shown = ", ".join(describe(row) for row in rows[:EXAMPLES])
+    """The first few rows described, `and N more`; values from the file masked, as every warning is."""
+    shown = ", ".join(mask(describe(row)) for row in rows[:EXAMPLES])
     return shown + (f" and {total - EXAMPLES} more" if total > EXAMPLES else "")
 
 
@@ -411,8 +495,19 @@ UNUSUAL_VALUES = (
 
 
 def _value_warnings(cursor, kind: str) -> list[str]:
-    """Values kept but worth a look: new purposes, unknown types and jurisdictions, odd closures."""
+    """Values kept but worth a look: new purposes, unknown types and jurisdictions, odd closures, and values
+    dropped because they held a person's e-mail address or phone number."""
     warnings = []
+    # Per column, the kept rows whose value there was dropped by the ingest query (`dropped_identities`).
+    dropped = cursor.execute(
+        """SELECT name, count(*) FROM (
+               SELECT unnest(dropped_identities) AS name FROM staged WHERE reject_reason IS NULL)
+           GROUP BY ALL ORDER BY count(*) DESC, name"""
+    ).fetchall()
+    if dropped:
+        warnings.append("values holding an e-mail address or phone number were not stored, and their rows "
+                        "were kept without them: "
+                        + _examples(dropped, len(dropped), lambda row: f"{row[0]} ({row[1]} rows)"))
     for value_kind, message, count_query in UNUSUAL_VALUES:
         if value_kind != kind:
             continue

@@ -45,7 +45,16 @@ def pseudonym(key: bytes, identifier: str) -> str:
 
 
 def register(connection: duckdb.DuckDBPyConnection, store_file: Path) -> None:
-    """Make `pseudonym(text)` callable in this connection's SQL."""
+    """Make `pseudonym(text)` callable in this connection's SQL.
+
+    Idempotent: a second connection to the same file in one process shares the first one's DuckDB
+    instance, where the function already exists (registering it again fails with "already exists").
+    """
+    registered = connection.execute(
+        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'pseudonym' AND function_type = 'scalar'"
+    ).fetchall()[0][0]
+    if registered:
+        return
     key = secret_key(store_file)
 
     def pseudonyms(values: pa.Array) -> pa.Array:

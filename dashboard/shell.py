@@ -10,10 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import metrics, small_counts
+from dashboard import store as store_module
 from dashboard.downloads import csv_bytes, png_bytes
 from dashboard.ingest import ingest_file
 from dashboard.queries import run_query
-from dashboard.store import DATA_DIR, open_store, store_version
+from dashboard.store import DATA_DIR, WRITE_LOCK, held_connection, store_version
 
 SAMPLE_DIR = DATA_DIR / "sample"
 SAMPLE_FILES = (("policies", "policies.csv"), ("consent", "consent.csv"), ("requests", "requests.csv"))
@@ -21,14 +22,46 @@ SAMPLE_FILES = (("policies", "policies.csv"), ("consent", "consent.csv"), ("requ
 PERIODS = ("Last 12 months", "Year to date", "Last calendar year", "All data", "Custom")
 
 
-@st.cache_resource(show_spinner=False)
 def connection():
-    """One connection for the server's lifetime; every query runs on its own cursor."""
-    store = open_store()
+    """One connection for the server's lifetime (held by store.py, not by a cache a client can clear);
+    every query runs on its own cursor."""
+    store, opened = held_connection()
     # Only a store that never held anything gets the sample: one emptied on purpose stays empty.
-    if store_version(store) == 0:
-        load_sample(store)
+    if opened and store_version(store) == 0:
+        with WRITE_LOCK:
+            if store_version(store) == 0:
+                load_sample(store)
     return store
+
+
+def session_id() -> str | None:
+    """This browser session's id (None outside a server run, as under AppTest)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else None
+
+
+UPLOAD_COPY_PREFIX = "upload-"
+
+
+def upload_copy_prefix() -> str:
+    """The name every private copy of this session's uploads starts with, so that it can be told apart."""
+    return f"{UPLOAD_COPY_PREFIX}{session_id() or 'local'}-"
+
+
+def remove_copies_of_ended_sessions() -> None:
+    """Copies of uploads (a file waiting for its column mapping, say) go once their browser session has
+    disconnected: a closed tab leaves nothing behind on the server. Every page run sweeps."""
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return
+    server = runtime.get_instance()
+    for copy in store_module.work_dir().glob(f"{UPLOAD_COPY_PREFIX}*-*"):
+        owner = copy.name.removeprefix(UPLOAD_COPY_PREFIX).rsplit("-", 1)[0]
+        if owner != "local" and not server.is_active_session(owner):
+            copy.unlink(missing_ok=True)
 
 
 def load_sample(store) -> None:

@@ -7,7 +7,10 @@ import getpass
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +28,7 @@ STORE_ENV = "PRIVACY_DASHBOARD_DB"
 
 # Version of the tables' layout. A store written by an older version is migrated on open;
 # one written by a newer version is refused rather than misread.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # One writer at a time in this process. Every page session runs on its own thread; DuckDB's optimistic
 # transactions would fail one of two uploads landing at once with a conflict (both bump the store's
@@ -49,10 +52,36 @@ def store_path(db: str | os.PathLike | None = None) -> Path:
     return DEFAULT_STORE
 
 
-def open_store(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
-    """Open (creating on first use) the store and bring its schema and reference data up to date."""
+def work_dir(db: str | os.PathLike | None = None) -> Path:
+    """The store's private folder (`<store>.work`, this account only): copies of uploads waiting to be read,
+    transcoded exports. The store's connection may read files there and nowhere else but the sample."""
+    path = store_path(db)
+    return path.with_name(path.name + ".work")
+
+
+SAMPLE_DIR = DATA_DIR / "sample"
+# Paths already cleared of leftovers by this process: a second open of the same store must not remove
+# files the first one is still using.
+_CLEARED: set[Path] = set()
+
+
+def open_store(db: str | os.PathLike | None = None, *, readable=()) -> duckdb.DuckDBPyConnection:
+    """Open (creating on first use) the store and bring its schema and reference data up to date.
+
+    The connection is confined: it can read the store's private folder, the bundled sample and the
+    `readable` files or folders named here (the exports a command was given), and no other file, and its
+    configuration is locked, so that even a mistake that let file text into SQL could not read a secret.
+    """
     path = store_path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Everything created from here on (the store, its WAL, DuckDB's spill files, copies of uploads) is
+    # readable by this account only; a store made before this rule gets the same mode.
+    os.umask(os.umask(0o077) | 0o077)
+    private = work_dir(path)
+    private.mkdir(mode=0o700, exist_ok=True)
+    for existing in (path, path.with_name(path.name + ".wal"), private):
+        if existing.exists() and existing.stat().st_mode & 0o077:
+            existing.chmod(0o700 if existing.is_dir() else 0o600)
     try:
         connection = duckdb.connect(str(path))
     except duckdb.IOException as error:
@@ -66,17 +95,145 @@ def open_store(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection
         raise StoreError(f"{path}: cannot open the store ({error})") from None
     except duckdb.Error as error:
         raise StoreError(f"{path}: not a store this program can read ({error})") from None
-    connection.execute("SET TimeZone = 'UTC'")
-    # DuckDB draws a progress bar on the terminal for long statements; output here is JSON lines.
+    _clear_leftovers(private)
+    # A second open of one file in one process shares the first one's DuckDB instance, already set up.
+    if not connection.execute("SELECT current_setting('lock_configuration')").fetchall()[0][0]:
+        # GLOBAL: every cursor (each query's, each session's) reads in UTC.
+        connection.execute("SET GLOBAL TimeZone = 'UTC'")
+        # Registered on the long-lived connection itself: a function registered on a cursor outlives
+        # the cursor in DuckDB and crashes the process when called after it closed.
+        pseudonyms.register(connection, path)
+        _confine(connection, private, readable)
+    # DuckDB draws a progress bar on the terminal for long statements (cursors do not); output here is JSON lines.
     connection.execute("SET enable_progress_bar = false")
-    # Registered on the long-lived connection itself: a function registered on a cursor outlives
-    # the cursor in DuckDB and crashes the process when called after it closed.
-    pseudonyms.register(connection, path)
     _migrate(connection, path)
     _refresh_definitions(connection)
+    _mask_history(connection)
     _refresh_reference_data(connection)
     _fill_summaries(connection)
     return connection
+
+
+def store_file_of(connection) -> Path:
+    """The file a connection (or one of its cursors) has open."""
+    return Path(connection.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
+
+
+def private_folder(connection) -> Path:
+    """The private folder of the store a connection has open (see work_dir)."""
+    return work_dir(store_file_of(connection))
+
+
+def readable_copy(connection, path: Path) -> Path | None:
+    """None when the connection may read `path` where it is; else a private copy it may read (same suffixes,
+    so `.gz` still means gzip), which the caller removes. Exports handed over by code that did not name them
+    when opening the store (a test, a script) are read this way; the Data page's and the command line's
+    never need it."""
+    if readable_by(connection, path):
+        return None
+    handle, name = tempfile.mkstemp(prefix="export-", suffix="".join(Path(path).suffixes[-2:]),
+                                    dir=private_folder(connection))
+    with os.fdopen(handle, "wb") as copy, open(path, "rb") as source:
+        shutil.copyfileobj(source, copy, length=1 << 20)
+    return Path(name)
+
+
+class PrivateCopy:
+    """A file in the store's private folder that is removed with this object: kept in a browser session's
+    state, it goes when Streamlit drops the session (the browser closed, or its state cleared), even if
+    nobody pressed Cancel; a server that stopped first clears it at its next start (_clear_leftovers)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._remove = weakref.finalize(self, self.path.unlink, missing_ok=True)
+
+    def remove(self) -> None:
+        self._remove()
+
+
+def _clear_leftovers(private: Path) -> None:
+    """Copies left by a process that stopped mid-load (killed, or a browser that never came back) go when
+    the store is next opened: whoever holds the store now is the only one who could be using them."""
+    if private in _CLEARED:
+        return
+    _CLEARED.add(private)
+    for leftover in private.iterdir():
+        if leftover.is_file() or leftover.is_symlink():
+            leftover.unlink(missing_ok=True)
+
+
+def _confine(connection, private: Path, readable) -> None:
+    """The connection reads only its private folder, the sample and the named exports; nothing can undo it."""
+    allowed = [Path(item).resolve() for item in readable]
+    directories = [str(private.resolve()) + os.sep, str(SAMPLE_DIR.resolve()) + os.sep,
+                   *(str(item) + os.sep for item in allowed if item.is_dir())]
+    files = [str(item) for item in allowed if not item.is_dir()]
+    # Lists are bound, never pasted: a folder's name may hold any character.
+    connection.execute("SET GLOBAL allowed_directories = $directories", {"directories": directories})
+    connection.execute("SET GLOBAL allowed_paths = $files", {"files": files})
+    connection.execute("SET GLOBAL enable_external_access = false")
+    # The settings a connection may still change, which reach no file: the progress bar a terminal draws,
+    # and the session's time zone (every macro reads timestamps as UTC whatever it is; tests set it).
+    connection.execute("SET GLOBAL allowed_configs = ['enable_progress_bar', 'TimeZone']")
+    connection.execute("SET GLOBAL lock_configuration = true")
+
+
+def readable_by(connection, path: Path) -> bool:
+    """Whether the store's connection may read this file (its confinement allows it)."""
+    resolved = str(Path(path).resolve())
+    directories = connection.execute("SELECT current_setting('allowed_directories')").fetchone()[0] or []
+    files = connection.execute("SELECT current_setting('allowed_paths')").fetchone()[0] or []
+    return resolved in files or any(resolved.startswith(directory) for directory in directories)
+
+
+class _Held:
+    """The dashboard server's one connection to its store, for the server's whole life.
+
+    Not a cache entry: a client can clear Streamlit's caches at will (a `clear_cache` message needs no
+    sign-in), and a store reopened under a live one would register its functions twice on the same
+    DuckDB instance. Only a change of store path (tests) or an erasure's rewrite replaces it.
+    """
+
+    lock = threading.Lock()
+    path: Path | None = None
+    connection: duckdb.DuckDBPyConnection | None = None
+
+
+def held_connection(db: str | os.PathLike | None = None) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """This process's connection to the store, opened on first use; and whether this call opened it."""
+    path = store_path(db).resolve()
+    with _Held.lock:
+        if _Held.connection is not None and _Held.path == path:
+            return _Held.connection, False
+        if _Held.connection is not None:
+            _Held.connection.close()
+            _Held.connection = None
+        _Held.connection, _Held.path = open_store(path), path
+        return _Held.connection, True
+
+
+def close_held() -> None:
+    """At the server's stop: the held connection closes, so the store is checkpointed and left whole."""
+    with WRITE_LOCK, _Held.lock:
+        if _Held.connection is not None:
+            _Held.connection.close()
+            _Held.connection, _Held.path = None, None
+
+
+def reopen_held(between) -> None:
+    """Close the held connection, call `between(path)` on the closed store file, and open it again; uploads
+    and undos wait meanwhile, and a page reading at that moment shows its one-line error once."""
+    with WRITE_LOCK, _Held.lock:
+        if _Held.connection is None:
+            raise StoreError("the store is not open in this process")
+        path = _Held.path
+        _Held.connection.close()
+        _Held.connection = None
+        try:
+            between(path)
+        finally:
+            _Held.connection = open_store(path)
 
 
 def _fill_summaries(connection) -> None:
@@ -138,9 +295,36 @@ def _migrate(connection, path: Path) -> None:
         # An undo is recorded in the history (who, when), not erased from it.
         connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS removed_by VARCHAR")
         connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS removed_at TIMESTAMP")
+    if version < 6:
+        # An erasure is recorded as having happened (when, by whom, how many people and rows), never whom.
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS erasures (erasure_id INTEGER PRIMARY KEY, erased_at TIMESTAMP NOT NULL, "
+            "erased_by VARCHAR, people INTEGER NOT NULL, consent_rows BIGINT NOT NULL, "
+            "request_rows BIGINT NOT NULL, values_cleared BIGINT NOT NULL)"
+        )
     _set_meta(connection, "schema_version", str(SCHEMA_VERSION))
     if _meta(connection, "store_version") is None:
         _set_meta(connection, "store_version", "0")
+    connection.execute("COMMIT")
+
+
+def _mask_history(connection) -> None:
+    """Once per store: the upload history and rejected values that a version before masking kept as
+    written (file names, warnings, values holding e-mail addresses or phone numbers) are masked now."""
+    if _meta(connection, "history_masked") == "1":
+        return
+    from dashboard.identities import mask, mask_file_name
+
+    connection.execute("BEGIN TRANSACTION")
+    uploads = connection.execute("SELECT upload_id, file_name, warnings FROM uploads").fetchall()
+    changed = [{"id": upload_id, "name": mask_file_name(name), "warnings": [mask(warning) for warning in warnings or []]}
+               for upload_id, name, warnings in uploads
+               if mask_file_name(name) != name or any(mask(warning) != warning for warning in warnings or [])]
+    if changed:
+        connection.executemany(
+            "UPDATE uploads SET file_name = $name, warnings = $warnings WHERE upload_id = $id", changed)
+    connection.execute("UPDATE rejected_rows SET value = masked(value) WHERE value IS DISTINCT FROM masked(value)")
+    _set_meta(connection, "history_masked", "1")
     connection.execute("COMMIT")
 
 

@@ -1,6 +1,10 @@
 -- Normalise a consent export's rows (temp view `mapped`, all text) into temp table `staged`:
 -- canonical values in UTC, a derived event_id where the export has none, identifiers made
 -- pseudonyms, and for a row that breaks a rule the first rule, its column and value.
+-- A value holding an e-mail address or phone number (macros.sql, holds_identifier) never becomes a key:
+-- in purpose or decision, which every figure needs, it rejects the row, as any unusable required value
+-- does; in policy_version, channel or region, which only describe the decision, it is dropped (the row
+-- is kept as `unknown` there, still counted) and listed by column in `dropped_identities` for the warning.
 -- Purposes, decisions, versions, channels and regions take few distinct spellings: each spelling is
 -- folded once, in the small `*_words` tables, and the rows are joined to them, so ten million rows
 -- cost ten million lookups rather than ten million regular expressions.
@@ -17,8 +21,9 @@ WITH catalogue AS (
 purpose_words AS (
     -- A vendor's service (a Usercentrics service id, say) is folded into its purpose by the editable
     -- map; an unmapped service stays a purpose of its own and is listed as new.
-    SELECT spelled, trimmed AS purpose_text,
-           coalesce(services.purpose, catalogue.purpose, fold_purpose(trimmed)) AS purpose,
+    SELECT spelled, trimmed AS purpose_text, holds_identifier(trimmed) AS purpose_is_identity,
+           CASE WHEN NOT holds_identifier(trimmed)
+                THEN coalesce(services.purpose, catalogue.purpose, fold_purpose(trimmed)) END AS purpose,
            services.purpose IS NULL AND catalogue.purpose IS NULL AS purpose_is_new
     FROM (SELECT spelled, nullif(trim(spelled), '') AS trimmed
           FROM (SELECT DISTINCT purpose AS spelled FROM mapped WHERE purpose IS NOT NULL)) AS words
@@ -26,21 +31,25 @@ purpose_words AS (
     LEFT JOIN catalogue ON catalogue.folded = fold_purpose(words.trimmed)
 ),
 decision_words AS (
-    SELECT spelled, nullif(trim(spelled), '') AS decision_text, decisions.canonical AS decision
+    SELECT spelled, nullif(trim(spelled), '') AS decision_text, holds_identifier(spelled) AS decision_is_identity,
+           decisions.canonical AS decision
     FROM (SELECT DISTINCT decision AS spelled FROM mapped WHERE decision IS NOT NULL) AS words
     LEFT JOIN vocabulary AS decisions ON decisions.field = 'decision' AND decisions.word = fold_key(words.spelled)
 ),
 version_words AS (
-    SELECT spelled, nullif(trim(spelled), '') AS policy_version
+    SELECT spelled, holds_identifier(spelled) AS version_dropped,
+           CASE WHEN NOT holds_identifier(spelled) THEN nullif(trim(spelled), '') END AS policy_version
     FROM (SELECT DISTINCT policy_version AS spelled FROM mapped WHERE policy_version IS NOT NULL)
 ),
 channel_words AS (
-    SELECT spelled, fold_key(spelled) AS channel
+    SELECT spelled, holds_identifier(spelled) AS channel_dropped,
+           CASE WHEN NOT holds_identifier(spelled) THEN fold_key(spelled) END AS channel
     FROM (SELECT DISTINCT channel AS spelled FROM mapped WHERE channel IS NOT NULL)
 ),
 region_words AS (
-    SELECT spelled,
-           CASE WHEN upper(trim(spelled)) IN ('EEA', 'EU') THEN 'EU'
+    SELECT spelled, holds_identifier(spelled) AS region_dropped,
+           CASE WHEN holds_identifier(spelled) THEN NULL
+                WHEN upper(trim(spelled)) IN ('EEA', 'EU') THEN 'EU'
                 ELSE upper(regexp_replace(nullif(trim(spelled), ''), '[\s_]+', '-', 'g')) END AS region
     FROM (SELECT DISTINCT region AS spelled FROM mapped WHERE region IS NOT NULL)
 ),
@@ -50,10 +59,15 @@ cleaned AS (
            present(m.subject_id) AS subject_id,
            m.occurred_at AS occurred_spelled,
            iso_timestamp_fast(m.occurred_at) AS occurred_at,
-           p.purpose_text, p.purpose, p.purpose_is_new,
-           d.decision_text, d.decision,
+           p.purpose_text, p.purpose, p.purpose_is_new, p.purpose_is_identity,
+           d.decision_text, d.decision, d.decision_is_identity,
            coalesce(v.policy_version, 'unknown') AS policy_version,
-           c.channel, r.region
+           c.channel, r.region,
+           CASE WHEN v.version_dropped OR c.channel_dropped OR r.region_dropped THEN list_filter(
+                    [CASE WHEN v.version_dropped THEN 'policy_version' END,
+                     CASE WHEN c.channel_dropped THEN 'channel' END,
+                     CASE WHEN r.region_dropped THEN 'region' END], lambda name: name IS NOT NULL)
+           END AS dropped_identities
     FROM mapped AS m
     LEFT JOIN purpose_words AS p ON p.spelled = m.purpose
     LEFT JOIN decision_words AS d ON d.spelled = m.decision
@@ -61,22 +75,26 @@ cleaned AS (
     LEFT JOIN channel_words AS c ON c.spelled = m.channel
     LEFT JOIN region_words AS r ON r.spelled = m.region
 )
-SELECT record, line, event_id, subject_id,
-       -- Only values that could be an e-mail address or a phone number meet the full test.
-       CASE WHEN contains(subject_id, '@') OR regexp_matches(subject_id, '^\+|[\s().\-]')
-            THEN looks_like_identifier(subject_id) ELSE false END AS is_identifier,
+SELECT record, line,
+       -- An event id that is a person's address or phone number is kept as its pseudonym: the same
+       -- export loaded again still finds the same event.
+       CASE WHEN looks_like_identifier(event_id) THEN pseudonym(identity_of(event_id)) ELSE event_id END AS event_id,
+       subject_id,
+       looks_like_identifier(subject_id) AS is_identifier,
        occurred_at,
        -- The text of a timestamp the common ISO forms did not read, for the full parser below.
        CASE WHEN occurred_at IS NULL THEN occurred_spelled END AS occurred_spelled,
-       purpose, purpose_is_new, decision, policy_version, channel, region,
+       purpose, purpose_is_new, decision, policy_version, channel, region, dropped_identities,
        -- The first rule a row breaks; the timestamp's rule, second in order, is judged below.
        CASE WHEN subject_id IS NULL THEN 'subject_id'
             WHEN purpose IS NULL THEN 'purpose'
-            WHEN decision IS NULL THEN 'decision' END AS reject_column,
+            WHEN decision IS NULL OR decision_is_identity THEN 'decision' END AS reject_column,
        CASE WHEN subject_id IS NULL THEN 'subject_id is empty'
             WHEN purpose_text IS NULL THEN 'purpose is empty'
+            WHEN purpose_is_identity THEN 'purpose holds an e-mail address or phone number, not a purpose'
             WHEN purpose IS NULL THEN 'purpose has no letters or digits'
             WHEN decision_text IS NULL THEN 'decision is empty'
+            WHEN decision_is_identity THEN 'decision holds an e-mail address or phone number, not a decision'
             WHEN lower(decision_text) = 'tcf'
                 THEN 'preference tcf is an IAB TCF consent string, not a decision this dashboard reads'
             WHEN decision IS NULL THEN 'decision is not opt_in, opt_out or acknowledge, nor a synonym of one'
@@ -84,7 +102,7 @@ SELECT record, line, event_id, subject_id,
        shown_value(CASE
             WHEN subject_id IS NULL THEN NULL
             WHEN purpose IS NULL THEN purpose_text
-            WHEN decision IS NULL THEN decision_text END) AS reject_value
+            WHEN decision IS NULL OR decision_is_identity THEN decision_text END) AS reject_value
 FROM cleaned;
 
 -- The few rows the fast paths above left: timestamps in other forms (slash dates, epochs, odd
@@ -100,8 +118,9 @@ SET reject_column = 'occurred_at',
     reject_value = shown_value(present(occurred_spelled))
 WHERE occurred_at IS NULL AND subject_id IS NOT NULL;
 
--- Identifiers become pseudonyms (a keyed hash) before anything else reads them.
-UPDATE staged SET subject_id = pseudonym(subject_id) WHERE is_identifier;
+-- Identifiers become pseudonyms (a keyed hash) before anything else reads them; a `Name <address>`
+-- form gets the pseudonym of its address, as the plain address does.
+UPDATE staged SET subject_id = pseudonym(identity_of(subject_id)) WHERE is_identifier;
 
 -- An event without an id takes one computed from normalised values, so `yes` in one export and
 -- `opt_in` in another is one decision.

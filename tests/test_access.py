@@ -11,8 +11,8 @@ import urllib.request
 import pytest
 import streamlit as st
 
-from tests.conftest import APP, PROJECT
-from tests.test_browser import free_port
+from tests.conftest import PROJECT
+from tests.test_browser import SERVER, free_port
 
 PAGES = ("views/overview.py", "views/consent.py", "views/requests.py", "views/policies.py", "views/ccpa.py",
          "views/data.py")
@@ -69,14 +69,14 @@ def _outward_address() -> str | None:
 
 
 def test_the_readme_command_is_not_reachable_from_the_network(tmp_path, sample_store_file):
-    """`streamlit run dashboard/app.py` as the README says (no address given): loopback answers, the
+    """`streamlit run dashboard/server.py` as the README says (no address given): loopback answers, the
     machine's network address does not."""
     outward = _outward_address()
     if outward is None:
         pytest.skip("this machine has no network address besides loopback")
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port), "--server.headless", "true"],
+        [sys.executable, "-m", "streamlit", "run", str(SERVER), "--server.port", str(port), "--server.headless", "true"],
         cwd=PROJECT, env={**os.environ, "PRIVACY_DASHBOARD_DB": str(tmp_path / "store.duckdb")},
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )

@@ -45,7 +45,7 @@ def test_a_store_emptied_on_purpose_stays_empty_after_a_restart(app, app_store):
     connection = open_store(app_store)
     remove_sample(connection)
     connection.close()
-    st.cache_resource.clear()  # a server restart
+    st.cache_resource.clear()  # caches emptied, as after a restart
     app.run()
     assert not app.exception
     assert not any("Sample data" in warning.value for warning in app.warning)

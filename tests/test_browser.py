@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import APP, PROJECT, copy_store
+from tests.conftest import PROJECT, copy_store
 
 SCREENSHOTS = PROJECT / "test-output" / "screenshots"
+SERVER = PROJECT / "dashboard" / "server.py"  # the README's command: the pages behind the endpoints' check
 # Pages and the number of charts each draws on the sample data.
 PAGES = {"": 3, "consent": 3, "requests": 3, "policies": 2, "ccpa": 0, "data": 0}
 
@@ -28,12 +29,12 @@ def free_port() -> int:
 
 def start_streamlit(store: Path, log_path: Path, *, cwd: Path = PROJECT, env: dict | None = None,
                     port: int | None = None) -> tuple[subprocess.Popen, str]:
-    """`streamlit run dashboard/app.py` on a free port with the given store; the process and its base URL.
+    """`streamlit run dashboard/server.py` on a free port with the given store; the process and its base URL.
     `cwd` is where Streamlit looks for .streamlit/ (config and secrets)."""
     port = port or free_port()
     log = open(log_path, "w")  # noqa: SIM115 - open for the server's lifetime; the child keeps its own copy
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(SERVER), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=cwd, env={**os.environ, "PRIVACY_DASHBOARD_DB": str(store), **(env or {})}, stdout=log,
         stderr=subprocess.STDOUT,
@@ -56,7 +57,7 @@ def start_streamlit(store: Path, log_path: Path, *, cwd: Path = PROJECT, env: di
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, sample_store_file):
-    """`streamlit run dashboard/app.py` on its own copy of the sample store; its base URL."""
+    """`streamlit run dashboard/server.py` on its own copy of the sample store; its base URL."""
     folder = tmp_path_factory.mktemp("browser")
     process, base = start_streamlit(copy_store(sample_store_file, folder), folder / "streamlit.log")
     yield base

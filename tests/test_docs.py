@@ -31,6 +31,6 @@ def test_every_editable_data_file_is_in_the_readme():
 def test_the_readme_starts_with_the_two_commands():
     commands = re.findall(r"^(pip install .+)$", README.split("##")[0], flags=re.MULTILINE)
     assert [command.split("#")[0].strip() for command in commands] == [
-        "pip install -r requirements.txt && streamlit run dashboard/app.py",
+        "pip install -r requirements.txt && streamlit run dashboard/server.py",
         "pip install -r requirements-test.txt && python -m pytest",
     ]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, shell, store
+from dashboard import access, erasure, shell, store
 from dashboard.downloads import csv_bytes
 from dashboard.formats import CANONICAL_COLUMNS, KINDS, detect_format, fold_header, map_columns, suggested_sources
+from dashboard.identities import mask, mask_file_name
 from dashboard.ingest import DATE_ORDER_WORDS, UnusableFile, ingest_file, preview_file
 from dashboard.reading import open_export
 from dashboard.store import StoreError
@@ -55,7 +56,11 @@ def _temporary_suffix(file_name: str) -> str:
 
 
 def _file_header(path: Path, file_name: str) -> list[str]:
-    opened = open_export(path, file_name)
+    try:
+        opened = open_export(path, mask_file_name(file_name))
+    except UnusableFile as error:
+        # Shown on the page: masked as ingest_file masks its refusals (identities.py).
+        raise UnusableFile(mask(str(error))) from None
     opened.cleanup()
     return opened.header
 
@@ -78,8 +83,8 @@ def _hold_for_mapping(path: Path, file_name: str, kind: str, date_order: str, he
     token = st.session_state.get("data_mapping_tokens", 0) + 1
     st.session_state["data_mapping_tokens"] = token
     st.session_state.setdefault(MAPPING_QUEUE, []).append(
-        {"token": token, "path": str(path), "file": file_name, "kind": kind, "date_order": date_order,
-         "header": list(header)}
+        {"token": token, "path": str(path), "copy": store.PrivateCopy(path), "file": file_name, "kind": kind,
+         "date_order": date_order, "header": list(header)}
     )
     return token
 
@@ -92,33 +97,36 @@ def _drop_pending(token: int | None = None) -> None:
     """Forget one file waiting for a mapping (or all of them) and delete its temporary copy."""
     queue = st.session_state.get(MAPPING_QUEUE, [])
     for pending in [pending for pending in queue if token is None or pending["token"] == token]:
-        Path(pending["path"]).unlink(missing_ok=True)
+        pending["copy"].remove()
         queue.remove(pending)
     st.session_state.pop("data_mapping_preview", None)
     st.session_state.pop("data_mapping_failure", None)
 
 
 def _failure(file_name: str, error: Exception) -> str:
-    return (f"{file_name}: could not be loaded ({type(error).__name__}); "
+    return (f"{mask_file_name(file_name)}: could not be loaded ({type(error).__name__}); "
             "nothing from it was stored, and the details are in the server log")
 
 
 def _load_one(uploaded, kind: str, date_order: str, map_myself: bool = False) -> dict:
     """Load one uploaded file, or hold it for the mapping section; what happened, as a plain dict kept in the
     session (`mapping` names the held file, `asked` says the analyst chose to map it)."""
-    result = {"file": uploaded.name, "kind": kind, "report": None, "error": None, "mapping": None, "asked": map_myself}
+    # The file is named by its masked name from here on: on the page, in the mapping queue, in the log.
+    result = {"file": mask_file_name(uploaded.name), "kind": kind, "report": None, "error": None, "mapping": None,
+              "asked": map_myself}
     path = None
     try:
         access.require_analyst()  # the action itself refuses a viewer, not only the page
         # The reader takes a path; the upload is in memory. The suffix keeps `.gz` (gzip) meaningful.
-        with tempfile.NamedTemporaryFile(prefix="upload-", suffix=_temporary_suffix(uploaded.name),
-                                         delete=False) as handle:
+        # A copy in the store's private folder (this account only, cleared at each start), never in /tmp.
+        with tempfile.NamedTemporaryFile(prefix=shell.upload_copy_prefix(), dir=store.work_dir(),
+                                         suffix=_temporary_suffix(uploaded.name), delete=False) as handle:
             path = Path(handle.name)
             uploaded.seek(0)
             shutil.copyfileobj(uploaded, handle, length=1 << 20)
         if map_myself:
             header = _file_header(path, uploaded.name)
-            result["mapping"] = _hold_for_mapping(path, uploaded.name, kind, date_order, header)
+            result["mapping"] = _hold_for_mapping(path, result["file"], kind, date_order, header)
         else:
             try:
                 report = ingest_file(shell.connection(), kind, path, date_order=date_order,
@@ -127,14 +135,14 @@ def _load_one(uploaded, kind: str, date_order: str, map_myself: bool = False) ->
                 header = _header_to_map(path, uploaded.name, kind)
                 if header is None:
                     raise
-                result["mapping"] = _hold_for_mapping(path, uploaded.name, kind, date_order, header)
+                result["mapping"] = _hold_for_mapping(path, result["file"], kind, date_order, header)
             else:
                 result["report"] = report.as_dict()
     except (UnusableFile, StoreError, access.AccessDenied) as error:
         result["error"] = str(error)
     except Exception as error:
         # A user sees one line; the server log keeps the traceback.
-        log.exception("loading %s as %s failed", uploaded.name, kind)
+        log.exception("loading %s as %s failed", result["file"], kind)
         result["error"] = _failure(uploaded.name, error)
     finally:
         if path is not None and result["mapping"] is None:
@@ -149,7 +157,7 @@ def _load(files: list, kind: str, date_order: str, map_myself: bool = False) -> 
     with st.status(f"Loading {len(files)} file{'s' if len(files) > 1 else ''}…", expanded=True) as status:
         progress = st.progress(0.0)
         for number, uploaded in enumerate(files, start=1):
-            step = f"Loading {number} of {len(files)}: {as_text(uploaded.name)}"
+            step = f"Loading {number} of {len(files)}: {as_text(mask_file_name(uploaded.name))}"
             status.update(label=step)
             progress.progress((number - 1) / len(files), text=step)
             results.append(_load_one(uploaded, kind, date_order, map_myself))
@@ -278,6 +286,49 @@ def _remove_sample() -> None:
     )
 
 
+ERASE_WORD = "erase"
+ERASURE_COLUMNS = ("Erasure", "When (UTC)", "By", "People", "Consent rows", "Request versions", "Values cleared")
+
+
+def _erase() -> None:
+    """Erase the people typed in (from a button callback, so the whole page shows the store after it) and keep
+    the one-line outcome, which never names them; the typed identities leave the session once done."""
+    typed = (st.session_state.get("data_erase_confirm") or "").strip().lower()
+    if typed != ERASE_WORD:
+        st.session_state["data_erasure_message"] = (
+            "error", f"Type {ERASE_WORD} in the confirmation box to erase them; nothing was erased.")
+        return
+    identities = erasure.identities_in(st.session_state.get("data_erase_identities") or "")
+    try:
+        access.require_analyst()
+        cursor = shell.connection().cursor()
+        try:
+            done = erasure.forget(cursor, identities, erased_by=access.who())
+        finally:
+            cursor.close()
+    except (erasure.BadIdentity, StoreError, access.AccessDenied) as error:
+        st.session_state["data_erasure_message"] = ("error", as_text(str(error)))
+        return
+    except Exception as error:
+        log.exception("an erasure failed")
+        st.session_state["data_erasure_message"] = (
+            "error", f"The erasure could not be done ({type(error).__name__}); nothing was erased. See the server log.")
+        return
+    message = ("success" if done.people else "info", done.summary(rewritten=done.rewrite_needed))
+    if done.rewrite_needed:
+        try:
+            # The held connection is closed while the file is copied, and opened again on the new file.
+            store.reopen_held(erasure.rewrite)
+        except Exception:
+            log.exception("rewriting the store after an erasure failed")
+            message = ("error", done.summary(rewritten=False) + " The store file could not be rewritten (see the "
+                       "server log): their rows are gone from every figure, and the next erasure rewrites the file.")
+    st.session_state["data_erasure_message"] = message
+    # Emptied, not dropped: a dropped key would let the browser send the typed text back on the next run.
+    for key in ("data_erase_identities", "data_erase_confirm"):
+        st.session_state[key] = ""
+
+
 def _set(key: str, value) -> None:
     st.session_state[key] = value
 
@@ -328,8 +379,9 @@ def _preview(pending: dict, mapping: dict[str, str], date_order: str):
     except UnusableFile as error:
         problem = str(error)
     except Exception as error:
-        log.exception("previewing %s as %s failed", pending["file"], pending["kind"])
-        problem = f"{pending['file']}: could not be previewed ({type(error).__name__}); see the server log"
+        log.exception("previewing %s as %s failed", mask_file_name(pending["file"]), pending["kind"])
+        problem = (f"{mask_file_name(pending['file'])}: could not be previewed ({type(error).__name__}); "
+                   "see the server log")
     st.session_state["data_mapping_preview"] = (key, preview, problem)
     return preview, problem
 
@@ -383,7 +435,7 @@ def _load_mapped(pending: dict, mapping: dict[str, str], date_order: str, save_a
         result["error"] = str(error)
         return result
     except Exception as error:
-        log.exception("loading %s as %s with a mapping failed", name, kind)
+        log.exception("loading %s as %s with a mapping failed", mask_file_name(name), kind)
         result["error"] = _failure(name, error)
         return result
     if save_as:
@@ -539,6 +591,12 @@ if results:
             _show_result(result, present_ids)
 
 queue = st.session_state.get(MAPPING_QUEUE)
+gone = [pending for pending in queue or [] if not Path(pending["path"]).exists()]
+for pending in gone:
+    # Its copy went with a disconnected session (a closed tab, or a network break): it must be chosen again.
+    _drop_pending(pending["token"])
+    st.info(f"{as_text(pending['file'])} is no longer waiting for its mapping (the connection to this page was "
+            "lost, and the server removed its copy): choose the file again.", icon=":material/info:")
 if queue:
     with st.container(border=True, key="data_mapping"):
         _mapping_section(queue[0], len(queue) - 1)
@@ -614,6 +672,34 @@ else:
                                key="data_remove_confirm", on_click=_remove_upload, args=(chosen,))
                 cancel.button("Cancel", key="data_remove_cancel", on_click=_cancel,
                               args=("data_pending_removal", "data_confirm_removal"))
+
+
+# --- Erase people ------------------------------------------------------------------------------------------
+st.subheader("Erase people")
+st.caption("For a request to be forgotten: every consent row and request of these people leaves the store and "
+           "every figure, and the store file is rewritten so that nothing of them can be read from it. The "
+           "erasures below record when, by whom and how many, never whom.")
+erasure_message = st.session_state.pop("data_erasure_message", None)
+if erasure_message:
+    kind_of_message, text = erasure_message
+    {"success": st.success, "info": st.info}.get(kind_of_message, st.error)(text)
+with st.container(border=True, key="data_erase"):
+    st.text_area("People to erase, one per line", key="data_erase_identities", max_chars=20_000,
+                 placeholder="jane.doe@example.com\n+1 555 010 0199\nC-1001",
+                 help="E-mail addresses, phone numbers or customer numbers, as the exports write them. "
+                 "The command line does the same: `python -m dashboard forget IDENTITY...`")
+    st.text_input(f"Type {ERASE_WORD} to confirm: this cannot be undone", key="data_erase_confirm", max_chars=20)
+    st.button("Erase these people", type="primary", icon=":material/person_remove:", key="data_erase_button",
+              on_click=_erase)
+erasure_cursor = shell.connection().cursor()
+try:
+    erasures = erasure.history(erasure_cursor)
+finally:
+    erasure_cursor.close()
+if erasures:
+    st.dataframe(pd.DataFrame(erasures, columns=list(ERASURE_COLUMNS)), hide_index=True, width="stretch",
+                 column_config={"Erasure": st.column_config.NumberColumn(format="#%d"),
+                                "When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 
 
 # --- Sample data -------------------------------------------------------------------------------------------
