@@ -113,6 +113,19 @@ def guard_unsigned_server() -> None:
                        "Security section to sign colleagues in.")
 
 
+# Set by dashboard/server.py as it loads: the upload and download endpoints have its check in front of them.
+ENDPOINTS_CHECKED = "PRIVACY_DASHBOARD_ENDPOINTS_CHECKED"
+
+
+def guard_unchecked_endpoints() -> None:
+    """With sign-in on, the pages are served only behind dashboard/server.py: started as
+    `streamlit run dashboard/app.py`, Streamlit's upload and download endpoints would answer anyone."""
+    if sign_in_configured() and os.environ.get(ENDPOINTS_CHECKED) != "1":
+        st.error("Sign-in is on, but this server was started without its check on uploads and downloads. "
+                 "Start it with `streamlit run dashboard/server.py` (README, Security).", icon=":material/lock:")
+        st.stop()
+
+
 @dataclass(frozen=True)
 class Person:
     """Who uses this session: their address (or the server's account, sign-in off) and role."""

@@ -30,6 +30,7 @@ DATA_PAGE = st.Page(VIEWS / "data.py", title="Data", icon=":material/upload_file
 DATA_PAGE_HIDDEN = st.Page(VIEWS / "data.py", title="Data", url_path="data", visibility="hidden")
 
 access.guard_unsigned_server()
+access.guard_unchecked_endpoints()
 person = access.sign_in()
 page = st.navigation(PAGES + [DATA_PAGE if person.may_change else DATA_PAGE_HIDDEN])
 access.show_person(person)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -167,6 +168,8 @@ async def _store_for_the_servers_life(_app):
     store.close_held()
 
 
+# The pages refuse to serve with sign-in on unless this check stands in front of the endpoints.
+os.environ["PRIVACY_DASHBOARD_ENDPOINTS_CHECKED"] = "1"
 # The pages' entry file by its full path: found the same under `streamlit run` and under an ASGI server.
 app = st.App(Path(__file__).resolve().with_name("app.py"), middleware=[Middleware(OnlyPeopleWhoMay)],
              lifespan=_store_for_the_servers_life)

@@ -77,6 +77,8 @@ def app(app_store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("PRIVACY_DASHBOARD_DB", str(app_store))
+    # AppTest runs the pages' entry file alone; dashboard/server.py, which checks the endpoints, is not loaded.
+    monkeypatch.setenv("PRIVACY_DASHBOARD_ENDPOINTS_CHECKED", "1")
     # Caches live as long as the process: without this a test would see the previous test's store.
     st.cache_resource.clear()
     st.cache_data.clear()

@@ -57,6 +57,19 @@ def test_opening_the_network_without_sign_in_is_one_explicit_setting(app, server
     assert any("open to the network on purpose" in caption.value for caption in app.sidebar.caption)
 
 
+def test_with_sign_in_on_the_pages_alone_refuse_to_serve(app, monkeypatch):
+    """`streamlit run dashboard/app.py` skips dashboard/server.py, whose check guards uploads and downloads."""
+    monkeypatch.delenv("PRIVACY_DASHBOARD_ENDPOINTS_CHECKED")
+    app.secrets["auth"] = {"redirect_uri": "http://localhost/oauth2callback", "cookie_secret": "x" * 32,
+                           "client_id": "c", "client_secret": "s",
+                           "server_metadata_url": "http://localhost/.well-known/openid-configuration"}
+    app.user = {"is_logged_in": True, "email": "ana@retail.example"}
+    app.run()
+    assert not app.exception
+    assert any("Start it with `streamlit run dashboard/server.py`" in error.value for error in app.error)
+    assert not app.metric and not app.get("vega_lite_chart")
+
+
 def _outward_address() -> str | None:
     """This machine's address on its network (no packet is sent), or None when it has only loopback."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
