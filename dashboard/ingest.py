@@ -10,11 +10,12 @@ import duckdb
 import pandas as pd
 
 from dashboard import reading, summaries
+from dashboard.confinement import private_folder, readable_copy
 from dashboard.formats import CANONICAL_COLUMNS, KINDS, TIMESTAMP_COLUMNS, ColumnMapping, map_columns
 from dashboard.identities import mask, mask_file_name
 from dashboard.queries import query_text
 from dashboard.reading import DELIMITER_NAMES, OpenedExport, UnusableFile, open_export
-from dashboard.store import WRITE_LOCK, bump_store_version, local_user, private_folder, readable_copy
+from dashboard.store import WRITE_LOCK, bump_store_version, local_user
 from dashboard.vocabulary import vocabulary_rows
 
 DATE_ORDERS = ("mdy", "dmy")

@@ -158,14 +158,14 @@ def _path_in_app(scope: Scope) -> str:
 async def _store_for_the_servers_life(_app):
     """The store opens as the server starts (leftover copies of a stopped server's uploads go then) and
     closes as it stops. A store that cannot be opened is said on every page, in one line, instead."""
-    from dashboard import shell, store
+    from dashboard import server_connection, shell, store
 
     try:
         shell.connection()
     except store.StoreError as error:
         log.error("%s", error)
     yield
-    store.close_held()
+    server_connection.close_held()
 
 
 # The pages refuse to serve with sign-in on unless this check stands in front of the endpoints.

@@ -11,12 +11,13 @@ import streamlit as st
 
 from dashboard import metrics, small_counts
 from dashboard import store as store_module
+from dashboard.confinement import SAMPLE_DIR
 from dashboard.downloads import csv_bytes, png_bytes
 from dashboard.ingest import ingest_file
 from dashboard.queries import run_query
-from dashboard.store import DATA_DIR, WRITE_LOCK, held_connection, store_version
+from dashboard.server_connection import held_connection
+from dashboard.store import WRITE_LOCK, store_version
 
-SAMPLE_DIR = DATA_DIR / "sample"
 SAMPLE_FILES = (("policies", "policies.csv"), ("consent", "consent.csv"), ("requests", "requests.csv"))
 
 PERIODS = ("Last 12 months", "Year to date", "Last calendar year", "All data", "Custom")

@@ -10,11 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, erasure, shell, store
+from dashboard.confinement import PrivateCopy
 from dashboard.downloads import csv_bytes
 from dashboard.formats import CANONICAL_COLUMNS, KINDS, detect_format, fold_header, map_columns, suggested_sources
 from dashboard.identities import mask, mask_file_name
 from dashboard.ingest import DATE_ORDER_WORDS, UnusableFile, ingest_file, preview_file
 from dashboard.reading import open_export
+from dashboard.server_connection import reopen_held
 from dashboard.store import StoreError
 
 log = logging.getLogger("dashboard.views.data")
@@ -83,7 +85,7 @@ def _hold_for_mapping(path: Path, file_name: str, kind: str, date_order: str, he
     token = st.session_state.get("data_mapping_tokens", 0) + 1
     st.session_state["data_mapping_tokens"] = token
     st.session_state.setdefault(MAPPING_QUEUE, []).append(
-        {"token": token, "path": str(path), "copy": store.PrivateCopy(path), "file": file_name, "kind": kind,
+        {"token": token, "path": str(path), "copy": PrivateCopy(path), "file": file_name, "kind": kind,
          "date_order": date_order, "header": list(header)}
     )
     return token
@@ -318,7 +320,7 @@ def _erase() -> None:
     if done.rewrite_needed:
         try:
             # The held connection is closed while the file is copied, and opened again on the new file.
-            store.reopen_held(erasure.rewrite)
+            reopen_held(erasure.rewrite)
         except Exception:
             log.exception("rewriting the store after an erasure failed")
             message = ("error", done.summary(rewritten=False) + " The store file could not be rewritten (see the "
