@@ -22,9 +22,14 @@ def folder_of(store_file: Path) -> Path:
 
 
 def store_file_of(connection) -> Path:
-    """The file a connection (or one of its cursors) has open."""
-    return Path(connection.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
+    """The file a connection (or one of its cursors) has open. Asked on a cursor of its own: the shared
+    connection refuses a second thread's call while another session's is running."""
+    cursor = connection.cursor()
+    try:
+        return Path(cursor.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0])
+    finally:
+        cursor.close()
 
 
 def private_folder(connection) -> Path:
@@ -51,8 +56,9 @@ def confine(connection, private: Path, readable) -> None:
 def readable_by(connection, path: Path) -> bool:
     """Whether the store's connection may read this file (its confinement allows it)."""
     resolved = str(Path(path).resolve())
-    directories = connection.execute("SELECT current_setting('allowed_directories')").fetchone()[0] or []
-    files = connection.execute("SELECT current_setting('allowed_paths')").fetchone()[0] or []
+    directories, files = connection.execute(
+        "SELECT current_setting('allowed_directories'), current_setting('allowed_paths')").fetchall()[0]
+    directories, files = directories or [], files or []
     return resolved in files or any(resolved.startswith(directory) for directory in directories)
 
 

@@ -348,8 +348,12 @@ def remove_upload(connection, upload_id: int, *, removed_by: str | None = None) 
 
 def sample_upload_ids(connection) -> list[int]:
     """The uploads that hold the bundled sample data (none once real data has been loaded)."""
-    return [row[0] for row in connection.execute(
-        "SELECT upload_id FROM uploads WHERE is_sample ORDER BY upload_id").fetchall()]
+    cursor = connection.cursor()  # sessions run on threads of their own: never the shared connection itself
+    try:
+        return [row[0] for row in cursor.execute(
+            "SELECT upload_id FROM uploads WHERE is_sample ORDER BY upload_id").fetchall()]
+    finally:
+        cursor.close()
 
 
 def remove_sample(connection) -> int:

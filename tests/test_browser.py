@@ -74,6 +74,17 @@ def wait_for_app(tab) -> None:
     )
 
 
+def choose_files(tab, *paths: Path) -> None:
+    """Put files in the Data page's file chooser and wait until each has reached the server (its chip shows
+    its name and no spinner), so that pressing Load cannot find the chooser still empty."""
+    tab.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(path) for path in paths])
+    chips = tab.locator('[data-testid="stFileUploader"] [data-testid="stFileChipName"]')
+    for path in paths:
+        chips.filter(has_text=path.name).wait_for(timeout=60_000)
+    tab.locator('[data-testid="stFileUploader"] [data-testid="stFileChipIconSpinner"]').first.wait_for(
+        state="detached", timeout=120_000)
+
+
 def screenshot(tab, name: str) -> None:
     """The whole page: Streamlit scrolls inside its main block, so the viewport grows to fit it first."""
     height = tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
@@ -149,7 +160,7 @@ def test_an_upload_through_the_file_chooser_reaches_the_store(server, page, tmp_
     page.goto(f"{server}/data")
     wait_for_app(page)
     page.get_by_text("consent", exact=True).first.click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(export))
+    choose_files(page, export)
     page.get_by_role("button", name="Load", exact=True).click()
     page.wait_for_selector("text=Last load", timeout=30_000)
     wait_for_app(page)

@@ -7,7 +7,7 @@ import duckdb
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, copy_store
-from tests.test_browser import start_streamlit, wait_for_app
+from tests.test_browser import choose_files, start_streamlit, wait_for_app
 
 HEADER = "event_id,subject_id,occurred_at,purpose,decision,policy_version,channel,region\n"
 
@@ -30,7 +30,7 @@ def analyst(base: str, path, ready: threading.Barrier, results: dict) -> None:
             tab.goto(f"{base}/data")
             wait_for_app(tab)
             tab.get_by_text("consent", exact=True).first.click()
-            tab.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+            choose_files(tab, path)
             tab.get_by_role("button", name="Load", exact=True).wait_for()
             ready.wait(timeout=60)
             tab.get_by_role("button", name="Load", exact=True).click()

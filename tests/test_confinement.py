@@ -179,7 +179,7 @@ def test_clearing_caches_from_a_browser_does_not_take_the_store_away(dashboard, 
 
 
 def test_a_file_held_for_its_mapping_goes_when_its_tab_closes(dashboard, browser, tmp_path):
-    from tests.test_browser import wait_for_app
+    from tests.test_browser import choose_files, wait_for_app
 
     base, store, _log = dashboard
     work = store.with_name(store.name + ".work")
@@ -189,7 +189,7 @@ def test_a_file_held_for_its_mapping_goes_when_its_tab_closes(dashboard, browser
     uploader.goto(f"{base}/data")
     wait_for_app(uploader)
     uploader.get_by_text("Map columns myself").click()
-    uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(export))
+    choose_files(uploader, export)
     uploader.get_by_role("button", name="Load", exact=True).click()
     uploader.wait_for_selector("text=Map the columns of", timeout=30_000)
     held = [copy.name for copy in work.iterdir()]

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.conftest import PROJECT, copy_store
-from tests.test_browser import free_port, start_streamlit, wait_for_app
-from tests.test_sign_in import ROLES, provider, signed_in  # noqa: F401 - provider is a fixture used here
+from tests.test_browser import choose_files, free_port, start_streamlit, wait_for_app
+from tests.test_sign_in import ROLES, provider, signed_in, write_sign_in_site  # noqa: F401 - provider: a fixture
 
 # The analyst moved out of [analysts]: the domain keeps her a viewer.
 ROLES_WITHOUT_ANA = ROLES.replace('emails = ["ana@retail.example"]', "emails = []")
@@ -42,17 +42,8 @@ def dashboard(tmp_path_factory, sample_store_file, provider):  # noqa: F811 - th
     with an [auth] section, and a roles file naming one analyst."""
     site = tmp_path_factory.mktemp("guarded")
     port = free_port()
-    (site / ".streamlit").mkdir()
+    write_sign_in_site(site, port, provider)
     shutil.copy(PROJECT / ".streamlit" / "config.toml", site / ".streamlit" / "config.toml")
-    (site / ".streamlit" / "secrets.toml").write_text(f"""
-[auth]
-redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
-cookie_secret = "a-test-secret-that-is-long-enough-0123456789"
-client_id = "privacy-dashboard"
-client_secret = "test-client-secret"
-server_metadata_url = "{provider}/.well-known/openid-configuration"
-""")
-    (site / "roles.toml").write_text(ROLES)
     process, base = start_streamlit(copy_store(sample_store_file, site), site / "streamlit.log", cwd=site, port=port,
                                     env={"PRIVACY_DASHBOARD_ROLES": str(site / "roles.toml")})
     yield Dashboard(base, process.pid, site / "roles.toml")
@@ -70,9 +61,7 @@ def analyst(browser, dashboard, tmp_path_factory):
     tab.goto(f"{dashboard.base}/data")
     wait_for_app(tab)
     tab.get_by_text("consent", exact=True).first.click()
-    tab.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(export))
-    tab.locator('[data-testid="stFileUploader"] [data-testid="stFileChipName"]').filter(
-        has_text="guarded-upload.csv").wait_for(timeout=30_000)
+    choose_files(tab, export)
     tab.get_by_role("button", name="Load", exact=True).click()
     tab.wait_for_selector("text=Last load", timeout=30_000)
     wait_for_app(tab)

@@ -44,12 +44,10 @@ def provider(tmp_path_factory):
     process.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory, sample_store_file, provider):
-    """The dashboard with sign-in configured as the README's example shows; its base URL."""
-    site = tmp_path_factory.mktemp("site")
-    port = free_port()
-    (site / ".streamlit").mkdir()
+def write_sign_in_site(site, port: int, provider: str) -> None:
+    """A folder to start the dashboard in, as the README's Security section configures it: .streamlit/secrets.toml
+    with an [auth] section for the local provider, and roles.toml naming an analyst and a domain of viewers."""
+    (site / ".streamlit").mkdir(exist_ok=True)
     (site / ".streamlit" / "secrets.toml").write_text(f"""
 [auth]
 redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
@@ -59,6 +57,14 @@ client_secret = "test-client-secret"
 server_metadata_url = "{provider}/.well-known/openid-configuration"
 """)
     (site / "roles.toml").write_text(ROLES)
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory, sample_store_file, provider):
+    """The dashboard with sign-in configured as the README's example shows; its base URL."""
+    site = tmp_path_factory.mktemp("site")
+    port = free_port()
+    write_sign_in_site(site, port, provider)
     process, base = start_streamlit(copy_store(sample_store_file, site), site / "streamlit.log", cwd=site, port=port,
                                     env={"PRIVACY_DASHBOARD_ROLES": str(site / "roles.toml")})
     yield base
