@@ -158,7 +158,8 @@ def _migrate(connection, path: Path) -> None:
         # Summaries every page reads instead of the raw rows (summaries.py), filled once the
         # definitions that compute them are in place.
         summaries.create_tables(connection)
-        _set_meta(connection, "summaries_stale", "1")
+        # A store made just now has no rows to summarise; an older one gets its summaries computed once.
+        _set_meta(connection, "summaries_stale", "1" if version > 0 else "0")
     if version < 5:
         # An undo is recorded in the history (who, when), not erased from it.
         connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS removed_by VARCHAR")

@@ -27,11 +27,24 @@ FORMS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """One store for every form: parsing reads nothing stored, and opening a store per case cost most of the time."""
+    from dashboard.store import open_store
+
+    connection = open_store(tmp_path_factory.mktemp("timestamps") / "store.duckdb")
+    yield connection
+    connection.close()
+
+
 @pytest.mark.parametrize("text, order, expected", FORMS, ids=[f"{text}-{order}" for text, order, _ in FORMS])
 @pytest.mark.parametrize("session_zone", ["UTC", "America/New_York", "Pacific/Auckland"])
 def test_parse_timestamp(store, session_zone, text, order, expected):
     cursor = store.cursor()
-    cursor.execute("SET TimeZone = $zone", {"zone": session_zone})
-    assert cursor.execute("SELECT parse_timestamp($text, $order)", {"text": text, "order": order}).fetchall() == [
-        (expected,)
-    ]
+    try:
+        cursor.execute("SET TimeZone = $zone", {"zone": session_zone})
+        assert cursor.execute("SELECT parse_timestamp($text, $order)", {"text": text, "order": order}).fetchall() == [
+            (expected,)
+        ]
+    finally:
+        cursor.close()
