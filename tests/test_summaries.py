@@ -82,7 +82,9 @@ def assert_summaries_agree(store) -> None:
         assert kept[table] == fresh[table], table
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+# Two seeds: each builds a store made to collide and checks every figure both ways after every step (about
+# 20 s each); a third took the whole suite over its five minutes.
+@pytest.mark.parametrize("seed", [1, 2])
 def test_summaries_stay_exact_through_uploads_and_undos(store, tmp_path, seed):
     rng = random.Random(seed)
     first = consent_rows(rng, 400, 0)
