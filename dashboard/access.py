@@ -217,11 +217,6 @@ def show_person(person: Person) -> None:
         st.sidebar.button("Sign out", icon=":material/logout:", on_click=st.logout, key="access_sign_out")
 
 
-def who() -> str:
-    """Whom an upload or undo made in this session is recorded as: the person allowed at this moment."""
-    return require_analyst().name
-
-
 # --- The server's own endpoints ----------------------------------------------------------------------------------
 # Streamlit's upload and media endpoints (PUT /_stcore/upload_file/<session>/..., GET /media/...) answer plain
 # HTTP requests, outside any page run; dashboard/server.py asks these two questions for each of them, with the

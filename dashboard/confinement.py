@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import weakref
 from pathlib import Path
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -74,19 +73,6 @@ def readable_copy(connection, path: Path) -> Path | None:
     with os.fdopen(handle, "wb") as copy, open(path, "rb") as source:
         shutil.copyfileobj(source, copy, length=1 << 20)
     return Path(name)
-
-
-class PrivateCopy:
-    """A file in the store's private folder that is removed with this object: kept in a browser session's
-    state, it goes when Streamlit drops the session (the browser closed, or its state cleared), even if
-    nobody pressed Cancel; a server that stopped first clears it at its next start (clear_leftovers)."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._remove = weakref.finalize(self, self.path.unlink, missing_ok=True)
-
-    def remove(self) -> None:
-        self._remove()
 
 
 def clear_leftovers(private: Path) -> None:

@@ -264,8 +264,6 @@ def rewrite(path: Path) -> None:
     private = Path(tempfile.mkdtemp(prefix=REWRITE_PREFIX, dir=folder))
     try:
         _copy_into_place(path, private)
-    except StoreError:
-        raise
     except (duckdb.Error, OSError) as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise StoreError(f"{path}: the store file could not be rewritten ({detail}); {UNFINISHED}") from None

@@ -102,19 +102,31 @@ def _raw_chunks(path: Path, compressed: bool):
             yield chunk
 
 
-def _chunks_with_progress(path: Path, compressed: bool):
-    """The file's (uncompressed) bytes chunk by chunk, each with how many bytes of the file were read."""
+class _Hashed:
+    """A file read for its text whose own bytes (compressed or not) go into `digest` on the way."""
+
+    def __init__(self, handle, digest):
+        self.handle, self.digest = handle, digest
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.digest.update(data)
+        return data
+
+    def tell(self) -> int:
+        return self.handle.tell()
+
+
+def _chunks_with_progress(path: Path, compressed: bool, digest):
+    """The file's (uncompressed) bytes chunk by chunk, each with how many bytes of the file were read; the
+    file's own bytes are in `digest` once they are all read (so the file is read once for both)."""
     with open(path, "rb") as handle:
-        stream = gzip.GzipFile(fileobj=handle, mode="rb") if compressed else handle
+        hashed = _Hashed(handle, digest)
+        stream = gzip.GzipFile(fileobj=hashed, mode="rb") if compressed else hashed
         while chunk := stream.read(CHUNK):
             yield chunk, handle.tell()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    for chunk in _raw_chunks(path, compressed=False):
-        digest.update(chunk)
-    return digest.hexdigest()
+        while hashed.read(CHUNK):  # whatever follows the compressed data, so the digest is the whole file's
+            pass
 
 
 def _refuse_what_is_not_a_file(name: str, path: Path) -> None:
@@ -218,10 +230,11 @@ class _Survey:
     encoding: str
     has_nul: bool
     has_long_line: bool
+    sha256: str
 
 
 def _survey(name: str, path: Path, compressed: bool, head: bytes) -> _Survey:
-    """One pass over the whole text: its encoding (utf-16 with BOM, utf-8 with or without BOM, or cp1252
+    """One pass over the whole file: its SHA-256, its encoding (utf-16 with BOM, utf-8 with or without BOM, or cp1252
     for anything that is not UTF-8), NUL bytes and over-long lines, and the limits of rows, size and
     expansion, each refused as soon as it is crossed."""
     census = _Census(name, compressed)
@@ -229,7 +242,8 @@ def _survey(name: str, path: Path, compressed: bool, head: bytes) -> _Survey:
     # UTF-16 is counted as the UTF-8 that DuckDB turns it into; anything else as its bytes.
     decoder = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8")(errors="replace" if utf16 else "strict")
     is_utf8 = not utf16
-    for chunk, read in _chunks_with_progress(path, compressed):
+    digest = hashlib.sha256()
+    for chunk, read in _chunks_with_progress(path, compressed, digest):
         census.count_source(len(chunk), read)
         if utf16:
             census.count_text(decoder.decode(chunk).encode("utf-8"))
@@ -246,7 +260,7 @@ def _survey(name: str, path: Path, compressed: bool, head: bytes) -> _Survey:
         except UnicodeDecodeError:
             is_utf8 = False
     encoding = "utf-16" if utf16 else "utf-8" if is_utf8 else "cp1252"
-    return _Survey(encoding, census.has_nul, census.has_long_line)
+    return _Survey(encoding, census.has_nul, census.has_long_line, digest.hexdigest())
 
 
 def _text_chunks(path: Path, compressed: bool, encoding: str):
@@ -414,7 +428,6 @@ def open_export(path: Path, display_name: str | None = None, *, work_dir: Path |
         if len(header) > MAX_COLUMNS:
             raise _fail(name, f"has {len(header):,} columns; at most {MAX_COLUMNS:,} are read (an export of consent, "
                               "requests or policies has far fewer): is it the right file?")
-        sha256 = _sha256(path)
         temporary = []
         read_path, read_encoding = path, encoding
         if encoding == "cp1252" or survey.has_long_line:
@@ -429,7 +442,7 @@ def open_export(path: Path, display_name: str | None = None, *, work_dir: Path |
         raise _fail(name, f"cannot be read: {error.strerror or type(error).__name__}") from None
     return OpenedExport(
         name=name,
-        sha256=sha256,
+        sha256=survey.sha256,
         read_path=read_path,
         encoding=read_encoding,
         source_encoding=encoding,

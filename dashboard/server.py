@@ -17,8 +17,8 @@ the two endpoints Streamlit serves outside any page run, which the pages' sign-i
 cookie is signed with the server's cookie secret, so it cannot be made up; nothing of the signing is copied
 here). "Opened by" is what Streamlit recorded from the same cookie when the page session connected, and
 "which sessions hold a file" is its media file manager's record. Both are Streamlit's own state, read at the
-moment of the request; the dashboard keeps none of its own, so nothing is lost when Streamlit reloads the
-dashboard's modules after a file changes, or when a client clears the caches.
+moment of the request; the dashboard keeps none of its own, so nothing is lost when a client clears the
+caches.
 
 Everything else goes to Streamlit unchanged. `streamlit run` finds `app` below and serves it with the same
 `.streamlit/config.toml` and `secrets.toml` as the pages' entry file would be.
@@ -26,7 +26,6 @@ Everything else goes to Streamlit unchanged. `streamlit run` finds `app` below a
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
@@ -40,6 +39,8 @@ import streamlit as st
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from dashboard import access
 
 log = logging.getLogger("dashboard.server")
 
@@ -98,11 +99,6 @@ def _sessions_holding(media_name: str) -> list[str]:
                 if file_id in files.values()]
 
 
-def _access():
-    """dashboard.access as the pages have it now (Streamlit reloads a changed module for the next page run)."""
-    return importlib.import_module("dashboard.access")
-
-
 class OnlyPeopleWhoMay:
     """ASGI middleware: the upload and media endpoints answer only the people described above."""
 
@@ -117,7 +113,6 @@ class OnlyPeopleWhoMay:
 
 
 def _allowed(scope: Scope) -> bool:
-    access = _access()
     path, method = _path_in_app(scope), scope["method"]
     if path.startswith(UPLOADS) and method == "PUT":
         if not access.sign_in_configured():

@@ -10,13 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import metrics, small_counts
-from dashboard import store as store_module
 from dashboard.confinement import SAMPLE_DIR
 from dashboard.downloads import csv_bytes, png_bytes
 from dashboard.ingest import ingest_file
 from dashboard.queries import run_query
 from dashboard.server_connection import held_connection
-from dashboard.store import WRITE_LOCK, store_version
+from dashboard.store import WRITE_LOCK, store_version, work_dir
 
 SAMPLE_FILES = (("policies", "policies.csv"), ("consent", "consent.csv"), ("requests", "requests.csv"))
 
@@ -24,8 +23,8 @@ PERIODS = ("Last 12 months", "Year to date", "Last calendar year", "All data", "
 
 
 def connection():
-    """One connection for the server's lifetime (held by store.py, not by a cache a client can clear);
-    every query runs on its own cursor."""
+    """One connection for the server's lifetime (held by server_connection.py, not by a cache a client can
+    clear); every query runs on its own cursor."""
     store, opened = held_connection()
     # Only a store that never held anything gets the sample: one emptied on purpose stays empty.
     if opened and store_version(store) == 0:
@@ -59,7 +58,7 @@ def remove_copies_of_ended_sessions() -> None:
     if not runtime.exists():
         return
     server = runtime.get_instance()
-    for copy in store_module.work_dir().glob(f"{UPLOAD_COPY_PREFIX}*-*"):
+    for copy in work_dir().glob(f"{UPLOAD_COPY_PREFIX}*-*"):
         owner = copy.name.removeprefix(UPLOAD_COPY_PREFIX).rsplit("-", 1)[0]
         if owner != "local" and not server.is_active_session(owner):
             copy.unlink(missing_ok=True)

@@ -85,6 +85,18 @@ def choose_files(tab, *paths: Path) -> None:
         state="detached", timeout=120_000)
 
 
+def load_on_data_page(tab, base: str, kind: str, *paths: Path) -> None:
+    """Load files of one kind through the Data page's file chooser, as an analyst does, until the page shows
+    the load's outcome."""
+    tab.goto(f"{base}/data")
+    wait_for_app(tab)
+    tab.get_by_text(kind, exact=True).first.click()
+    choose_files(tab, *paths)
+    tab.get_by_role("button", name="Load", exact=True).click()
+    tab.wait_for_selector("text=Last load", timeout=30_000)
+    wait_for_app(tab)
+
+
 def screenshot(tab, name: str) -> None:
     """The whole page: Streamlit scrolls inside its main block, so the viewport grows to fit it first."""
     height = tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
@@ -157,13 +169,7 @@ def test_an_upload_through_the_file_chooser_reaches_the_store(server, page, tmp_
         "browser-2,2024-10-30T11:00:00Z,marketing,opt_out,web\n"
         "browser-3,2024-10-30T12:00:00Z,marketing,maybe,web\n"
     )
-    page.goto(f"{server}/data")
-    wait_for_app(page)
-    page.get_by_text("consent", exact=True).first.click()
-    choose_files(page, export)
-    page.get_by_role("button", name="Load", exact=True).click()
-    page.wait_for_selector("text=Last load", timeout=30_000)
-    wait_for_app(page)
+    load_on_data_page(page, server, "consent", export)
     main = page.inner_text('[data-testid="stMain"]')
     assert "read 3" in main and "loaded 2" in main and "rejected 1" in main
     assert "decision is not opt_in, opt_out or acknowledge" in main

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from tests.conftest import PROJECT, copy_store
-from tests.test_browser import choose_files, free_port, start_streamlit, wait_for_app
+from tests.test_browser import free_port, load_on_data_page, start_streamlit, wait_for_app
 from tests.test_sign_in import ROLES, provider, signed_in, write_sign_in_site  # noqa: F401 - provider: a fixture
 
 # The analyst moved out of [analysts]: the domain keeps her a viewer.
@@ -58,13 +58,7 @@ def analyst(browser, dashboard, tmp_path_factory):
     export = tmp_path_factory.mktemp("export") / "guarded-upload.csv"
     export.write_text(EXPORT)
     tab = signed_in(browser, dashboard.base, "ana")
-    tab.goto(f"{dashboard.base}/data")
-    wait_for_app(tab)
-    tab.get_by_text("consent", exact=True).first.click()
-    choose_files(tab, export)
-    tab.get_by_role("button", name="Load", exact=True).click()
-    tab.wait_for_selector("text=Last load", timeout=30_000)
-    wait_for_app(tab)
+    load_on_data_page(tab, dashboard.base, "consent", export)
     return tab
 
 

@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import access, erasure, shell, store
-from dashboard.confinement import PrivateCopy
 from dashboard.downloads import csv_bytes
 from dashboard.formats import CANONICAL_COLUMNS, KINDS, detect_format, fold_header, map_columns, suggested_sources
 from dashboard.identities import mask, mask_file_name
@@ -59,7 +58,7 @@ def _temporary_suffix(file_name: str) -> str:
 
 def _file_header(path: Path, file_name: str) -> list[str]:
     try:
-        opened = open_export(path, mask_file_name(file_name))
+        opened = open_export(path, file_name)
     except UnusableFile as error:
         # Shown on the page: masked as ingest_file masks its refusals (identities.py).
         raise UnusableFile(mask(str(error))) from None
@@ -85,8 +84,8 @@ def _hold_for_mapping(path: Path, file_name: str, kind: str, date_order: str, he
     token = st.session_state.get("data_mapping_tokens", 0) + 1
     st.session_state["data_mapping_tokens"] = token
     st.session_state.setdefault(MAPPING_QUEUE, []).append(
-        {"token": token, "path": str(path), "copy": PrivateCopy(path), "file": file_name, "kind": kind,
-         "date_order": date_order, "header": list(header)}
+        {"token": token, "path": str(path), "file": file_name, "kind": kind, "date_order": date_order,
+         "header": list(header)}
     )
     return token
 
@@ -99,26 +98,27 @@ def _drop_pending(token: int | None = None) -> None:
     """Forget one file waiting for a mapping (or all of them) and delete its temporary copy."""
     queue = st.session_state.get(MAPPING_QUEUE, [])
     for pending in [pending for pending in queue if token is None or pending["token"] == token]:
-        pending["copy"].remove()
+        Path(pending["path"]).unlink(missing_ok=True)
         queue.remove(pending)
     st.session_state.pop("data_mapping_preview", None)
     st.session_state.pop("data_mapping_failure", None)
 
 
 def _failure(file_name: str, error: Exception) -> str:
-    return (f"{mask_file_name(file_name)}: could not be loaded ({type(error).__name__}); "
+    return (f"{file_name}: could not be loaded ({type(error).__name__}); "
             "nothing from it was stored, and the details are in the server log")
 
 
 def _load_one(uploaded, kind: str, date_order: str, map_myself: bool = False) -> dict:
     """Load one uploaded file, or hold it for the mapping section; what happened, as a plain dict kept in the
     session (`mapping` names the held file, `asked` says the analyst chose to map it)."""
-    # The file is named by its masked name from here on: on the page, in the mapping queue, in the log.
+    # The file is named by its masked name from here on, and only by it: on the page, in the mapping queue,
+    # in messages and in the log.
     result = {"file": mask_file_name(uploaded.name), "kind": kind, "report": None, "error": None, "mapping": None,
               "asked": map_myself}
     path = None
     try:
-        access.require_analyst()  # the action itself refuses a viewer, not only the page
+        person = access.require_analyst()  # the action itself refuses a viewer, not only the page
         # The reader takes a path; the upload is in memory. The suffix keeps `.gz` (gzip) meaningful.
         # A copy in the store's private folder (this account only, cleared at each start), never in /tmp.
         with tempfile.NamedTemporaryFile(prefix=shell.upload_copy_prefix(), dir=store.work_dir(),
@@ -127,14 +127,14 @@ def _load_one(uploaded, kind: str, date_order: str, map_myself: bool = False) ->
             uploaded.seek(0)
             shutil.copyfileobj(uploaded, handle, length=1 << 20)
         if map_myself:
-            header = _file_header(path, uploaded.name)
+            header = _file_header(path, result["file"])
             result["mapping"] = _hold_for_mapping(path, result["file"], kind, date_order, header)
         else:
             try:
                 report = ingest_file(shell.connection(), kind, path, date_order=date_order,
-                                     display_name=uploaded.name, loaded_by=access.who())
+                                     display_name=uploaded.name, loaded_by=person.name)
             except UnusableFile:
-                header = _header_to_map(path, uploaded.name, kind)
+                header = _header_to_map(path, result["file"], kind)
                 if header is None:
                     raise
                 result["mapping"] = _hold_for_mapping(path, result["file"], kind, date_order, header)
@@ -145,7 +145,7 @@ def _load_one(uploaded, kind: str, date_order: str, map_myself: bool = False) ->
     except Exception as error:
         # A user sees one line; the server log keeps the traceback.
         log.exception("loading %s as %s failed", result["file"], kind)
-        result["error"] = _failure(uploaded.name, error)
+        result["error"] = _failure(result["file"], error)
     finally:
         if path is not None and result["mapping"] is None:
             path.unlink(missing_ok=True)
@@ -252,11 +252,12 @@ def _upload_label(upload) -> str:
 
 def _removal(remove, describe, what: str, *finished_keys: str) -> None:
     """Run a confirmed removal (from a button callback, so the whole page, sidebar and sample notice
-    included, shows the store after it) and keep its one-line outcome for the page."""
+    included, shows the store after it) as the analyst allowed at that moment, and keep its one-line
+    outcome for the page."""
     cursor = shell.connection().cursor()
     try:
-        access.require_analyst()
-        message = ("success", describe(remove(cursor)))
+        person = access.require_analyst()
+        message = ("success", describe(remove(cursor, person)))
     except (StoreError, access.AccessDenied) as error:
         message = ("error", as_text(str(error)))
     except Exception as error:
@@ -272,7 +273,7 @@ def _removal(remove, describe, what: str, *finished_keys: str) -> None:
 
 def _remove_upload(upload_id: int) -> None:
     _removal(
-        lambda cursor: store.remove_upload(cursor, upload_id, removed_by=access.who()),
+        lambda cursor, person: store.remove_upload(cursor, upload_id, removed_by=person.name),
         lambda removed: (f"Removed upload #{removed.upload_id} **{as_text(removed.file_name)}**: "
                          f"{removed.rows_removed:,} stored {ROW_WORDS[removed.kind]} rows left the store "
                          "and every figure."),
@@ -282,7 +283,7 @@ def _remove_upload(upload_id: int) -> None:
 
 def _remove_sample() -> None:
     _removal(
-        store.remove_sample,
+        lambda cursor, _person: store.remove_sample(cursor),
         lambda count: f"Removed the sample data ({count} uploads). The store is empty until you load your exports.",
         "the sample data", "data_pending_sample", "data_confirm_sample",
     )
@@ -302,10 +303,10 @@ def _erase() -> None:
         return
     identities = erasure.identities_in(st.session_state.get("data_erase_identities") or "")
     try:
-        access.require_analyst()
+        person = access.require_analyst()
         cursor = shell.connection().cursor()
         try:
-            done = erasure.forget(cursor, identities, erased_by=access.who())
+            done = erasure.forget(cursor, identities, erased_by=person.name)
         finally:
             cursor.close()
     except (erasure.BadIdentity, StoreError, access.AccessDenied) as error:
@@ -381,9 +382,8 @@ def _preview(pending: dict, mapping: dict[str, str], date_order: str):
     except UnusableFile as error:
         problem = str(error)
     except Exception as error:
-        log.exception("previewing %s as %s failed", mask_file_name(pending["file"]), pending["kind"])
-        problem = (f"{mask_file_name(pending['file'])}: could not be previewed ({type(error).__name__}); "
-                   "see the server log")
+        log.exception("previewing %s as %s failed", pending["file"], pending["kind"])
+        problem = f"{pending['file']}: could not be previewed ({type(error).__name__}); see the server log"
     st.session_state["data_mapping_preview"] = (key, preview, problem)
     return preview, problem
 
@@ -429,15 +429,15 @@ def _load_mapped(pending: dict, mapping: dict[str, str], date_order: str, save_a
     name, kind = pending["file"], pending["kind"]
     result = {"file": name, "kind": kind, "report": None, "error": None, "mapping": None, "mapped": True}
     try:
-        access.require_analyst()
+        person = access.require_analyst()
         report = ingest_file(shell.connection(), kind, Path(pending["path"]), date_order=date_order,
-                             mapping=mapping, display_name=name, loaded_by=access.who())
+                             mapping=mapping, display_name=name, loaded_by=person.name)
         result["report"] = report.as_dict()
     except (UnusableFile, StoreError, access.AccessDenied) as error:
         result["error"] = str(error)
         return result
     except Exception as error:
-        log.exception("loading %s as %s with a mapping failed", mask_file_name(name), kind)
+        log.exception("loading %s as %s with a mapping failed", name, kind)
         result["error"] = _failure(name, error)
         return result
     if save_as:
