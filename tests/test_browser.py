@@ -78,9 +78,10 @@ def choose_files(tab, *paths: Path) -> None:
     """Put files in the Data page's file chooser and wait until each has reached the server (its chip shows
     its name and no spinner), so that pressing Load cannot find the chooser still empty."""
     tab.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(path) for path in paths])
-    chips = tab.locator('[data-testid="stFileUploader"] [data-testid="stFileChipName"]')
+    uploader = tab.locator('[data-testid="stFileUploader"]')
     for path in paths:
-        chips.filter(has_text=path.name).wait_for(timeout=60_000)
+        # By its title, the whole name: the chip's text shortens a long one.
+        uploader.get_by_title(path.name, exact=True).wait_for(timeout=60_000)
     tab.locator('[data-testid="stFileUploader"] [data-testid="stFileChipIconSpinner"]').first.wait_for(
         state="detached", timeout=120_000)
 
