@@ -11,23 +11,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import erasure, metrics, small_counts
-from dashboard.formats import FORMAT_NAMES, KINDS
+from dashboard import erasure, metrics, small_counts, uploading
+from dashboard.formats import KINDS, format_names
 from dashboard.identities import mask, mask_file_name
-from dashboard.ingest import DATE_ORDERS, UnusableFile, ingest_file
-from dashboard.reading import open_export
+from dashboard.ingest import DATE_ORDERS
+from dashboard.profiles import Profile, ProfileError, find_profile
+from dashboard.reading import UnusableFile
 from dashboard.store import (
     StoreError,
     list_uploads,
+    local_user,
     open_store,
     rejected_rows,
     remove_upload,
-    save_mapping,
-    saved_mapping,
+    set_aside_reasons,
     store_path,
 )
 
-FORMATS = FORMAT_NAMES
 # How many rejected rows `uploads` shows under each upload before pointing at --rejected.
 REJECTED_SHOWN = 20
 
@@ -69,13 +69,18 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", parents=[store], help="load export files into the store")
     ingest.add_argument("kind", choices=KINDS, metavar="KIND", help="consent, requests or policies")
     ingest.add_argument("files", nargs="+", metavar="FILE")
-    ingest.add_argument("--format", choices=FORMATS, default="auto")
+    ingest.add_argument("--format", choices=format_names(), default="auto",
+                        help="auto (the header decides), canonical, or a profile's name (data/profiles/)")
     ingest.add_argument("--date-order", choices=DATE_ORDERS, default="mdy",
                         help="for slash dates that read either way (default mdy, as 06/01/2023)")
     ingest.add_argument("--map", type=_mapping, action="append", default=[], metavar="CANONICAL=SOURCE|NAME",
                         help="take a canonical column from the file's column SOURCE (repeatable), "
                              "or use the mapping saved as NAME")
-    ingest.add_argument("--save-map", metavar="NAME", help="save the --map pairs under NAME for later files")
+    ingest.add_argument("--save-map", metavar="NAME",
+                        help="save the mapping as a profile named NAME: later files with the same header are read "
+                             "with it")
+    ingest.add_argument("--confirm", action="store_true",
+                        help="load a file even when its mapping looks wrong (purposes that look like JSON, ...)")
 
     small = argparse.ArgumentParser(add_help=False)
     small.add_argument("--min-cell", type=_non_negative, metavar="N",
@@ -119,24 +124,32 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _column_mapping(connection, arguments) -> dict[str, str] | None:
-    """The --map pairs, with any saved mapping named among them expanded (later pairs win)."""
-    columns: dict[str, str] = {}
-    for item in arguments.map:
-        if isinstance(item, str):
-            saved = saved_mapping(connection, item)
-            if saved is None:
-                raise UsageError(f"--map {item}: no saved mapping of that name")
-            if saved.kind != arguments.kind:
-                raise UsageError(f"--map {item}: that mapping is for {saved.kind} exports, not {arguments.kind}")
-            columns.update(saved.columns)
-        else:
-            columns[item[0]] = item[1]
-    return columns or None
-
-
 class UsageError(Exception):
     """A bad option value found once the store is open (exit status 2)."""
+
+
+def _column_mapping(connection, arguments) -> tuple[Profile | None, dict[str, str] | None]:
+    """What --format and --map say: the profile the file is read with (None: the header decides, or the
+    canonical columns), and the CANONICAL=SOURCE pairs on top of it. A NAME given to --map is a saved
+    profile, else a mapping the store kept from before profiles (its pairs are expanded; later pairs win)."""
+    based_on = None if arguments.format in ("auto", "canonical") else find_profile(arguments.format)
+    columns: dict[str, str] = {}
+    for item in arguments.map:
+        if not isinstance(item, str):
+            columns[item[0]] = item[1]
+            continue
+        saved = uploading.find_mapping(connection, item)
+        if saved is None:
+            raise UsageError(f"--map {item}: no saved mapping of that name")
+        if saved.kind != arguments.kind:
+            raise UsageError(f"--map {item}: that mapping is for {saved.kind} exports, not {arguments.kind}")
+        if isinstance(saved, Profile):
+            if based_on is not None and based_on.name != saved.name:
+                raise UsageError(f"--map {item}: the file is read with {based_on.name} already; give one profile")
+            based_on = saved
+        else:
+            columns.update(saved.columns)
+    return based_on, columns or None
 
 
 def _ingest(arguments) -> int:
@@ -144,41 +157,53 @@ def _ingest(arguments) -> int:
     connection = open_store(arguments.db, readable=[
         Path(file) for file in arguments.files if Path(file).is_file() and not Path(file).is_symlink()])
     try:
-        mapping = _column_mapping(connection, arguments)
+        based_on, mapping = _column_mapping(connection, arguments)
     except UsageError as error:
         print(error, file=sys.stderr)
         return 2
-    if arguments.save_map and not mapping:
-        print("--save-map needs --map CANONICAL=SOURCE pairs to save", file=sys.stderr)
-        return 2
-    status = 0
+    if arguments.save_map:
+        problem = (uploading.profile_title_problem(arguments.save_map)
+                   or (None if mapping or based_on else "it needs --map CANONICAL=SOURCE pairs (or a profile) to save"))
+        if problem:
+            print(f"--save-map {arguments.save_map}: {problem}", file=sys.stderr)
+            return 2
+    status, saved = 0, False
     for file in arguments.files:
+        name = mask_file_name(Path(file).name)
         try:
-            report = ingest_file(
-                connection,
-                arguments.kind,
-                Path(file),
-                format=arguments.format,
-                date_order=arguments.date_order,
-                mapping=mapping,
-            )
-        except UnusableFile as error:
-            print(error, file=sys.stderr)
-            status = 1
-            continue
+            outcome = uploading.load(connection, arguments.kind, Path(file), file=name,
+                                     date_order=arguments.date_order, mapping=mapping, confirm=arguments.confirm,
+                                     format=based_on.name if based_on is not None else arguments.format)
         except Exception as error:  # noqa: BLE001 - one line, never a traceback; the store is untouched
             # Masked like every message (identities.py): the name or the detail may quote a person.
-            print(f"{mask_file_name(Path(file).name)}: could not be loaded ({type(error).__name__}: "
+            print(f"{name}: could not be loaded ({type(error).__name__}: "
                   f"{mask(str(error).splitlines()[0]) if str(error) else 'no detail'})", file=sys.stderr)
             status = 1
             continue
-        print(json.dumps(report.as_dict(), ensure_ascii=False), flush=True)
-        if arguments.save_map:
-            opened = open_export(Path(file))
-            opened.cleanup()
-            header = opened.header
-            save_mapping(connection, arguments.save_map, arguments.kind, header, mapping)
+        if isinstance(outcome, uploading.Refused):
+            print(outcome.message, file=sys.stderr)
+            status = 1
+            continue
+        print(json.dumps(outcome.report.as_dict(), ensure_ascii=False), flush=True)
+        if arguments.save_map and not saved:
+            # The first file loaded gives the header later files are recognised by.
+            saved = True
+            status = max(status, _save_map(connection, arguments, Path(file), name, based_on, mapping or {}))
     return status
+
+
+def _save_map(connection, arguments, path: Path, name: str, based_on: Profile | None, mapping: dict) -> int:
+    """Save the mapping a file was loaded with as a profile (one line on stderr says where); 1 when it cannot."""
+    try:
+        header = uploading.header_of(connection, path, name)
+        profile = uploading.save_mapping(arguments.save_map, arguments.kind, header, mapping, based_on=based_on,
+                                         saved_by=local_user())
+    except (UnusableFile, ProfileError, OSError) as error:
+        print(f"--save-map {arguments.save_map}: the file was loaded, but the mapping was not saved ({error})",
+              file=sys.stderr)
+        return 1
+    print(f"saved the mapping as profile {profile.name} ({profile.path})", file=sys.stderr)
+    return 0
 
 
 def _metrics(arguments) -> int:
@@ -227,13 +252,20 @@ def _uploads(arguments) -> int:
     if history.empty:
         print("No uploads yet. Load a file with: python -m dashboard ingest KIND FILE")
         return 0
+    set_aside = set_aside_reasons(connection)
     for upload in history.itertuples(index=False):
+        reasons = set_aside.get(int(upload.upload_id), [])
+        rows_set_aside = sum(count for _reason, count, _line in reasons)
         print(
             f"upload {upload.upload_id}  {upload.loaded_at:%Y-%m-%d %H:%M} UTC  {upload.kind:<8}  "
             f"{upload.file_name}  ({upload.format})  by {upload.loaded_by}\n"
             f"    read {upload.rows_read}, loaded {upload.rows_loaded}, duplicate {upload.rows_duplicate}, "
-            f"rejected {upload.rows_rejected}"
+            f"rejected {upload.rows_rejected}" + (f", set aside {rows_set_aside}" if rows_set_aside else "")
+            + (f", folded into their purpose {upload.rows_folded}" if upload.rows_folded else "")
         )
+        for reason, count, first_line in reasons:
+            where = f", first on line {first_line}" if not _missing(first_line) else ""
+            print(f"    set aside {count} {'row' if count == 1 else 'rows'}{where}: {reason}")
         if not _missing(upload.removed_at):
             print(f"    removed {upload.removed_at:%Y-%m-%d %H:%M} UTC by {upload.removed_by}: its rows are no longer "
                   "in the store")
@@ -261,7 +293,8 @@ def _remove(arguments) -> int:
     connection = open_store(arguments.db)
     removed = remove_upload(connection, arguments.upload_id)
     print(f"removed upload {removed.upload_id} ({removed.file_name}, {removed.kind}): "
-          f"{removed.rows_removed} stored rows")
+          f"{removed.rows_removed} stored rows removed, {removed.rows_staying} kept because another upload "
+          "holds them")
     return 0
 
 

@@ -36,7 +36,7 @@ class Person:
 
     number: int  # its place among the identities given, the only way messages name it
     identity: str
-    stored: str  # the pseudonym of an e-mail address or phone number, else the customer number as written
+    stored: str  # the pseudonym: of an e-mail address or phone number, else of the text as given (trimmed)
     is_identifier: bool
 
 
@@ -104,12 +104,14 @@ def identities_in(text: str) -> list[str]:
 
 
 def _people(cursor, identities: list[str]) -> list[Person]:
-    """Each identity as the store keeps it: the same rule (looks_like_identifier) and key as loading."""
+    """Each identity as the store keeps it: the same rule and key as loading (ingest_consent.sql,
+    subject_words): the pseudonym of an e-mail address or phone number, else of the trimmed text."""
     people = []
     for number, identity in enumerate(identities, start=1):
         is_identifier, stored = cursor.execute(
             "SELECT looks_like_identifier($identity), "
-            "CASE WHEN looks_like_identifier($identity) THEN pseudonym(identity_of($identity)) ELSE $identity END",
+            "CASE WHEN looks_like_identifier($identity) THEN pseudonym(identity_of($identity)) "
+            "ELSE pseudonym(trim($identity)) END",
             {"identity": identity},
         ).fetchone()
         people.append(Person(number, identity, stored, bool(is_identifier)))
@@ -178,20 +180,24 @@ def forget(connection, identities: list[str], *, erased_by: str | None = None) -
 
 def _forget_one(cursor, person: Person) -> tuple[int, int, int]:
     """Inside the erasure's transaction: (consent rows, request versions, values cleared) for one person."""
+    # The lists of which uploads brought the person's rows go with the rows (store.py, holders).
+    cursor.execute(
+        "DELETE FROM consent_holders WHERE event_id IN (SELECT event_id FROM consent WHERE subject_id = $stored)",
+        {"stored": person.stored},
+    )
     consent_rows = cursor.execute(
         "DELETE FROM consent WHERE subject_id = $stored", {"stored": person.stored}).fetchone()[0]
     # A request id is matched only against e-mail addresses and phone numbers: a customer number and
     # another person's request number are too easily the same digits.
     request_ids = [person.identity.lower(), person.stored] if person.is_identifier else []
-    request_rows = cursor.execute(
-        """
-        DELETE FROM request_versions
-        WHERE (request_id, request_type) IN (
-            SELECT (request_id, request_type) FROM request_versions
-            WHERE subject_id = $stored OR list_contains($request_ids::VARCHAR[], lower(trim(request_id))))
-        """,
-        {"stored": person.stored, "request_ids": request_ids},
-    ).fetchone()[0]
+    # Every version of each such request; the list of which uploads brought them first, while the
+    # versions still say whose requests they are.
+    theirs = """(request_id, request_type) IN (
+        SELECT (request_id, request_type) FROM request_versions
+        WHERE subject_id = $stored OR list_contains($request_ids::VARCHAR[], lower(trim(request_id))))"""
+    requested = {"stored": person.stored, "request_ids": request_ids}
+    cursor.execute(f"DELETE FROM request_holders WHERE {theirs}", requested)
+    request_rows = cursor.execute(f"DELETE FROM request_versions WHERE {theirs}", requested).fetchone()[0]
     if not person.is_identifier:
         # A customer number is never kept in a rejected value: no column that holds one is rejected with
         # its value, and digits there (a date, a count) are not the person.

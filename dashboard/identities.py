@@ -38,7 +38,7 @@ _NOT_PHONE = re.compile(NOT_PHONE_PATTERN)
 _DIGIT = re.compile("[0-9]")
 
 # Suffixes kept as written when a file name is masked, so the user still sees what kind of file it was.
-FILE_SUFFIXES = (".csv", ".gz", ".txt", ".tsv")
+FILE_SUFFIXES = (".csv", ".gz", ".txt", ".tsv", ".json", ".jsonl", ".ndjson", ".parquet")
 
 
 def is_phone_number(candidate: str) -> bool:

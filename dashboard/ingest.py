@@ -11,10 +11,12 @@ import pandas as pd
 
 from dashboard import reading, summaries
 from dashboard.confinement import private_folder, readable_copy
-from dashboard.formats import CANONICAL_COLUMNS, KINDS, TIMESTAMP_COLUMNS, ColumnMapping, map_columns
+from dashboard.formats import CANONICAL_COLUMNS, KINDS, TIMESTAMP_COLUMNS, map_columns
 from dashboard.identities import mask, mask_file_name
+from dashboard.profiles import CompiledProfile
 from dashboard.queries import query_text
-from dashboard.reading import DELIMITER_NAMES, OpenedExport, UnusableFile, open_export
+from dashboard.reading import OpenedExport, UnusableFile, open_export
+from dashboard.records import has_rows, numbered_records, read_raw
 from dashboard.store import WRITE_LOCK, bump_store_version, local_user
 from dashboard.vocabulary import vocabulary_rows
 
@@ -39,6 +41,12 @@ class UploadReport:
     rows_duplicate: int
     rows_rejected: int
     warnings: list[str] = field(default_factory=list)
+    # Rows a profile sets aside (test requests, say): neither loaded nor rejected, each with its reason.
+    rows_set_aside: int = 0
+    set_aside: list[tuple[str, int]] = field(default_factory=list)
+    # Consent rows that were the same choice as another row of the file once their services were folded
+    # into one purpose (Usercentrics' Google Ads and YouTube at one click, both marketing): one decision.
+    rows_folded: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -55,6 +63,7 @@ def ingest_file(
     loaded_by: str | None = None,
     display_name: str | None = None,
     sample: bool = False,
+    confirm: bool = False,
 ) -> UploadReport:
     """Load one export file of `kind` into the store and say what happened.
 
@@ -76,7 +85,7 @@ def ingest_file(
             columns = map_columns(opened.name, kind, opened.header, format=format, overrides=mapping)
             cursor = connection.cursor()
             try:
-                return _ingest(cursor, opened, columns, date_order, loaded_by, sample)
+                return _ingest(cursor, opened, columns, date_order, loaded_by, sample, confirm)
             finally:
                 cursor.close()
         finally:
@@ -84,12 +93,73 @@ def ingest_file(
     except UnusableFile as error:
         # A refusal may quote the file's first line or its header ("found: ..."), which can be a row of
         # data naming a person: the message is masked like every other text that is shown.
-        raise UnusableFile(mask(str(error))) from None
+        raise type(error)(mask(str(error))) from None
 
 
 # The most rows one file may bring (the store itself has no limit): a bound on the memory one load takes.
 # Set in reading.py, whose first pass over a file already refuses one with more lines than that.
 MAX_ROWS = reading.MAX_ROWS
+
+
+class MappingLooksWrong(UnusableFile):
+    """A mapping whose purposes or request types look like something else; loading it needs `confirm`."""
+
+
+# A mapping "looks wrong" when at least this share of the rows' purposes (or request types) is JSON text, a list,
+# a yes/no flag or a person's identity...
+SUSPICIOUS_SHARE = 0.2
+# A file of fewer rows with a value is not judged: a stray value there is a rejected row or a new purpose,
+# both listed in the report.
+JUDGED_FROM = 5
+# ...or when it would create at least this many new purposes (or unknown types), most of them on fewer than
+# RARE_ROWS rows each: a column of ids or free text mapped as the purpose.
+MANY_NEW = 10
+RARE_ROWS = 3
+
+
+def _mapping_looks_wrong(cursor, kind: str) -> str | None:
+    """One line saying why the purposes (consent) or request types (requests) look mis-mapped, or None."""
+    if kind == "policies":
+        return None
+    column, noun = ("purpose", "purposes") if kind == "consent" else ("request_type", "request types")
+    # The text as the file spelled it, kept by the normalising query (names from the two fixed choices).
+    spelled_as = "purpose_text" if kind == "consent" else "type_text"
+    total, json_rows, list_rows, flag_rows, identity_rows = cursor.execute(
+        rf"""
+        WITH spelled AS (SELECT {spelled_as} AS text, count(*) AS rows FROM staged
+                         WHERE {spelled_as} IS NOT NULL GROUP BY ALL),
+        -- The words a profile, the service map or the vocabulary names are meant, whatever they look like.
+        named AS (SELECT word FROM profile_purposes UNION SELECT fold_key(service_id) FROM service_purposes
+                  UNION SELECT word FROM vocabulary WHERE field = 'request_type'),
+        known AS (SELECT fold_purpose(label) AS folded FROM purposes UNION SELECT purpose FROM purposes)
+        SELECT coalesce(sum(rows), 0),
+               coalesce(sum(rows) FILTER (WHERE left(text, 1) IN ('{{', '[')), 0),
+               coalesce(sum(rows) FILTER (WHERE left(text, 1) NOT IN ('{{', '[')
+                   AND len(list_filter(regexp_split_to_array(text, '\s*[,;|]\s*'), lambda part: part <> '')) >= 2
+                   AND fold_purpose(text) NOT IN (SELECT folded FROM known WHERE folded IS NOT NULL)), 0),
+               coalesce(sum(rows) FILTER (WHERE fold_key(text) IN (
+                   SELECT word FROM vocabulary WHERE field IN ('boolean', 'decision'))), 0),
+               coalesce(sum(rows) FILTER (WHERE holds_identifier(text)), 0)
+        FROM spelled
+        WHERE fold_key(text) NOT IN (SELECT word FROM named WHERE word IS NOT NULL)
+        """
+    ).fetchall()[0]
+    for rows, what in ((json_rows, "JSON text"), (list_rows, "lists of several values"),
+                       (flag_rows, "yes/no or opt-in/opt-out flags"), (identity_rows, "e-mail addresses or phone numbers")):
+        if total >= JUDGED_FROM and rows / total >= SUSPICIOUS_SHARE:
+            return (f"the {noun} of {rows:,} of {total:,} rows are {what}, not {noun}: check which column is mapped "
+                    f"to `{column}`, or load it anyway on purpose (Load anyway; --confirm)")
+    new_values = (
+        "SELECT purpose AS value, count(*) AS rows FROM staged WHERE reject_reason IS NULL AND purpose_is_new GROUP BY ALL"
+        if kind == "consent" else
+        "SELECT unknown_type AS value, count(*) AS rows FROM staged_rows WHERE unknown_type IS NOT NULL GROUP BY ALL"
+    )
+    new, rare = cursor.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE rows < {RARE_ROWS}) FROM ({new_values})").fetchall()[0]
+    if new >= MANY_NEW and rare >= 0.8 * new:
+        return (f"the mapping would create {new:,} new {noun}, {rare:,} of them on fewer than {RARE_ROWS} rows each: "
+                f"check which column is mapped to `{column}`, or load it anyway on purpose (Load anyway; --confirm)")
+    return None
 
 
 @dataclass
@@ -100,9 +170,16 @@ class Staged:
     rows_rejected: int
     date_orders: dict[str, str]
     warnings: list[str]
+    set_aside: list[tuple[str, int]] = field(default_factory=list)
+    # Per date column: how many slash dates had a first field over 12, a second over 12, or neither.
+    date_evidence: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+
+    @property
+    def rows_set_aside(self) -> int:
+        return sum(count for _reason, count in self.set_aside)
 
 
-def _stage(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str) -> Staged:
+def _stage(cursor, opened: OpenedExport, columns: CompiledProfile, date_order: str, confirm: bool = False) -> Staged:
     """Read, map and normalise a file in the cursor's temp tables: the one path of loading and previewing."""
     kind = columns.kind
     # The store's connection reads only its private folder and the files it was opened for (store.py).
@@ -111,16 +188,22 @@ def _stage(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str
         opened.temporary.append(copy)
         opened.read_path = copy
     cursor.execute("CREATE OR REPLACE TEMP TABLE vocabulary (field VARCHAR, word VARCHAR, canonical VARCHAR)")
-    cursor.executemany("INSERT INTO vocabulary VALUES (?, ?, ?)", vocabulary_rows())
+    cursor.executemany("INSERT INTO vocabulary VALUES (?, ?, ?)", vocabulary_rows(columns.words))
+    # A profile's (and the words file's) names for purposes: a vendor's category or service id.
+    cursor.execute("CREATE OR REPLACE TEMP TABLE profile_purposes (word VARCHAR, purpose VARCHAR)")
+    purposes = columns.words.get("purpose", {})
+    if purposes:
+        cursor.executemany("INSERT INTO profile_purposes VALUES (?, ?)", sorted(purposes.items()))
 
-    _read_raw(cursor, opened)
+    read_raw(cursor, opened)
     records = cursor.execute("SELECT count(*) FROM raw").fetchone()[0]
     if records > MAX_ROWS:
         raise UnusableFile(f"{opened.name}: has {records:,} rows; at most {MAX_ROWS:,} are loaded from one file: "
                            "split it and load the parts")
     _map_raw(cursor, columns, opened.skip_lines)
-    warnings = _header_warnings(opened, columns)
-    orders, order_warnings = _decide_date_orders(cursor, kind, date_order)
+    set_aside = _set_aside(cursor, columns)
+    warnings = _header_warnings(opened, columns) + _note_warnings(cursor, columns)
+    orders, order_warnings, evidence = _decide_date_orders(cursor, kind, date_order)
     warnings += order_warnings
     for column, order in orders.items():
         # Column names from the fixed TIMESTAMP_COLUMNS; the order is bound. The ingest queries read
@@ -129,20 +212,28 @@ def _stage(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str
     cursor.execute(query_text(f"ingest_{kind}"))
     if kind == "requests":
         cursor.execute(query_text("ingest_request_types"))
+    if not confirm:
+        problem = _mapping_looks_wrong(cursor, kind)
+        if problem:
+            raise MappingLooksWrong(f"{opened.name}: {problem}")
     # Every record is in `staged` now: the text copy goes, so a big file is held in memory once.
     cursor.execute("DROP VIEW mapped")
+    cursor.execute("DROP VIEW mapped_all")
     cursor.execute("DROP TABLE raw")
 
     malformed = cursor.execute("SELECT count(*) FROM malformed_records").fetchone()[0]
     parsed, bad = cursor.execute(
         "SELECT count(*), count(*) FILTER (WHERE reject_reason IS NOT NULL) FROM staged"
     ).fetchone()
-    return Staged(parsed + malformed, bad + malformed, orders, warnings)
+    staged = Staged(parsed + malformed, bad + malformed, orders, warnings, set_aside, evidence)
+    staged.rows_read += staged.rows_set_aside
+    return staged
 
 
-def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: str, loaded_by, sample: bool):
+def _ingest(cursor, opened: OpenedExport, columns: CompiledProfile, date_order: str, loaded_by, sample: bool,
+            confirm: bool):
     kind = columns.kind
-    staged = _stage(cursor, opened, columns, date_order)
+    staged = _stage(cursor, opened, columns, date_order, confirm)
     rows_read, rows_rejected, warnings = staged.rows_read, staged.rows_rejected, staged.warnings
     if rows_read == 0:
         warnings.append("the file has a header but no rows")
@@ -157,13 +248,21 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
                 warnings.append("the sample data was removed: the figures now show your data only")
             upload_id = cursor.execute("SELECT nextval('upload_ids')").fetchone()[0]
             loaded, duplicate = _write_rows(cursor, kind, upload_id)
+            folded = _folded_rows(cursor) if kind == "consent" else 0
+            duplicate -= folded
+            if folded:
+                warnings.append(f"{folded:,} {'row was' if folded == 1 else 'rows were'} the same choice as another "
+                                "service of the same purpose at the same moment (services folded into one purpose): "
+                                "kept as one decision, not counted as duplicates")
             _record_rejects(cursor, upload_id)
             cursor.execute(
                 """
                 INSERT INTO uploads (upload_id, file_name, sha256, kind, format, date_order, rows_read, rows_loaded,
-                    rows_duplicate, rows_rejected, warnings, loaded_by, loaded_at, is_sample)
+                    rows_duplicate, rows_rejected, warnings, loaded_by, loaded_at, is_sample, rows_set_aside,
+                    rows_folded)
                 VALUES ($upload_id, $file_name, $sha256, $kind, $format, $date_order, $rows_read, $rows_loaded,
-                    $rows_duplicate, $rows_rejected, $warnings, $loaded_by, $loaded_at, $is_sample)
+                    $rows_duplicate, $rows_rejected, $warnings, $loaded_by, $loaded_at, $is_sample, $rows_set_aside,
+                    $rows_folded)
                 """,
                 {
                     "upload_id": upload_id,
@@ -180,6 +279,8 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
                     "loaded_by": loaded_by or local_user(),
                     "loaded_at": datetime.now(UTC).replace(tzinfo=None),
                     "is_sample": sample,
+                    "rows_set_aside": staged.rows_set_aside,
+                    "rows_folded": folded,
                 },
             )
             bump_store_version(cursor)
@@ -197,7 +298,23 @@ def _ingest(cursor, opened: OpenedExport, columns: ColumnMapping, date_order: st
         rows_duplicate=duplicate,
         rows_rejected=rows_rejected,
         warnings=warnings,
+        rows_set_aside=staged.rows_set_aside,
+        set_aside=staged.set_aside,
+        rows_folded=folded,
     )
+
+
+def _folded_rows(cursor) -> int:
+    """The good rows that repeat an earlier row's derived event (same subject, instant, purpose, decision and
+    version) under another spelling of the purpose: services folded into one purpose, not copies."""
+    return cursor.execute(
+        """
+        SELECT coalesce(sum(rows - 1), 0) FROM (
+            SELECT count(DISTINCT purpose_text) AS rows FROM staged
+            WHERE reject_reason IS NULL AND starts_with(event_id, 'd_')
+            GROUP BY event_id HAVING count(DISTINCT purpose_text) > 1)
+        """
+    ).fetchall()[0][0]
 
 
 def _drop_sample(cursor) -> bool:
@@ -226,6 +343,8 @@ class Preview:
     warnings: list[str]
     rows: pd.DataFrame  # the first normalised rows, canonical columns
     rejects: pd.DataFrame  # the first rejected rows: line, column, value, reason
+    # Per date column: slash dates with a first field over 12, with a second over 12, and ambiguous ones.
+    date_evidence: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 def preview_file(
@@ -238,6 +357,7 @@ def preview_file(
     mapping: dict[str, str] | None = None,
     display_name: str | None = None,
     limit: int = 10,
+    confirm: bool = False,
 ) -> Preview:
     """Normalise a file as a load would, and show the first rows and rejects; the store is not touched.
 
@@ -246,20 +366,20 @@ def preview_file(
     """
     try:
         return _preview(connection, kind, Path(path), format, date_order, mapping,
-                        mask_file_name(display_name or Path(path).name), limit)
+                        mask_file_name(display_name or Path(path).name), limit, confirm)
     except UnusableFile as error:
-        raise UnusableFile(mask(str(error))) from None
+        raise type(error)(mask(str(error))) from None
 
 
 def _preview(connection, kind: str, path: Path, format: str, date_order: str, mapping, shown_name: str,
-             limit: int) -> Preview:
+             limit: int, confirm: bool = False) -> Preview:
     """preview_file's work, on a file already named by its masked name."""
     opened = open_export(path, shown_name, work_dir=private_folder(connection))
     try:
         columns = map_columns(opened.name, kind, opened.header, format=format, overrides=mapping)
         cursor = connection.cursor()
         try:
-            staged = _stage(cursor, opened, columns, date_order)
+            staged = _stage(cursor, opened, columns, date_order, confirm)
             table = "staged_rows" if kind == "requests" else "staged"
             shown = ", ".join(column for column, _required in CANONICAL_COLUMNS[kind])
             # Column names from the fixed canonical list; the limit is bound.
@@ -283,163 +403,88 @@ def _preview(connection, kind: str, path: Path, format: str, date_order: str, ma
     finally:
         opened.cleanup()
     return Preview(opened.name, kind, columns.format, opened.header, staged.date_orders, staged.rows_read,
-                   staged.rows_rejected, warnings, rows, rejects)
+                   staged.rows_rejected, warnings, rows, rejects, staged.date_evidence)
 
 
-def _read_raw(cursor, opened: OpenedExport) -> None:
-    """Every record as text in file order (temp table `raw`, columns c0..cN); malformed ones aside.
+def _map_raw(cursor, columns: CompiledProfile, skip_lines: int) -> None:
+    """Temp views `mapped_all` (every row, with the reason a profile sets it aside) and `mapped` (the rows
+    to normalise): the canonical columns (text) with each record's number and line.
 
-    Set aside, each with its line and reason (temp table `malformed_records`): the records DuckDB could not
-    split into the header's fields (`csv_set_aside`, which have no row in `raw`), and the rows of `raw`
-    holding a NUL byte or the reader's mark of a line over the limit (`unreadable_rows`).
+    Views, not copies: the normalising query reads the records once, straight from `raw`. Only fixed
+    pieces are assembled here: generated column names (c0, c1, ...), canonical names, the SQL the profile
+    engine compiled (profiles.py), and integers; every value a profile holds is a variable set here with a
+    bound parameter.
     """
-    # The dialect is already known from the header, so DuckDB's sniffer is switched off: it can
-    # misjudge a messy file (skip rows, or give up on an unterminated quote) and refuse it whole.
-    columns = {f"c{index}": "VARCHAR" for index in range(len(opened.header))}
-    try:
-        cursor.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE raw AS
-            SELECT * FROM read_csv($path, auto_detect = false, header = true, skip = $skip, columns = $columns,
-                                   delim = $delimiter, quote = '"', escape = '"', encoding = $encoding,
-                                   compression = 'auto', null_padding = false, max_line_size = $max_line_size,
-                                   store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')
-            """,
-            {
-                "path": str(opened.read_path),
-                "skip": opened.skip_lines,
-                "columns": columns,
-                "delimiter": opened.delimiter,
-                "encoding": opened.encoding,
-                "max_line_size": reading.MAX_LINE_BYTES,
-            },
-        )
-    except duckdb.Error as error:
-        reason = str(error).splitlines()[0].removeprefix("Invalid Input Error: ")
-        raise UnusableFile(f"{opened.name}: cannot be read as a CSV file ({reason})") from None
-    reasons = _unreadable_reasons()
-    # A record with several problems appears once per problem in DuckDB's table; count it once. One that
-    # holds the reader's mark or a NUL byte is rejected for that, whatever else DuckDB found.
-    cursor.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE csv_set_aside AS
-        SELECT line,
-               CASE WHEN bool_or(contains(csv_line, $mark)) THEN $long_line
-                    WHEN bool_or(contains(csv_line, chr(0))) THEN $nul
-                    ELSE string_agg(DISTINCT CASE error_type
-                   WHEN 'MISSING COLUMNS' THEN 'the line has fewer fields than the header'
-                   WHEN 'TOO MANY COLUMNS' THEN 'the line has more fields than the header'
-                   WHEN 'UNQUOTED VALUE' THEN 'a quote is not closed, or a quote inside a field is not doubled'
-                   WHEN 'INVALID ENCODING' THEN 'the line is not valid text in the file''s encoding'
-                   WHEN 'LINE SIZE OVER MAXIMUM' THEN $long_line
-                   ELSE lower(error_type) END, '; ') END AS reason
-        FROM csv_rejects
-        GROUP BY line
-        """,
-        reasons,
-    )
-    # DuckDB reads a NUL byte as a character like any other (`market\0ing` would become a purpose), so the
-    # rows holding one are found here. The reader says whether a file has any, so a clean file costs nothing.
-    cursor.execute("CREATE OR REPLACE TEMP TABLE unreadable_rows (record BIGINT, reason VARCHAR)")
-    if opened.has_nul:
-        # Generated column names only (c0, c1, ...); the mark and the reasons are bound.
-        text = "concat(" + ", ".join(columns) + ")"
-        cursor.execute(
-            f"""
-            INSERT INTO unreadable_rows
-            SELECT rowid, CASE WHEN contains({text}, $mark) THEN $long_line ELSE $nul END
-            FROM raw WHERE contains({text}, chr(0))
-            """,
-            reasons,
-        )
-    unreadable = cursor.execute("SELECT count(*) FROM unreadable_rows").fetchone()[0]
-    set_aside = _has_rows(cursor, "csv_set_aside")
-    cursor.execute(
-        "CREATE OR REPLACE TEMP TABLE malformed_records AS SELECT line, reason FROM csv_set_aside"
-        if not unreadable else
-        f"""
-        CREATE OR REPLACE TEMP TABLE malformed_records AS
-        SELECT line, reason FROM csv_set_aside
-        UNION ALL
-        SELECT numbered.line, unreadable_rows.reason
-        FROM ({_numbered_records(2 + int(opened.skip_lines), set_aside, [],
-                                 "WHERE rowid IN (SELECT record FROM unreadable_rows)")}) AS numbered
-        JOIN unreadable_rows USING (record)
-        """
-    )
-
-
-def _unreadable_reasons() -> dict[str, str]:
-    """The reader's mark of an over-long line and the reasons of the rows set aside for it or a NUL byte."""
-    return {
-        "mark": reading.LONG_LINE_MARK,
-        "long_line": f"the line is longer than {reading.MAX_LINE_BYTES:,} bytes, the most one line may hold",
-        "nul": "the line contains a NUL byte (character 0), which no text export holds: the file may be damaged there",
-    }
-
-
-def _has_rows(cursor, table: str) -> bool:
-    # The table's name is one of the fixed temp tables named in this module.
-    return cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
-
-
-def _numbered_records(first_line: int, set_aside: bool, selected: list[str], where: str) -> str:
-    """SQL of the rows of `raw` (those `where` keeps) as `record, line, <selected>`.
-
-    A line number counts the header and blank lines before it, and the records DuckDB set aside before
-    this one (`csv_set_aside`, each at a known line, none of them a row of `raw`). Only fixed pieces go
-    in: an integer, the caller's column expressions and condition on `rowid`.
-    """
-    shown = "".join(f", {expression}" for expression in selected)
-    if not set_aside:
-        return f"SELECT rowid AS record, rowid + {int(first_line)} AS line{shown} FROM raw {where}"
-    return f"""
-        WITH set_aside AS (
-            SELECT line - {int(first_line)} - (row_number() OVER (ORDER BY line) - 1) AS position,
-                   row_number() OVER (ORDER BY line) AS before
-            FROM csv_set_aside
-        ),
-        records AS (SELECT rowid AS record, * FROM raw {where})
-        SELECT records.record,
-               records.record + {int(first_line)} + coalesce(set_aside.before, 0) AS line{shown}
-        FROM records
-        ASOF LEFT JOIN set_aside ON records.record >= set_aside.position
-        """
-
-
-def _map_raw(cursor, columns: ColumnMapping, skip_lines: int) -> None:
-    """Temp view `mapped`: the canonical columns (text) with each record's number and line.
-
-    A view, not a copy: the normalising query reads the records once, straight from `raw`. Only fixed
-    pieces are assembled here: generated column names (c0, c1, ...), canonical names, the vendor
-    formats' templates written in formats.py, and integers.
-    """
-    selected = []
-    for column, _required in CANONICAL_COLUMNS[columns.kind]:
-        expression = columns.expression(column)
-        selected.append(f"({expression})::VARCHAR AS {column}" if expression else f"NULL::VARCHAR AS {column}")
+    for name, value in columns.variables.items():
+        # The variable's name is generated by profiles.py (profile_value_<n>); the value is bound.
+        cursor.execute(f"SET VARIABLE {name} = $value", {"value": value})
+    cursor.execute("SELECT * FROM raw LIMIT 0").fetchall()
+    selected = [f"c{index}" for index in range(len(cursor.description))]
+    if columns.entry is not None:
+        # One row per item; a record set aside, or with no items, stays one row (so nothing is lost unseen).
+        items = columns.entry if columns.set_aside is None else f"CASE WHEN ({columns.set_aside}) IS NOT NULL THEN NULL ELSE {columns.entry} END"
+        selected.append(f"unnest(CASE WHEN len({items}) > 0 THEN {items} ELSE [NULL] END) AS entry")
     # Rows set aside for a NUL byte or an over-long line keep their place in the numbering but are not mapped.
-    where = "WHERE rowid NOT IN (SELECT record FROM unreadable_rows)" if _has_rows(cursor, "unreadable_rows") else ""
-    numbered = _numbered_records(2 + int(skip_lines), _has_rows(cursor, "csv_set_aside"), selected, where)
-    cursor.execute(f"CREATE OR REPLACE TEMP VIEW mapped AS {numbered}")
+    where = "WHERE rowid NOT IN (SELECT record FROM unreadable_rows)" if has_rows(cursor, "unreadable_rows") else ""
+    numbered = numbered_records(2 + int(skip_lines), has_rows(cursor, "csv_set_aside"), selected, where)
+    canonical = []
+    for column, _required in CANONICAL_COLUMNS[columns.kind]:
+        expression = columns.expressions.get(column)
+        canonical.append(f"({expression})::VARCHAR AS {column}" if expression else f"NULL::VARCHAR AS {column}")
+    notes = "".join(f", {condition} AS note_{index}" for index, (condition, _note) in enumerate(columns.notes))
+    cursor.execute(
+        f"""CREATE OR REPLACE TEMP VIEW mapped_all AS
+            SELECT record, line, {', '.join(canonical)}, {columns.set_aside or 'NULL'}::VARCHAR AS set_aside{notes}
+            FROM ({numbered})"""
+    )
+    names = ", ".join(column for column, _required in CANONICAL_COLUMNS[columns.kind])
+    cursor.execute(f"CREATE OR REPLACE TEMP VIEW mapped AS SELECT record, line, {names} FROM mapped_all WHERE set_aside IS NULL")
 
 
-def _header_warnings(opened: OpenedExport, columns: ColumnMapping) -> list[str]:
+def _set_aside(cursor, columns: CompiledProfile) -> list[tuple[str, int]]:
+    """The rows the profile sets aside (temp table `set_aside_rows`), counted per reason."""
+    cursor.execute(
+        "CREATE OR REPLACE TEMP TABLE set_aside_rows AS SELECT line, set_aside AS reason FROM mapped_all "
+        + ("WHERE set_aside IS NOT NULL" if columns.set_aside else "WHERE false")
+    )
+    return [(reason, count) for reason, count in cursor.execute(
+        "SELECT reason, count(*) FROM set_aside_rows GROUP BY ALL ORDER BY count(*) DESC, reason").fetchall()]
+
+
+def _note_warnings(cursor, columns: CompiledProfile) -> list[str]:
+    """`<N> rows: <note>` for each noted alternative of the profile that filled a row."""
+    if not columns.notes:
+        return []
+    counts = cursor.execute(
+        "SELECT " + ", ".join(f"count(*) FILTER (WHERE note_{index})" for index in range(len(columns.notes)))
+        + " FROM mapped_all WHERE set_aside IS NULL"
+    ).fetchall()[0]
+    return [f"{count} {'row' if count == 1 else 'rows'}: {note}" for count, (_condition, note) in zip(counts, columns.notes, strict=True) if count]
+
+
+def _header_warnings(opened: OpenedExport, columns: CompiledProfile) -> list[str]:
     warnings = []
     if opened.source_encoding == "cp1252":
         warnings.append("the file is not UTF-8; it was read as Windows-1252 (Latin-1)")
+    # Column names come from the file, and a file without a header line has a person's data in their
+    # place: they are masked like values.
     if columns.identity_columns:
-        verb = "were not stored" if columns.format in ("canonical", "mapped") else "were only used for pseudonyms, never stored"
-        # Column names come from the file, and a file without a header line has a person's data in their
-        # place: they are masked like values.
-        warnings.append(f"columns holding direct identifiers {verb}: "
+        warnings.append("columns holding direct identifiers were only used for pseudonyms, never stored: "
                         + ", ".join(mask(name) for name in columns.identity_columns))
+    if columns.dropped_columns:
+        warnings.append("columns holding direct identifiers were not stored: "
+                        + ", ".join(mask(name) for name in columns.dropped_columns))
+    if columns.kind == "requests" and "jurisdiction" not in columns.expressions:
+        # Fides' current export, for one, names no location: say so rather than show a CCPA table of zeros.
+        warnings.append("the file names no jurisdiction: every request is counted as `unspecified`, so none is in "
+                        "the CCPA figures; a profile can give the file's jurisdiction as a constant")
     return warnings
 
 
-def _decide_date_orders(cursor, kind: str, chosen: str) -> tuple[dict[str, str], list[str]]:
-    """Per timestamp column: day-first, month-first, or (all ambiguous) the order the user chose."""
-    orders, warnings = {}, []
+def _decide_date_orders(cursor, kind: str, chosen: str):
+    """Per timestamp column: day-first, month-first, or (all ambiguous) the order the user chose; with the
+    warnings, and the counts that decided (first field over 12, second over 12, ambiguous)."""
+    orders, warnings, evidence = {}, [], {}
     for column in TIMESTAMP_COLUMNS[kind]:
         day_first, month_first, ambiguous = cursor.execute(
             f"""
@@ -472,7 +517,8 @@ def _decide_date_orders(cursor, kind: str, chosen: str) -> tuple[dict[str, str],
                     f"read {DATE_ORDER_WORDS[chosen]} as chosen (date order {chosen})"
                 )
         orders[column] = order
-    return orders, warnings
+        evidence[column] = (day_first, month_first, ambiguous)
+    return orders, warnings, evidence
 
 
 def _examples(rows: list[tuple], total: int, describe) -> str:
@@ -547,7 +593,14 @@ def _first_reject(cursor) -> str:
 
 
 def _write_rows(cursor, kind: str, upload_id: int) -> tuple[int, int]:
-    """Add what is new; return (stored rows added or changed, records that changed nothing)."""
+    """Add what is new; return (stored rows added or changed, records that changed nothing).
+
+    A record that changes nothing still counts as brought by this upload: it is listed among the row's
+    holders (store.py), so that undoing the upload that brought the row first leaves it to this one.
+    """
+    # Imported here while ingest.py is being reworked; store.py owns the holder tables.
+    from dashboard.store import CONSENT_HOLDERS, VERSIONED, version_fingerprint
+
     if kind == "consent":
         # Copies of one event inside a file are rare: a count of distinct hashes proves there are none
         # (a collision only sends the file down the exact path) before paying for the exact pass.
@@ -572,34 +625,46 @@ def _write_rows(cursor, kind: str, upload_id: int) -> tuple[int, int]:
             """,
             {"upload_id": upload_id},
         ).fetchone()[0]
+        if store_has_rows and loaded < good:
+            # The events already stored under another upload: this one holds them too.
+            cursor.execute(
+                f"""
+                INSERT INTO {CONSENT_HOLDERS}
+                SELECT {"DISTINCT" if has_copies else ""} event_id, $upload_id
+                FROM staged AS good
+                WHERE reject_reason IS NULL AND EXISTS (
+                    SELECT 1 FROM consent WHERE consent.event_id = good.event_id AND consent.upload_id <> $upload_id)
+                """,
+                {"upload_id": upload_id},
+            )
         summaries.consent_upload_added(cursor, upload_id, store_was_empty=not store_has_rows)
         return loaded, good - loaded
 
     # Requests and policies keep every version; a record that changes nothing is a duplicate,
     # and within one file the later line wins.
-    if kind == "requests":
-        table, keys, values = (
-            "request_versions",
-            ("request_id", "request_type"),
-            ("received_at", "status", "closed_at", "subject_id", "jurisdiction", "extended", "channel"),
-        )
-        current, staged = "requests", "staged_rows"
-    else:
-        table, keys, values = "policy_versions_uploaded", ("policy_version",), ("effective_date", "title", "url")
-        current, staged = "policies", "staged"
+    table, keys, values, holders = VERSIONED[kind]
+    current, staged = ("requests", "staged_rows") if kind == "requests" else ("policies", "staged")
     # Names below come from the fixed tuples above, never from the file.
     key_list = ", ".join(keys)
     join = " AND ".join(f"present.{key} = newest.{key}" for key in keys)
     changed = " OR ".join(f"present.{value} IS DISTINCT FROM newest.{value}" for value in values)
+    # Each key's newest record, whether it changes the version shown, and that version's fingerprint
+    # (of the stored row, so that it is the very text store.py computes).
     cursor.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE changes AS
-        SELECT newest.*
+        CREATE OR REPLACE TEMP TABLE arriving AS
+        SELECT newest.*, present.{keys[0]} IS NULL OR {changed} AS changes_something,
+               {version_fingerprint(values, "present")} AS present_version
         FROM (SELECT *, row_number() OVER (PARTITION BY {key_list} ORDER BY record DESC) AS newness
               FROM {staged} WHERE {"TRUE" if kind == "requests" else "reject_reason IS NULL"}) AS newest
         LEFT JOIN {current} AS present ON {join}
-        WHERE newest.newness = 1 AND (present.{keys[0]} IS NULL OR {changed})
+        WHERE newest.newness = 1
         """
+    )
+    cursor.execute("CREATE OR REPLACE TEMP VIEW changes AS SELECT * FROM arriving WHERE changes_something")
+    cursor.execute(
+        f"INSERT INTO {holders} SELECT {key_list}, present_version, $upload_id FROM arriving WHERE NOT changes_something",
+        {"upload_id": upload_id},
     )
     loaded = cursor.execute(
         f"INSERT INTO {table} SELECT {key_list}, {', '.join(values)}, $upload_id, line FROM changes"
@@ -619,19 +684,16 @@ def _write_rows(cursor, kind: str, upload_id: int) -> tuple[int, int]:
 
 def _record_rejects(cursor, upload_id: int) -> None:
     """Keep every rejected record with its line, column, value and reason (never a raw line: it may
-    hold identifiers)."""
+    hold identifiers), and every row a profile set aside with its line and reason."""
     cursor.execute(
         """
-        INSERT INTO rejected_rows
-        SELECT $upload_id, line, reject_column, reject_value, reject_reason
+        INSERT INTO rejected_rows (upload_id, line, column_name, value, reason, set_aside)
+        SELECT $upload_id, line, reject_column, reject_value, reject_reason, false
         FROM staged WHERE reject_reason IS NOT NULL
         UNION ALL
-        SELECT $upload_id, line, NULL, NULL, reason FROM malformed_records
+        SELECT $upload_id, line, NULL, NULL, reason, false FROM malformed_records
+        UNION ALL
+        SELECT $upload_id, line, NULL, NULL, reason, true FROM set_aside_rows
         """,
         {"upload_id": upload_id},
     )
-
-
-def describe_dialect(opened: OpenedExport) -> str:
-    """How the file was read, for progress messages: `utf-8, comma-delimited`."""
-    return f"{opened.source_encoding}, {DELIMITER_NAMES[opened.delimiter]}-delimited"

@@ -1,4 +1,5 @@
-"""Opening an export for DuckDB's CSV reader: what the path is, compression, encoding, dialect, header and limits."""
+"""Opening an export for DuckDB's readers: what the path is, its layout (CSV, newline-delimited JSON or Parquet),
+compression, encoding, dialect, header and limits."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import csv
 import gzip
 import hashlib
 import io
+import json
 import os
 import re
 import stat
 import tempfile
+import zipfile
 import zlib
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +48,8 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # the row one that ingest sets aside in any case; the words tell it why.
 LONG_LINE_MARK = "\x00line over the limit\x00"
 
-# Signatures of files people rename to .csv by mistake, to name what they sent.
+# Signatures of files people rename to .csv by mistake, to name what they sent. A spreadsheet is told apart
+# from other ZIP and OLE files first (_spreadsheet); these name the rest.
 SIGNATURES = (
     (b"PK\x03\x04", "a ZIP archive or Excel workbook (.xlsx); save it as CSV"),
     (b"\xd0\xcf\x11\xe0", "an old Excel or Word file (.xls/.doc); save it as CSV"),
@@ -52,8 +57,35 @@ SIGNATURES = (
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
     (b"SQLite format 3", "an SQLite database"),
-    (b"PAR1", "a Parquet file"),
 )
+SPREADSHEET = "is a spreadsheet ({}), not a CSV file: save it as CSV"
+# A compound file ([MS-CFB] 2.2: its signature; the sector shift at byte 30; the first directory sector at
+# byte 48; sector n at (n + 1) << shift; 128-byte directory entries, each a UTF-16 name of at most 64 bytes
+# and its length in bytes at byte 64) is an Excel workbook when it holds a "Workbook" stream ([MS-XLS] 2.1.2;
+# "Book" in Excel 5/95 files). A ZIP file is one when it holds the workbook part of an Excel package
+# (ECMA-376 Part 1: xl/workbook.xml, or xl/workbook.bin for .xlsb), or the mimetype of an OpenDocument
+# spreadsheet (ODF 1.2 Part 3, 3.3).
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_WORKBOOK_STREAMS = ("Workbook", "Book")
+EXCEL_PARTS = ("xl/workbook.xml", "xl/workbook.bin")
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+PARQUET_MAGIC = b"PAR1"
+JSON_ARRAY = "is a JSON array, not newline-delimited JSON: export one object per line (JSON Lines)"
+JSON_DOCUMENT = ("is one JSON object written over several lines, not newline-delimited JSON: export one object "
+                 "per line (JSON Lines)")
+NOT_JSON_OBJECT = "the line is not a JSON object"
+# A JSON file's header is the union of the fields of its first records, read from at most this much of its
+# text (a thousand records of a consent tool are a few megabytes).
+HEADER_RECORDS = 1_000
+HEADER_TEXT_BYTES = 64 * CHUNK
+# DuckDB reads each line of a JSON file as one field; this is its "delimiter", the unit separator, which no
+# valid JSON text holds raw (RFC 8259 allows no control character outside an escape). A file that holds one
+# anyway is read from a copy in which it is the record separator instead: the line is still set aside whole
+# (DuckDB would otherwise read it as a field ending there, and take what comes before as the record).
+JSON_LINE_DELIMITER = "\x1f"
+JSON_DELIMITER_STAND_IN = b"\x1e"
 NOT_TEXT = "is not a text file (it contains NUL bytes); export it as CSV"
 # What a path can be besides a file, each named in its refusal. Opening a named pipe waits for a writer
 # forever and a device reads without end, so these are told from the path alone, before any open.
@@ -70,9 +102,24 @@ class UnusableFile(Exception):
     """A file that cannot be used at all. Its text is the one line the user sees: file and problem."""
 
 
+@dataclass(frozen=True)
+class ParquetField:
+    """Where one header field of a Parquet file is in a row, and how its value becomes text."""
+
+    column: int  # the top-level column, by position
+    keys: tuple[str, ...]  # the fields of nested structs leading to it, outermost first
+    # text: cast as DuckDB writes it; timestamp: `YYYY-MM-DD HH:MM:SS[.ffffff]`; timestamp_utc: the same, of the
+    # instant in UTC; json: a list, map or other nested value as JSON text.
+    form: str
+
+
 @dataclass
 class OpenedExport:
-    """An export ready for read_csv: the file to read, its dialect and its header as written."""
+    """An export ready for DuckDB: the file to read, its layout and dialect, and its header.
+
+    The header of a CSV file is its first line; of a JSON file, the fields of its first records, nested
+    objects flattened to dotted names (`user.id`); of a Parquet file, its columns, structs flattened so.
+    """
 
     name: str
     sha256: str
@@ -81,10 +128,31 @@ class OpenedExport:
     source_encoding: str  # what the user's file was in
     delimiter: str
     header: list[str]
+    # The blank lines before a CSV file's header; -1 in a layout without a header line, so that the first
+    # record's line, 2 + skip_lines, is 1 there (first_line).
     skip_lines: int
     temporary: list[Path] = field(default_factory=list)
     # Some line holds a NUL byte (or LONG_LINE_MARK): ingest looks for those rows and sets them aside.
     has_nul: bool = False
+    layout: str = "csv"  # csv | ndjson | parquet
+    # ndjson: per header field, its JSON pointer (RFC 6901) in a record, for json_extract_string.
+    json_pointers: list[str] = field(default_factory=list)
+    # parquet: per header field, where it is in a row; and how many top-level columns a row has.
+    parquet_fields: list[ParquetField] = field(default_factory=list)
+    parquet_columns: int = 0
+
+    @property
+    def first_line(self) -> int:
+        """The line number of the first record: the one after the header, or 1 in a file without a header."""
+        return 2 + self.skip_lines
+
+    def describe(self) -> str:
+        """How the file is read, for progress messages: `utf-8, comma-delimited`."""
+        if self.layout == "parquet":
+            return "Parquet"
+        if self.layout == "ndjson":
+            return f"{self.source_encoding}, newline-delimited JSON"
+        return f"{self.source_encoding}, {DELIMITER_NAMES[self.delimiter]}-delimited"
 
     def cleanup(self) -> None:
         for path in self.temporary:
@@ -177,6 +245,7 @@ class _Census:
         self.line_ends = 0
         self.has_nul = False
         self.has_long_line = False
+        self.has_json_delimiter = False  # JSON_LINE_DELIMITER: only a JSON file's reading minds it
         self.line_so_far = 0  # bytes of the line still open at the end of the last chunk
 
     def count_source(self, size: int, read: int) -> None:
@@ -198,6 +267,7 @@ class _Census:
             raise _fail(self.name, f"has more than {MAX_ROWS:,} lines besides its header; at most {MAX_ROWS:,} "
                                    "rows are loaded from one file: split it and load the parts")
         self.has_nul = self.has_nul or b"\x00" in text
+        self.has_json_delimiter = self.has_json_delimiter or JSON_LINE_DELIMITER.encode() in text
         first, last = _first_line_end(text), _last_line_end(text)
         if first < 0:
             self.line_so_far += len(text)
@@ -230,6 +300,7 @@ class _Survey:
     encoding: str
     has_nul: bool
     has_long_line: bool
+    has_json_delimiter: bool
     sha256: str
 
 
@@ -260,7 +331,7 @@ def _survey(name: str, path: Path, compressed: bool, head: bytes) -> _Survey:
         except UnicodeDecodeError:
             is_utf8 = False
     encoding = "utf-16" if utf16 else "utf-8" if is_utf8 else "cp1252"
-    return _Survey(encoding, census.has_nul, census.has_long_line, digest.hexdigest())
+    return _Survey(encoding, census.has_nul, census.has_long_line, census.has_json_delimiter, digest.hexdigest())
 
 
 def _text_chunks(path: Path, compressed: bool, encoding: str):
@@ -281,8 +352,9 @@ class _LineLimiter:
     chunks (a line is looked at alone only where a chunk could hold a long one), holding back at most the
     line still open."""
 
-    def __init__(self, mark_row: bytes):
+    def __init__(self, mark_row: bytes, quoted: bool = True):
         self.mark_row = mark_row
+        self.quoted = quoted  # quotes open fields over several lines (CSV; not a JSON file's lines)
         self.open_line = bytearray()
         self.over = False  # the open line passed the limit: its bytes are dropped
         self.quotes = 0  # quote characters in the dropped line
@@ -309,7 +381,7 @@ class _LineLimiter:
         # A line with an odd number of quotes opens or closes a quoted field that goes on to other lines:
         # the mark keeps that, so the lines after it are read as they were written.
         content = line.rstrip(b"\r\n")
-        return (b'"' if content.count(b'"') % 2 else b"") + self.mark_row + line[len(content) :]
+        return (b'"' if self.quoted and content.count(b'"') % 2 else b"") + self.mark_row + line[len(content) :]
 
     def _extend(self, part: bytes) -> None:
         if self.over:
@@ -322,7 +394,7 @@ class _LineLimiter:
 
     def _close(self) -> bytes:
         if self.over:
-            line = (b'"' if self.quotes % 2 else b"") + self.mark_row
+            line = (b'"' if self.quoted and self.quotes % 2 else b"") + self.mark_row
             self.over, self.quotes = False, 0
             return line
         line, self.open_line = bytes(self.open_line), bytearray()
@@ -337,16 +409,20 @@ def _split_keeping_ends(text: bytes) -> list[bytes]:
     return _LINE.findall(text)
 
 
-def _utf8_copy(path: Path, compressed: bool, encoding: str, mark_row: bytes, work_dir: Path | None) -> Path:
+def _utf8_copy(path: Path, compressed: bool, encoding: str, mark_row: bytes, work_dir: Path | None,
+               json_lines: bool = False) -> Path:
     """A UTF-8 copy of the file without any line over MAX_LINE_BYTES, written chunk by chunk, in `work_dir`
-    (made this account's only) or else the system's temporary folder."""
+    (made this account's only) or else the system's temporary folder. Of a JSON file (`json_lines`), without
+    JSON_LINE_DELIMITER either."""
     if work_dir is not None:
         work_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(suffix=".csv", prefix="export-utf8-", dir=work_dir)
-    limiter = _LineLimiter(mark_row)
+    handle, name = tempfile.mkstemp(suffix=".jsonl" if json_lines else ".csv", prefix="export-utf8-", dir=work_dir)
+    limiter = _LineLimiter(mark_row, quoted=not json_lines)
     try:
         with os.fdopen(handle, "wb") as out:
             for chunk in _text_chunks(path, compressed, encoding):
+                if json_lines:
+                    chunk = chunk.replace(JSON_LINE_DELIMITER.encode(), JSON_DELIMITER_STAND_IN)
                 for piece in limiter.feed(chunk):
                     out.write(piece)
             out.write(limiter.finish())
@@ -400,12 +476,223 @@ def _header(name: str, text: str, whole_file: bool) -> tuple[list[str], str, int
     return [column.strip() for column in header], delimiter, skipped
 
 
-def open_export(path: Path, display_name: str | None = None, *, work_dir: Path | None = None) -> OpenedExport:
-    """Check that a file is a readable delimited text file within the limits, and find its dialect and header.
+def _spreadsheet(path: Path, head: bytes, compressed: bool) -> str | None:
+    """`Excel` or `OpenDocument` for a spreadsheet file (see OLE_MAGIC), else None; told from its structure,
+    never from its name."""
+    if compressed:
+        return None
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+                if names.intersection(EXCEL_PARTS):
+                    return "Excel"
+                if "mimetype" in names and archive.getinfo("mimetype").file_size <= 100:
+                    return "OpenDocument" if archive.read("mimetype").startswith(ODS_MIMETYPE) else None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, zlib.error):
+            return None
+        return None
+    if head.startswith(OLE_MAGIC) and len(head) >= 512:
+        shift = int.from_bytes(head[30:32], "little")
+        if shift not in (9, 12):
+            return None
+        first_directory = int.from_bytes(head[48:52], "little")
+        with open(path, "rb") as handle:
+            handle.seek((first_directory + 1) << shift)
+            directory = handle.read(1 << shift)
+        for start in range(0, len(directory) - 127, 128):
+            entry = directory[start : start + 128]
+            length = int.from_bytes(entry[64:66], "little")
+            if 2 <= length <= 64 and entry[: length - 2].decode("utf-16-le", "replace") in OLE_WORKBOOK_STREAMS:
+                return "Excel"
+    return None
 
-    A copy DuckDB reads instead of the file (a Windows-1252 file made UTF-8, a file with over-long lines
-    made safe) goes in `work_dir`, made this account's only if missing, or else the system's temporary
-    folder; `OpenedExport.cleanup()` removes it.
+
+def _suffix(name: str) -> str:
+    """The suffix that names a file's layout (`.jsonl` of `consent.jsonl.gz`), lower case."""
+    suffixes = [suffix.lower() for suffix in Path(name).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
+def _layout(name: str, path: Path, head: bytes, compressed: bool) -> str:
+    """csv, ndjson or parquet, told from the first bytes (the name decides only where they do not); a JSON
+    array or a file that is not text at all is refused with one line."""
+    suffixes = {_suffix(name), _suffix(path.name)}
+    if head.startswith(PARQUET_MAGIC):
+        if compressed:
+            raise _fail(name, "is a Parquet file compressed with gzip: load the .parquet file itself "
+                              "(Parquet compresses its own data)")
+        return "parquet"
+    if ".parquet" in suffixes:
+        raise _fail(name, "is named .parquet but is not a Parquet file (it does not start with PAR1): "
+                          "is it the right file?")
+    spreadsheet = _spreadsheet(path, head, compressed)
+    if spreadsheet:
+        raise _fail(name, SPREADSHEET.format(spreadsheet))
+    _refuse_binary(name, head)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="replace")
+    else:
+        # Only the first characters matter, and they are ASCII in a JSON file whatever its encoding.
+        text = head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+    text = text.lstrip("\ufeff \t\r\n")
+    if re.match(r"\[\s*(?:[\[{\]\"\d-]|$)", text):
+        raise _fail(name, JSON_ARRAY)
+    if text.startswith("{") or suffixes.intersection(JSON_SUFFIXES):
+        return "ndjson"
+    return "csv"
+
+
+def _leading_lines(chunks, limit: int):
+    """The lines of the first `limit` bytes of text (and the one they end in), without their line ends;
+    None for a line over MAX_LINE_BYTES."""
+    open_line, over, read = bytearray(), False, 0
+    for chunk in chunks:
+        read += len(chunk)
+        *whole, rest = re.split(rb"\r\n|\r|\n", chunk)
+        for part in whole:
+            yield None if over or len(open_line) + len(part) > MAX_LINE_BYTES else bytes(open_line + part)
+            open_line, over = bytearray(), False
+        if not over:
+            open_line += rest
+            if len(open_line) > MAX_LINE_BYTES:
+                open_line, over = bytearray(), True
+        if read > limit:
+            return
+    if over or open_line:
+        yield None if over else bytes(open_line)
+
+
+def _flatten(record: dict, keys: tuple[str, ...], fields: dict[str, tuple[str, ...]]) -> None:
+    """Each field of `record` under its dotted name (`user.id`), nested objects flattened; a list, or an empty
+    object, is one field (its value is the JSON text). The first path seen under a name keeps it."""
+    for key, value in record.items():
+        path = (*keys, str(key))
+        if isinstance(value, dict) and value:
+            _flatten(value, path, fields)
+        else:
+            fields.setdefault(".".join(path), path)
+
+
+def _json_pointer(keys: tuple[str, ...]) -> str:
+    """The JSON pointer (RFC 6901) of a value: each key with `~` and `/` escaped."""
+    return "".join("/" + key.replace("~", "~0").replace("/", "~1") for key in keys)
+
+
+def _json_header(name: str, path: Path, compressed: bool, encoding: str) -> tuple[list[str], list[str]]:
+    """A JSON file's header (the union of its first HEADER_RECORDS records' fields, first seen first) and
+    each field's JSON pointer. Lines that are not JSON objects add nothing; ingest sets them aside."""
+    fields: dict[str, tuple[str, ...]] = {}
+    records = 0
+    with closing(_leading_lines(_text_chunks(path, compressed, encoding), HEADER_TEXT_BYTES)) as lines:
+        for line in lines:
+            text = line.removeprefix(codecs.BOM_UTF8).strip(b" \t") if line is not None else None
+            if text == b"":
+                continue
+            records += 1
+            if records == 1 and text == b"{":
+                raise _fail(name, JSON_DOCUMENT)
+            try:
+                # Decoded here: json.loads would take a line with NUL bytes for UTF-16.
+                record = json.loads(text.decode("utf-8")) if text is not None else None
+                if isinstance(record, dict):
+                    _flatten(record, (), fields)
+            except (ValueError, RecursionError):
+                pass
+            if len(fields) > MAX_COLUMNS:
+                raise _fail(name, f"has over {MAX_COLUMNS:,} fields; at most {MAX_COLUMNS:,} are read (an export of "
+                                  "consent, requests or policies has far fewer): is it the right file?")
+            if records >= HEADER_RECORDS:
+                break
+    if not records:
+        raise _fail(name, "the file is empty")
+    if not fields:
+        raise _fail(name, f"none of its first {records:,} lines is a JSON object with a field: export one "
+                          "object per line (JSON Lines)")
+    return list(fields), [_json_pointer(keys) for keys in fields.values()]
+
+
+def _parquet_header(schema) -> tuple[list[str], list[ParquetField]]:
+    """A Parquet file's header (its columns, structs flattened to dotted names) and where each field is."""
+    import pyarrow as pa
+
+    header: list[str] = []
+    fields: list[ParquetField] = []
+
+    def walk(name: str, kind, column: int, keys: tuple[str, ...]) -> None:
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_struct(kind) and kind.num_fields:
+            for child in kind:
+                walk(f"{name}.{child.name}", child.type, column, (*keys, child.name))
+            return
+        if pa.types.is_nested(kind):
+            form = "json"
+        elif pa.types.is_timestamp(kind):
+            form = "timestamp_utc" if kind.tz else "timestamp"
+        else:
+            form = "text"
+        header.append(name)
+        fields.append(ParquetField(column, keys, form))
+
+    for column, top in enumerate(schema):
+        walk(top.name, top.type, column, ())
+    return header, fields
+
+
+def _open_parquet(name: str, path: Path, size: int) -> OpenedExport:
+    """A Parquet file's header, checked against the limits from its footer, and its SHA-256."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if size > MAX_TEXT_BYTES:
+        raise _fail(name, f"holds more than {MAX_TEXT_BYTES:,} bytes; at most that is read from one file: split it "
+                          "and load the parts")
+    digest = hashlib.sha256()
+    for chunk in _raw_chunks(path, False):
+        digest.update(chunk)
+    try:
+        with open(path, "rb") as handle:
+            footer = pq.ParquetFile(handle)
+            rows, schema = footer.metadata.num_rows, footer.schema_arrow
+    except (pa.ArrowException, ValueError, EOFError):
+        raise _fail(name, "cannot be read as a Parquet file: its metadata is damaged or cut short") from None
+    if rows > MAX_ROWS:
+        raise _fail(name, f"has {rows:,} rows; at most {MAX_ROWS:,} are loaded from one file: split it and load "
+                          "the parts")
+    header, fields = _parquet_header(schema)
+    if len(header) > MAX_COLUMNS:
+        raise _fail(name, f"has {len(header):,} columns; at most {MAX_COLUMNS:,} are read (an export of consent, "
+                          "requests or policies has far fewer): is it the right file?")
+    if not header:
+        raise _fail(name, "is a Parquet file without columns")
+    return OpenedExport(
+        name=name,
+        sha256=digest.hexdigest(),
+        read_path=path,
+        encoding="utf-8",
+        source_encoding="utf-8",  # Parquet text is UTF-8 by definition
+        delimiter="",
+        header=header,
+        skip_lines=-1,
+        # A text value may hold a NUL byte like a CSV line: ingest looks.
+        has_nul=True,
+        layout="parquet",
+        parquet_fields=fields,
+        parquet_columns=len(schema),
+    )
+
+
+def open_export(path: Path, display_name: str | None = None, *, work_dir: Path | None = None) -> OpenedExport:
+    """Check that a file is a readable export within the limits, and find its layout, dialect and header.
+
+    CSV (delimited text), newline-delimited JSON and Parquet are read; a JSON array, a spreadsheet and other
+    files are refused with one line saying what they are. A copy DuckDB reads instead of the file (a
+    Windows-1252 or big-endian UTF-16 file made UTF-8, a file with over-long lines made safe) goes in
+    `work_dir`, made this account's only if missing, or else the system's temporary folder;
+    `OpenedExport.cleanup()` removes it.
     """
     name = display_name or path.name
     try:
@@ -421,19 +708,30 @@ def open_export(path: Path, display_name: str | None = None, *, work_dir: Path |
         head = next(_raw_chunks(path, compressed), b"")
         if not head:
             raise _fail(name, "the file is empty")
-        _refuse_binary(name, head)
+        layout = _layout(name, path, head, compressed)
+        if layout == "parquet":
+            return _open_parquet(name, path, size)
         survey = _survey(name, path, compressed, head)
         encoding = survey.encoding
-        header, delimiter, skipped = _header(name, *_head_text(path, compressed, encoding))
+        # DuckDB reads UTF-16 as little-endian only (a big-endian file gives no rows and no error).
+        needs_copy = encoding == "cp1252" or survey.has_long_line or head.startswith(codecs.BOM_UTF16_BE)
+        pointers: list[str] = []
+        if layout == "ndjson":
+            header, pointers = _json_header(name, path, compressed, encoding)
+            delimiter, skipped = JSON_LINE_DELIMITER, -1
+            mark_row = LONG_LINE_MARK.encode("utf-8")
+            needs_copy = needs_copy or survey.has_json_delimiter
+        else:
+            header, delimiter, skipped = _header(name, *_head_text(path, compressed, encoding))
+            # A row of marks with as many fields as the header, so that it fails on nothing but its marks.
+            mark_row = delimiter.join([LONG_LINE_MARK] * len(header)).encode("utf-8")
         if len(header) > MAX_COLUMNS:
             raise _fail(name, f"has {len(header):,} columns; at most {MAX_COLUMNS:,} are read (an export of consent, "
                               "requests or policies has far fewer): is it the right file?")
         temporary = []
         read_path, read_encoding = path, encoding
-        if encoding == "cp1252" or survey.has_long_line:
-            # A row of marks with as many fields as the header, so that it fails on nothing but its marks.
-            mark_row = delimiter.join([LONG_LINE_MARK] * len(header)).encode("utf-8")
-            read_path = _utf8_copy(path, compressed, encoding, mark_row, work_dir)
+        if needs_copy:
+            read_path = _utf8_copy(path, compressed, encoding, mark_row, work_dir, json_lines=layout == "ndjson")
             temporary.append(read_path)
             read_encoding = "utf-8"
     except (gzip.BadGzipFile, EOFError, zlib.error):
@@ -451,4 +749,6 @@ def open_export(path: Path, display_name: str | None = None, *, work_dir: Path |
         skip_lines=skipped,
         temporary=temporary,
         has_nul=survey.has_nul or survey.has_long_line,
+        layout=layout,
+        json_pointers=pointers,
     )

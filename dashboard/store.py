@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard import pseudonyms, summaries
+from dashboard import profiles, pseudonyms, summaries
 from dashboard.confinement import clear_leftovers, confine, folder_of
 from dashboard.formats import fold_header
 from dashboard.queries import QUERIES_DIR, run_query
@@ -26,7 +26,7 @@ STORE_ENV = "PRIVACY_DASHBOARD_DB"
 
 # Version of the tables' layout. A store written by an older version is migrated on open;
 # one written by a newer version is refused rather than misread.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # One writer at a time in this process. Every page session runs on its own thread; DuckDB's optimistic
 # transactions would fail one of two uploads landing at once with a conflict (both bump the store's
@@ -35,6 +35,35 @@ WRITE_LOCK = threading.RLock()
 
 # Macros and views are code, not data: they are redefined whenever their SQL changes.
 DEFINITION_FILES = ("macros.sql", "views.sql")
+
+# Which uploads brought a row. A row's own upload_id names the first upload still in the store that
+# brought it; a holders table lists every other one (a later export that held the same row, loaded as
+# a duplicate), so that undoing the first leaves the row to them. Consent rows are named by event_id.
+CONSENT_HOLDERS = "consent_holders"
+# The kinds whose stored rows are versions (every change an upload brought is kept, the newest shows):
+# the table, the columns naming a row, the columns whose values make a version, and the holders table,
+# where an upload that brought the version already shown is listed with that version's fingerprint.
+# A key's versions are the runs of its holders in upload order: each row is the first upload of a run
+# of uploads that brought the same values.
+VERSIONED = {
+    "requests": ("request_versions", ("request_id", "request_type"),
+                 ("received_at", "status", "closed_at", "subject_id", "jurisdiction", "extended", "channel"),
+                 "request_holders"),
+    "policies": ("policy_versions_uploaded", ("policy_version",), ("effective_date", "title", "url"),
+                 "policy_holders"),
+}
+HOLDER_TABLES = (CONSENT_HOLDERS, "request_holders", "policy_holders")
+
+
+def version_fingerprint(values: tuple[str, ...], alias: str) -> str:
+    """SQL of a version's fingerprint: its values as JSON text, hashed. Only fixed column names go in."""
+    return "md5(to_json([" + ", ".join(f"{alias}.{value}::VARCHAR" for value in values) + "])::VARCHAR)"
+
+
+# The event id a consent row without one gets (queries/ingest_consent.sql), over a subject written here
+# as a placeholder: the migration to pseudonyms derives such ids again from the new subject.
+DERIVED_EVENT_ID = ("'d_' || left(sha256(concat_ws('|', {subject}, strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%f'), "
+                    "purpose, decision, policy_version)), 32)")
 
 
 class StoreError(Exception):
@@ -93,6 +122,7 @@ def open_store(db: str | os.PathLike | None = None, *, readable=()) -> duckdb.Du
         # Registered on the long-lived connection itself: a function registered on a cursor outlives
         # the cursor in DuckDB and crashes the process when called after it closed.
         pseudonyms.register(connection, path)
+        profiles.register_functions(connection)
         confine(connection, private, readable)
     # DuckDB draws a progress bar on the terminal for long statements (cursors do not); output here is JSON lines.
     connection.execute("SET enable_progress_bar = false")
@@ -171,10 +201,103 @@ def _migrate(connection, path: Path) -> None:
             "erased_by VARCHAR, people INTEGER NOT NULL, consent_rows BIGINT NOT NULL, "
             "request_rows BIGINT NOT NULL, values_cleared BIGINT NOT NULL)"
         )
+    if version < 7:
+        # Rows a profile sets aside (not choices, test requests) are counted per upload and kept with their reason.
+        connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS rows_set_aside BIGINT DEFAULT 0")
+        connection.execute("ALTER TABLE rejected_rows ADD COLUMN IF NOT EXISTS set_aside BOOLEAN DEFAULT false")
+        # Rows that were another service's same choice once services were folded into one purpose.
+        connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS rows_folded BIGINT DEFAULT 0")
+        # Every upload that brought a row, so that an undo keeps what another upload holds. Until now
+        # each row had one holder, the upload its upload_id names: the tables of the others start empty.
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {CONSENT_HOLDERS} "
+                           "(event_id VARCHAR NOT NULL, upload_id INTEGER NOT NULL)")
+        for _table, keys, _values, holders in VERSIONED.values():
+            columns = ", ".join(f"{key} VARCHAR NOT NULL" for key in keys)
+            connection.execute(f"CREATE TABLE IF NOT EXISTS {holders} "
+                               f"({columns}, version VARCHAR NOT NULL, upload_id INTEGER NOT NULL)")
+        _pseudonymise_subjects(connection)
     _set_meta(connection, "schema_version", str(SCHEMA_VERSION))
     if _meta(connection, "store_version") is None:
         _set_meta(connection, "store_version", "0")
     connection.execute("COMMIT")
+
+
+def _pseudonymise_subjects(connection) -> None:
+    """Schema 7, inside the migration's transaction: every subject is a pseudonym.
+
+    Before, only a subject that looked like an e-mail address or phone number was made one; a customer
+    number or device id was kept as written. Each such value becomes the pseudonym of its trimmed text,
+    as a load makes it now, so the same number loaded before and after is one person. (pseudonym() is
+    registered on the connection before the store is migrated.) An event id derived from such a subject
+    is derived again from the pseudonym, so that loading the same export again still finds the event.
+    """
+    connection.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE subject_pseudonyms AS
+        SELECT spelled, pseudonym(trim(spelled)) AS pseudonym
+        FROM (SELECT subject_id AS spelled FROM consent UNION SELECT subject_id FROM request_versions)
+        WHERE spelled IS NOT NULL AND NOT regexp_full_match(spelled, 'p_[0-9a-f]{32}')
+        """
+    )
+    try:
+        if not connection.execute("SELECT count(*) FROM subject_pseudonyms").fetchall()[0][0]:
+            return
+        # Spellings of one person that were two subjects until now (`C-1001` and `c-1001`): the state
+        # summaries, which follow each subject, are computed again once the definitions are in place.
+        spellings, people = connection.execute(
+            "SELECT count(*), count(DISTINCT pseudonym) FROM subject_pseudonyms "
+            "WHERE spelled IN (SELECT subject_id FROM consent)"
+        ).fetchall()[0]
+        old_id, new_id = (DERIVED_EVENT_ID.format(subject=subject)
+                          for subject in ("consent.subject_id", "subject_pseudonyms.pseudonym"))
+        connection.execute(
+            f"""
+            UPDATE consent
+            SET subject_id = subject_pseudonyms.pseudonym,
+                event_id = CASE WHEN starts_with(consent.event_id, 'd_') AND consent.event_id = {old_id}
+                                THEN {new_id} ELSE consent.event_id END
+            FROM subject_pseudonyms
+            WHERE consent.subject_id = subject_pseudonyms.spelled
+            """
+        )
+        for table in ("request_versions", "request_fact_rows"):
+            # Two fixed names: the versions, and the copy of the current ones the request figures read.
+            connection.execute(
+                f"UPDATE {table} SET subject_id = subject_pseudonyms.pseudonym FROM subject_pseudonyms "
+                f"WHERE {table}.subject_id = subject_pseudonyms.spelled"
+            )
+        if people < spellings:
+            _merge_repeated_events(connection)
+            _set_meta(connection, "summaries_stale", "1")
+    finally:
+        connection.execute("DROP TABLE subject_pseudonyms")
+
+
+def _merge_repeated_events(connection) -> None:
+    """One decision that two spellings of a subject had stored twice (its id derived from each) is kept
+    once, by the first upload that brought it; the other uploads hold it too."""
+    connection.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE repeated_events AS
+        SELECT event_id, min(upload_id) AS first_upload, list(DISTINCT upload_id) AS uploads
+        FROM consent GROUP BY event_id HAVING count(*) > 1
+        """
+    )
+    connection.execute(
+        """
+        DELETE FROM consent WHERE rowid IN (
+            SELECT consent.rowid FROM consent JOIN repeated_events USING (event_id)
+            QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY consent.upload_id, consent.rowid) > 1)
+        """
+    )
+    connection.execute(
+        f"""
+        INSERT INTO {CONSENT_HOLDERS}
+        SELECT event_id, holder FROM (SELECT event_id, first_upload, unnest(uploads) AS holder FROM repeated_events)
+        WHERE holder <> first_upload
+        """
+    )
+    connection.execute("DROP TABLE repeated_events")
 
 
 def _mask_history(connection) -> None:
@@ -267,7 +390,8 @@ def _refresh_reference_data(connection) -> None:
             if (row.get("service_id") or "").strip()
         ],
     )
-    if stored[1] != deadlines_sha:
+    has_requests = connection.execute("SELECT EXISTS (SELECT 1 FROM request_versions)").fetchall()[0][0]
+    if stored[1] != deadlines_sha and has_requests:
         summaries.refresh_requests(connection)
     _set_meta(connection, "purposes_sha256", purposes_sha)
     _set_meta(connection, "deadlines_sha256", deadlines_sha)
@@ -290,7 +414,8 @@ class RemovedUpload:
     upload_id: int
     file_name: str
     kind: str
-    rows_removed: int
+    rows_removed: int  # rows (for requests and policies, versions) it brought that no other upload holds
+    rows_staying: int  # rows it brought that stay because another upload still in the store holds them
 
 
 def local_user() -> str:
@@ -301,8 +426,168 @@ def local_user() -> str:
         return "unknown"
 
 
+# The uploads still in the store other than the one being undone (a holder of an upload that is gone,
+# such as a sample dropped by the first real upload, holds nothing).
+_OTHER_LIVE = "SELECT upload_id FROM uploads WHERE removed_at IS NULL AND upload_id <> $id"
+
+
+def removal_preview(connection, upload_id: int) -> tuple[int, int]:
+    """What undoing an upload would do: (rows that go, rows that stay because another upload holds them).
+
+    For the confirmation: "N rows will go; M stay because another upload holds them". For requests and
+    policies a row is a version: a request's status as the upload brought it.
+    """
+    cursor = connection.cursor()  # page sessions run on threads of their own: never the shared connection itself
+    try:
+        row = cursor.execute("SELECT kind FROM uploads WHERE upload_id = $id", {"id": upload_id}).fetchall()
+        if not row:
+            raise StoreError(f"upload {upload_id}: no such upload (see `python -m dashboard uploads`)")
+        return _going_and_staying(cursor, row[0][0], upload_id)
+    finally:
+        cursor.close()
+
+
+def _going_and_staying(cursor, kind: str, upload_id: int) -> tuple[int, int]:
+    if kind == "consent":
+        # Rows it brought first, kept when another upload still in the store brought them too; rows another
+        # upload brought first (it loaded them as duplicates) stay with that upload.
+        query = f"""
+            WITH others AS ({_OTHER_LIVE}),
+            held AS (
+                SELECT EXISTS (SELECT 1 FROM {CONSENT_HOLDERS} AS holder
+                               WHERE holder.event_id = consent.event_id
+                                 AND holder.upload_id IN (SELECT upload_id FROM others)) AS kept
+                FROM consent WHERE upload_id = $id
+                UNION ALL
+                SELECT TRUE FROM {CONSENT_HOLDERS} AS holder
+                WHERE holder.upload_id = $id
+                  AND EXISTS (SELECT 1 FROM consent WHERE consent.event_id = holder.event_id)
+            )
+            SELECT count(*) FILTER (NOT kept), count(*) FILTER (kept) FROM held
+        """
+    else:
+        query = f"""
+            WITH {_holdings_sql(kind)},
+            mine AS (SELECT * FROM holdings WHERE upload_id = $id)
+            SELECT count(*) FILTER (NOT kept), count(*) FILTER (kept)
+            FROM (SELECT EXISTS (SELECT 1 FROM holdings AS other
+                                 WHERE {_same_key(kind, "other", "mine")} AND other.version = mine.version
+                                   AND other.upload_id <> $id) AS kept
+                  FROM mine)
+        """
+    # Fixed text only: table and column names from this module; the upload id is bound.
+    going, staying = cursor.execute(query, {"id": upload_id}).fetchall()[0]
+    return int(going), int(staying)
+
+
+def _same_key(kind: str, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{key} = {right}.{key}" for key in VERSIONED[kind][1])
+
+
+def _holdings_sql(kind: str) -> str:
+    """CTEs `touched` (the keys an upload $id holds) and `holdings` (each holder of those keys still in the
+    store, $id included, with the version it brought): from the rows, whose upload_id is a holder, and the
+    holders table."""
+    table, keys, values, holders = VERSIONED[kind]
+    key_list = ", ".join(keys)
+    return f"""
+        touched AS (SELECT DISTINCT {key_list} FROM (
+            SELECT {key_list} FROM {table} WHERE upload_id = $id
+            UNION ALL SELECT {key_list} FROM {holders} WHERE upload_id = $id)),
+        holdings AS (
+            SELECT {", ".join(f"stored.{key}" for key in keys)}, {version_fingerprint(values, "stored")} AS version,
+                   stored.upload_id
+            FROM {table} AS stored JOIN touched USING ({key_list})
+            UNION ALL
+            SELECT {", ".join(f"holder.{key}" for key in keys)}, holder.version, holder.upload_id
+            FROM {holders} AS holder JOIN touched USING ({key_list})
+            WHERE holder.upload_id = $id OR holder.upload_id IN ({_OTHER_LIVE}))"""
+
+
+def _remove_consent(cursor, upload_id: int) -> None:
+    """Inside the undo's transaction: its consent rows go, but one another upload still holds passes to
+    the first such upload, which is no longer listed as a holder besides."""
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE successors AS
+        SELECT holder.event_id, min(holder.upload_id) AS upload_id
+        FROM {CONSENT_HOLDERS} AS holder
+        WHERE holder.upload_id IN ({_OTHER_LIVE})
+          AND holder.event_id IN (SELECT event_id FROM consent WHERE upload_id = $id)
+        GROUP BY holder.event_id
+        """,
+        {"id": upload_id},
+    )
+    cursor.execute(
+        "UPDATE consent SET upload_id = successors.upload_id FROM successors "
+        "WHERE consent.upload_id = $id AND consent.event_id = successors.event_id",
+        {"id": upload_id},
+    )
+    cursor.execute(
+        f"DELETE FROM {CONSENT_HOLDERS} USING successors "
+        f"WHERE {CONSENT_HOLDERS}.event_id = successors.event_id AND {CONSENT_HOLDERS}.upload_id = successors.upload_id"
+    )
+    cursor.execute("DROP TABLE successors")
+    # What is left under its id is exactly what goes: the summaries take those rows away.
+    summaries.consent_upload_removing(cursor, upload_id)
+    cursor.execute("DELETE FROM consent WHERE upload_id = $id", {"id": upload_id})
+    cursor.execute(f"DELETE FROM {CONSENT_HOLDERS} WHERE upload_id = $id", {"id": upload_id})
+
+
+def _remove_versions(cursor, kind: str, upload_id: int) -> None:
+    """Inside the undo's transaction: the versions of every key the upload held are made again from the
+    holders that remain, in upload order. Each run of uploads that brought the same values is one row,
+    under the run's first upload; the others in the run are its holders. A version only this upload
+    brought goes, and the key shows the version before it again."""
+    table, keys, values, holders = VERSIONED[kind]
+    key_list = ", ".join(keys)
+    cursor.execute(f"CREATE OR REPLACE TEMP TABLE remaining_holdings AS WITH {_holdings_sql(kind)} "
+                   "SELECT * FROM holdings WHERE upload_id <> $id", {"id": upload_id})
+    # The values of every version of those keys, this upload's still among them.
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE version_values AS
+        SELECT * FROM (
+            SELECT {key_list}, {version_fingerprint(values, "stored")} AS version, {", ".join(values)}, line, upload_id
+            FROM {table} AS stored
+            WHERE ({key_list}) IN (SELECT ({key_list}) FROM remaining_holdings))
+        QUALIFY row_number() OVER (PARTITION BY {key_list}, version ORDER BY upload_id) = 1
+        """
+    )
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE runs AS
+        SELECT *, lag(version) OVER (PARTITION BY {key_list} ORDER BY upload_id) IS DISTINCT FROM version AS starts
+        FROM remaining_holdings
+        """
+    )
+    cursor.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE touched_keys AS
+        SELECT {key_list} FROM {table} WHERE upload_id = $id UNION SELECT {key_list} FROM {holders} WHERE upload_id = $id
+        """,
+        {"id": upload_id},
+    )
+    for stored in (table, holders):
+        cursor.execute(f"DELETE FROM {stored} WHERE ({key_list}) IN (SELECT ({key_list}) FROM touched_keys)")
+    cursor.execute(
+        f"""
+        INSERT INTO {table} BY NAME
+        SELECT runs.upload_id, version_values.* EXCLUDE (version, upload_id)
+        FROM runs JOIN version_values USING ({key_list}, version)
+        WHERE runs.starts
+        """
+    )
+    cursor.execute(f"INSERT INTO {holders} BY NAME SELECT {key_list}, version, upload_id FROM runs WHERE NOT starts")
+    cursor.execute("DROP TABLE touched_keys")
+    cursor.execute("DROP TABLE runs")
+    cursor.execute("DROP TABLE version_values")
+    cursor.execute("DROP TABLE remaining_holdings")
+
+
 def remove_upload(connection, upload_id: int, *, removed_by: str | None = None) -> RemovedUpload:
-    """Undo one upload: its rows go, and any request or policy it had updated shows its earlier state.
+    """Undo one upload: the rows only it brought go, and any request or policy it had updated shows its
+    earlier state. A row another upload still in the store brought too stays, now held by that upload.
 
     The upload stays in the history, marked with who removed it and when; the bundled sample, which
     nobody uploaded, leaves the history with its rows.
@@ -318,19 +603,17 @@ def remove_upload(connection, upload_id: int, *, removed_by: str | None = None) 
         file_name, kind, is_sample, earlier_by, earlier_at = row
         if earlier_at is not None:
             raise StoreError(f"upload {upload_id}: already removed, on {earlier_at:%Y-%m-%d %H:%M} UTC by {earlier_by}")
-        table = {"consent": "consent", "requests": "request_versions", "policies": "policy_versions_uploaded"}[kind]
         connection.execute("BEGIN TRANSACTION")
         try:
+            going, staying = _going_and_staying(connection, kind, upload_id)
             if kind == "consent":
-                summaries.consent_upload_removing(connection, upload_id)
-            # The table name is one of three fixed names chosen above, never user text.
-            removed = connection.execute(
-                f"DELETE FROM {table} WHERE upload_id = $id", {"id": upload_id}
-            ).fetchone()[0]
-            if kind == "requests":
-                summaries.refresh_requests(connection)
-            elif kind == "policies":
-                summaries.refresh_policies(connection)
+                _remove_consent(connection, upload_id)
+            else:
+                _remove_versions(connection, kind, upload_id)
+                if kind == "requests":
+                    summaries.refresh_requests(connection)
+                else:
+                    summaries.refresh_policies(connection)
             connection.execute("DELETE FROM rejected_rows WHERE upload_id = $id", {"id": upload_id})
             if is_sample:
                 connection.execute("DELETE FROM uploads WHERE upload_id = $id", {"id": upload_id})
@@ -344,7 +627,7 @@ def remove_upload(connection, upload_id: int, *, removed_by: str | None = None) 
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-    return RemovedUpload(upload_id, file_name, kind, int(removed))
+    return RemovedUpload(upload_id, file_name, kind, going, staying)
 
 
 def sample_upload_ids(connection) -> list[int]:
@@ -417,3 +700,17 @@ def list_uploads(connection):
 def rejected_rows(connection, upload_id: int):
     """Every rejected row of one upload with its line, column, value and reason."""
     return run_query(connection, "rejected_rows", {"upload_id": upload_id})
+
+
+def set_aside_rows(connection, upload_id: int):
+    """The rows of one upload its profile set aside: line and reason, in file order."""
+    return run_query(connection, "set_aside_rows", {"upload_id": upload_id})
+
+
+def set_aside_reasons(connection) -> dict[int, list[tuple[str, int, int | None]]]:
+    """Per upload: (reason, rows, first line) of its set-aside rows, most rows first."""
+    by_upload: dict[int, list[tuple[str, int, int | None]]] = {}
+    for row in run_query(connection, "set_aside_reasons").itertuples(index=False):
+        first_line = None if row.first_line is None or row.first_line != row.first_line else int(row.first_line)
+        by_upload.setdefault(int(row.upload_id), []).append((row.reason, int(row.rows), first_line))
+    return by_upload

@@ -10,6 +10,8 @@ DECISIONS = {
     "opt_out": "opt_out opt-out optout denied deny rejected reject withdrawn withdraw revoked no n "
     "false 0 refused",
     "acknowledge": "acknowledge acknowledged ack notice_only seen",
+    # A notice displayed or a default applied, without a choice (data.md): never counted as a choice.
+    "shown": "shown displayed viewed banner_view impression no_choice",
 }
 
 REQUEST_TYPES = {
@@ -78,11 +80,19 @@ def fold(word: str) -> str:
     return folded.strip("_")
 
 
-def vocabulary_rows() -> list[tuple[str, str, str]]:
-    """(field, folded word, canonical value) for every synonym, to join against in SQL."""
+def vocabulary_rows(extra: dict[str, dict[str, str]] | None = None) -> list[tuple[str, str, str]]:
+    """(field, folded word, canonical value) for every synonym, to join against in SQL.
+
+    `extra` holds a profile's own words and those of the words file (field -> {folded word: canonical});
+    they win over the built-in ones. Purposes are not here: they have a table of their own.
+    """
     rows = {}
     for field, values in FIELDS.items():
         for canonical, words in values.items():
             for word in words.split():
+                rows[(field, fold(word))] = canonical
+    for field, words in (extra or {}).items():
+        if field in FIELDS:
+            for word, canonical in words.items():
                 rows[(field, fold(word))] = canonical
     return [(field, word, canonical) for (field, word), canonical in sorted(rows.items())]

@@ -21,12 +21,15 @@ WITH catalogue AS (
 purpose_words AS (
     -- A vendor's service (a Usercentrics service id, say) is folded into its purpose by the editable
     -- map; an unmapped service stays a purpose of its own and is listed as new.
+    -- A profile's own words for purposes (a tool's category ids, say) come first.
     SELECT spelled, trimmed AS purpose_text, holds_identifier(trimmed) AS purpose_is_identity,
            CASE WHEN NOT holds_identifier(trimmed)
-                THEN coalesce(services.purpose, catalogue.purpose, fold_purpose(trimmed)) END AS purpose,
-           services.purpose IS NULL AND catalogue.purpose IS NULL AS purpose_is_new
+                THEN coalesce(named.purpose, services.purpose, catalogue.purpose, fold_purpose(trimmed)) END AS purpose,
+           named.purpose IS NULL AND services.purpose IS NULL AND catalogue.purpose IS NULL
+               AND coalesce(fold_purpose(trimmed), '') <> 'notice' AS purpose_is_new
     FROM (SELECT spelled, nullif(trim(spelled), '') AS trimmed
           FROM (SELECT DISTINCT purpose AS spelled FROM mapped WHERE purpose IS NOT NULL)) AS words
+    LEFT JOIN profile_purposes AS named ON named.word = fold_key(words.trimmed)
     LEFT JOIN service_purposes AS services ON services.service_id = words.trimmed
     LEFT JOIN catalogue ON catalogue.folded = fold_purpose(words.trimmed)
 ),
@@ -53,10 +56,21 @@ region_words AS (
                 ELSE upper(regexp_replace(nullif(trim(spelled), ''), '[\s_]+', '-', 'g')) END AS region
     FROM (SELECT DISTINCT region AS spelled FROM mapped WHERE region IS NOT NULL)
 ),
+subject_words AS (
+    -- Every subject becomes a pseudonym (a keyed hash), whatever it looks like, before anything else reads
+    -- it: an e-mail address or phone number (and a `Name <address>` form, by its address) as before, any
+    -- other text (a customer number, a device id) by its trimmed text. Once per spelling: the hash is the
+    -- costliest step of a load, and one person's decisions repeat their id.
+    SELECT spelled,
+           CASE WHEN looks_like_identifier(trimmed) THEN pseudonym(identity_of(trimmed))
+                ELSE pseudonym(trimmed) END AS subject_id
+    FROM (SELECT spelled, present(spelled) AS trimmed
+          FROM (SELECT DISTINCT subject_id AS spelled FROM mapped WHERE subject_id IS NOT NULL))
+),
 cleaned AS (
     SELECT m.record, m.line,
            present(m.event_id) AS event_id,
-           present(m.subject_id) AS subject_id,
+           s.subject_id,
            m.occurred_at AS occurred_spelled,
            iso_timestamp_fast(m.occurred_at) AS occurred_at,
            p.purpose_text, p.purpose, p.purpose_is_new, p.purpose_is_identity,
@@ -74,17 +88,19 @@ cleaned AS (
     LEFT JOIN version_words AS v ON v.spelled = m.policy_version
     LEFT JOIN channel_words AS c ON c.spelled = m.channel
     LEFT JOIN region_words AS r ON r.spelled = m.region
+    LEFT JOIN subject_words AS s ON s.spelled = m.subject_id
 )
 SELECT record, line,
        -- An event id that is a person's address or phone number is kept as its pseudonym: the same
        -- export loaded again still finds the same event.
        CASE WHEN looks_like_identifier(event_id) THEN pseudonym(identity_of(event_id)) ELSE event_id END AS event_id,
        subject_id,
-       looks_like_identifier(subject_id) AS is_identifier,
        occurred_at,
        -- The text of a timestamp the common ISO forms did not read, for the full parser below.
        CASE WHEN occurred_at IS NULL THEN occurred_spelled END AS occurred_spelled,
        purpose, purpose_is_new, decision, policy_version, channel, region, dropped_identities,
+       -- As the file spelled it: two services folded into one purpose are told apart by it.
+       purpose_text,
        -- The first rule a row breaks; the timestamp's rule, second in order, is judged below.
        CASE WHEN subject_id IS NULL THEN 'subject_id'
             WHEN purpose IS NULL THEN 'purpose'
@@ -97,7 +113,7 @@ SELECT record, line,
             WHEN decision_is_identity THEN 'decision holds an e-mail address or phone number, not a decision'
             WHEN lower(decision_text) = 'tcf'
                 THEN 'preference tcf is an IAB TCF consent string, not a decision this dashboard reads'
-            WHEN decision IS NULL THEN 'decision is not opt_in, opt_out or acknowledge, nor a synonym of one'
+            WHEN decision IS NULL THEN 'decision is not opt_in, opt_out, acknowledge or shown, nor a synonym of one'
        END AS reject_reason,
        shown_value(CASE
             WHEN subject_id IS NULL THEN NULL
@@ -117,10 +133,6 @@ SET reject_column = 'occurred_at',
                          ELSE 'occurred_at is not a date or time this dashboard reads' END,
     reject_value = shown_value(present(occurred_spelled))
 WHERE occurred_at IS NULL AND subject_id IS NOT NULL;
-
--- Identifiers become pseudonyms (a keyed hash) before anything else reads them; a `Name <address>`
--- form gets the pseudonym of its address, as the plain address does.
-UPDATE staged SET subject_id = pseudonym(identity_of(subject_id)) WHERE is_identifier;
 
 -- An event without an id takes one computed from normalised values, so `yes` in one export and
 -- `opt_in` in another is one decision.

@@ -1,7 +1,8 @@
 -- Normalise a requests export's rows (temp table `mapped`, all text) into temp table `staged`, one
 -- row per record with the first rule it breaks (ingest_request_types.sql then splits the types).
--- A request id or subject that is a person's e-mail address or phone number becomes its pseudonym
--- (macros.sql, looks_like_identifier): loading the same export again still finds the same request.
+-- A request id that is a person's e-mail address or phone number becomes its pseudonym (macros.sql,
+-- looks_like_identifier): loading the same export again still finds the same request. Every subject
+-- becomes a pseudonym, whatever it looks like (ingest_consent.sql, subject_words: the same rule).
 -- A value holding an e-mail address or phone number (holds_identifier) never becomes a key: in
 -- request_type or status, which every figure needs, it rejects the row, as any unusable required value
 -- does; in jurisdiction or channel, which only describe the request, it is dropped (the request is kept
@@ -19,6 +20,14 @@ WITH cleaned AS (
            nullif(trim(extended), '') AS extended_text,
            nullif(trim(channel), '') AS channel_text
     FROM mapped
+),
+subject_words AS (
+    -- Once per spelling: the keyed hash is the costliest step of a load.
+    SELECT subject_text,
+           CASE WHEN looks_like_identifier(subject_text) THEN pseudonym(identity_of(subject_text))
+                ELSE pseudonym(subject_text) END AS subject_id
+    FROM (SELECT DISTINCT nullif(trim(subject_id), '') AS subject_text FROM mapped)
+    WHERE subject_text IS NOT NULL
 ),
 parsed AS (
     SELECT cleaned.*,
@@ -38,8 +47,7 @@ parsed AS (
                AND NOT holds_identifier(jurisdiction_text) AS jurisdiction_unknown,
            coalesce(booleans.canonical = 'true', FALSE) AS extended,
            extended_text IS NOT NULL AND booleans.canonical IS NULL AS extended_unreadable,
-           CASE WHEN looks_like_identifier(subject_text) THEN pseudonym(identity_of(subject_text))
-                ELSE subject_text END AS subject_id,
+           subjects.subject_id,
            holds_identifier(channel_text) AS channel_dropped,
            CASE WHEN NOT holds_identifier(channel_text) THEN fold_key(channel_text) END AS channel
     FROM cleaned
@@ -49,6 +57,7 @@ parsed AS (
            ON jurisdictions.field = 'jurisdiction' AND jurisdictions.word = fold_key(cleaned.jurisdiction_text)
     LEFT JOIN vocabulary AS booleans
            ON booleans.field = 'boolean' AND booleans.word = fold_key(cleaned.extended_text)
+    LEFT JOIN subject_words AS subjects ON subjects.subject_text = cleaned.subject_text
 )
 SELECT *,
        CASE WHEN jurisdiction_dropped OR channel_dropped THEN list_filter(

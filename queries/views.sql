@@ -142,6 +142,8 @@ WITH version_at_end_of_day AS (
     FROM query_table(source) AS c
     JOIN policy_catalogue v USING (policy_version)
     WHERE c.occurred_at < end_day::DATE + 1
+      -- A notice shown, or a default applied, puts nobody on a version (data.md, `shown`).
+      AND c.decision <> 'shown'
       AND selected(c.purpose, purposes)
       AND selected(c.channel, channels)
       AND selected(c.region, regions)

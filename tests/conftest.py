@@ -18,9 +18,25 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
+@pytest.fixture(autouse=True)
+def saved_profiles(tmp_path_factory, monkeypatch) -> Path:
+    """Profiles a test saves go to a folder of its own, never into the project's data/profiles/saved/."""
+    folder = tmp_path_factory.mktemp("saved-profiles")
+    monkeypatch.setenv("PRIVACY_DASHBOARD_PROFILES", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def empty_store_file(tmp_path_factory) -> Path:
+    """A new, empty store, made once: tests start from copies of it (making one costs more than copying)."""
+    path = tmp_path_factory.mktemp("empty-store") / "store.duckdb"
+    open_store(path).close()
+    return path
+
+
 @pytest.fixture
-def store(tmp_path):
-    connection = open_store(tmp_path / "store.duckdb")
+def store(tmp_path, empty_store_file):
+    connection = open_store(copy_store(empty_store_file, tmp_path))
     yield connection
     connection.close()
 

@@ -173,10 +173,26 @@ def test_an_upload_through_the_file_chooser_reaches_the_store(server, page, tmp_
     load_on_data_page(page, server, "consent", export)
     main = page.inner_text('[data-testid="stMain"]')
     assert "read 3" in main and "loaded 2" in main and "rejected 1" in main
-    assert "decision is not opt_in, opt_out or acknowledge" in main
+    assert "decision is not opt_in, opt_out, acknowledge or shown" in main
     screenshot(page, "data-after-upload")
     # The sample went as the first real file landed: no notice on the next page.
     page.goto(f"{server}/")
     wait_for_app(page)
     assert "Sample data" not in page.inner_text("body")
 
+
+
+def test_a_transcend_export_is_recognised_and_its_test_requests_set_aside(server, page):
+    # Figures by hand in tests/test_vendor_exports_on_the_pages.py: 33 rows, 7 test requests, 26 real ones.
+    export = Path(__file__).parent / "data" / "vendors" / "transcend" / "transcend_request_export.csv"
+    load_on_data_page(page, server, "requests", export)
+    main = page.inner_text('[data-testid="stMain"]')
+    assert "Recognised as Transcend privacy requests (CSV)." in main
+    assert "read 33, loaded 26, duplicate 0, rejected 0, set aside 7" in main
+    assert "a test request, not a real one" in main
+    screenshot(page, "data-transcend-upload")
+    # The range the file covers (the consent file loaded before it ends later, in 2024).
+    page.goto(f"{server}/requests?period=Custom&dates=2022-11-01&dates=2022-12-31")
+    wait_for_app(page)
+    tile = page.locator('[data-testid="stMetric"]', has_text="Received in the range")
+    assert tile.locator('[data-testid="stMetricValue"]').inner_text() == "26"

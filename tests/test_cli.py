@@ -90,10 +90,11 @@ def test_uploads_lists_history_with_rejected_rows_and_remove_undoes_one(db, test
     listing = dashboard("uploads", db=db).stdout
     assert "requests_messy.csv" in listing and "consent_messy.csv" in listing
     assert "read 11, loaded 7, duplicate 0, rejected 4" in listing
-    assert "rejected line 7: `maybe` decision is not opt_in, opt_out or acknowledge, nor a synonym of one" in listing
+    assert "rejected line 7: `maybe` decision is not opt_in, opt_out, acknowledge or shown, nor a synonym of one" in listing
     removed = dashboard("remove", "2", db=db)
     assert removed.returncode == 0
-    assert removed.stdout == "removed upload 2 (requests_messy.csv, requests): 6 stored rows\n"
+    assert removed.stdout == ("removed upload 2 (requests_messy.csv, requests): 6 stored rows removed, 0 kept "
+                              "because another upload holds them\n")
     # The undo stays in the history: who removed it, and when.
     listing = dashboard("uploads", db=db).stdout
     assert re.search(r"upload 2 .* requests_messy\.csv .*\n.*\n    removed \d{4}-\d\d-\d\d \d\d:\d\d UTC by "
@@ -147,4 +148,5 @@ def test_vendor_formats_are_detected_from_the_header(db, tmp_path):
     assert json.loads(result.stdout)["format"] == "usercentrics"
     named = dashboard("ingest", "requests", str(export), "--format", "fides_requests", db=db)
     assert named.returncode == 1
-    assert named.stderr.startswith("uc.csv: not a fides_requests export: columns `completed_on`")
+    assert named.stderr.startswith("uc.csv: columns `request_id`, `request_type`, `received_at`, `status` are "
+                                   "missing for the fides_requests profile; found: Controller ID, Timestamp,")

@@ -21,31 +21,37 @@ def shown(markdown_text: str) -> str:
 
 
 def store_counts() -> dict:
-    """What the app's own store holds now (the test shares the app's process and cached connection)."""
+    """What the app's own store holds now (the test shares the app's process and cached connection), and how
+    many mappings are saved (profile files in the saved-profiles folder)."""
     from dashboard import shell
+    from dashboard.profiles import saved_profiles_dir
 
     cursor = shell.connection().cursor()
     try:
-        consent, uploads, samples, mappings = cursor.execute(
+        consent, uploads, samples = cursor.execute(
             "SELECT (SELECT count(*) FROM consent), (SELECT count(*) FROM uploads),"
-            " (SELECT count(*) FROM uploads WHERE is_sample), (SELECT count(*) FROM saved_mappings)"
+            " (SELECT count(*) FROM uploads WHERE is_sample)"
         ).fetchone()
     finally:
         cursor.close()
+    mappings = len(list(saved_profiles_dir().glob("*.toml")))
     return {"consent": consent, "uploads": uploads, "samples": samples, "mappings": mappings}
 
 
 def stored_decisions() -> list[tuple]:
+    """The stored decisions in time order (subjects are pseudonyms: `p_` and 32 hex digits)."""
     from dashboard import shell
 
     cursor = shell.connection().cursor()
     try:
-        return cursor.execute(
+        rows = cursor.execute(
             "SELECT subject_id, strftime(occurred_at, '%Y-%m-%d %H:%M'), purpose, decision FROM consent "
-            "ORDER BY subject_id"
+            "ORDER BY occurred_at"
         ).fetchall()
     finally:
         cursor.close()
+    assert all(re.fullmatch(r"p_[0-9a-f]{32}", subject) for subject, *_ in rows)
+    return [tuple(row[1:]) for row in rows]
 
 
 def load(app, *files, map_myself: bool = False) -> None:
@@ -120,9 +126,10 @@ def test_an_unrecognised_export_is_mapped_previewed_loaded_and_its_mapping_offer
     app.run()
     assert not app.exception and not app.error
     assert metric(app, "Rows read") == "4" and metric(app, "Would be rejected") == "2"
-    assert "occurred_at: day-first (a first field over 12 was found)" in markdown_text(app)
+    assert "occurred_at: day-first (a first field over 12)" in markdown_text(app)
     rows = table_with(app, "decision")
-    assert list(rows["subject_id"]) == ["p1", "p2"]
+    assert len(set(rows["subject_id"])) == 2 and all(re.fullmatch(r"p_[0-9a-f]{32}", subject)
+                                                     for subject in rows["subject_id"])
     assert list(rows["purpose"]) == ["marketing", "research_development"]
     assert list(rows["decision"]) == ["opt_in", "opt_out"]
     assert str(rows["occurred_at"].iloc[0]) == "2024-06-13 09:00:00"
@@ -130,26 +137,28 @@ def test_an_unrecognised_export_is_mapped_previewed_loaded_and_its_mapping_offer
     assert list(rejects["Line"]) == [4, 5]
     assert list(rejects["Column"]) == ["decision", "occurred_at"]
     assert list(rejects["Value"]) == ["maybe", "not a date"]
-    assert "not opt_in, opt_out or acknowledge" in rejects["Reason"].iloc[0]
+    assert "not opt_in, opt_out, acknowledge or shown" in rejects["Reason"].iloc[0]
     # Nothing is stored before loading.
     assert store_counts() == before
 
-    held = Path(app.session_state["data_mapping_queue"][0]["path"])
+    held = Path(app.session_state["data_mapping_queue"][0].path)
     next(box for box in app.text_input if box.label == "Save this mapping as").input("Shop consent")
     button(app, "Load with this mapping").click().run()
 
     assert not app.exception
     assert store_counts() == {"consent": 2, "uploads": 1, "samples": 0, "mappings": 1}
-    assert stored_decisions() == [("p1", "2024-06-13 09:00", "marketing", "opt_in"),
-                                  ("p2", "2024-06-14 10:00", "research_development", "opt_out")]
+    assert stored_decisions() == [("2024-06-13 09:00", "marketing", "opt_in"),
+                                  ("2024-06-14 10:00", "research_development", "opt_out")]
     assert any(f"{name} (consent, upload #" in shown(warning.value)
-               and "columns mapped): rows read 4, loaded 2, duplicate 0, rejected 2" in shown(warning.value)
+               and "): rows read 4, loaded 2, duplicate 0, rejected 2" in shown(warning.value)
                for warning in app.warning)
+    assert any(shown(caption.value) == "Columns mapped by you." for caption in app.caption)
     assert any("The mapping was saved as «Shop consent»" in shown(caption.value) for caption in app.caption)
     assert mapping_heading(app) is None and not held.exists()
 
-    # A later export with the same header (spelled in lower case) is offered the saved mapping.
-    load(app, upload("shop_consent_july.csv"))
+    # A later export with the same header (spelled in lower case) is read with the saved mapping; mapped on
+    # purpose, it starts from it.
+    load(app, upload("shop_consent_july.csv"), map_myself=True)
     assert mapping_heading(app) == "Map the columns of shop_consent_july.csv"
     assert any("This header matches the saved mapping «Shop consent»" in shown(info.value) for info in app.info)
     assert choices(app) == {
@@ -158,16 +167,16 @@ def test_an_unrecognised_export_is_mapped_previewed_loaded_and_its_mapping_offer
         "channel": NOT_IN_FILE, "region": NOT_IN_FILE,
     }
     # Every slash date reads both ways: the chosen order decides, and the page says so.
-    assert "occurred_at: month-first (as chosen: every slash date in it reads either way)" in markdown_text(app)
+    assert "occurred_at: month-first (as chosen: none of its dates tells the order)" in markdown_text(app)
     app.radio(key="data_map_2_date_order").set_value("dmy").run()
-    assert "occurred_at: day-first (as chosen: every slash date in it reads either way)" in markdown_text(app)
+    assert "occurred_at: day-first (as chosen: none of its dates tells the order)" in markdown_text(app)
     assert store_counts()["consent"] == 2
 
     button(app, "Load with this mapping").click().run()
     assert not app.exception
     assert store_counts() == {"consent": 4, "uploads": 2, "samples": 0, "mappings": 1}
-    assert stored_decisions()[2:] == [("p5", "2024-02-07 09:00", "marketing", "opt_in"),
-                                      ("p6", "2024-03-07 10:00", "research_development", "opt_out")]
+    assert stored_decisions()[:2] == [("2024-02-07 09:00", "marketing", "opt_in"),
+                                      ("2024-03-07 10:00", "research_development", "opt_out")]
     assert any("shop_consent_july.csv (consent, upload #" in shown(success.value)
                and "rows read 2, loaded 2, duplicate 0, rejected 0" in shown(success.value)
                for success in app.success)
@@ -180,8 +189,9 @@ def test_a_vendor_export_loads_without_mapping_and_names_its_format(data_page):
     assert mapping_heading(app) is None
     assert store_counts() == {"consent": 3, "uploads": 1, "samples": 0, "mappings": 0}
     assert any("usercentrics_history.csv (consent, upload #" in shown(success.value)
-               and "Usercentrics consent history): rows read 3, loaded 3, duplicate 0, rejected 0"
-               in shown(success.value) for success in app.success)
+               and "): rows read 3, loaded 3, duplicate 0, rejected 0" in shown(success.value)
+               for success in app.success)
+    assert any(shown(caption.value) == "Recognised as Usercentrics consent history (CSV)." for caption in app.caption)
 
 
 def test_mapping_a_recognised_file_by_choice_previews_it_and_cancel_stores_nothing(data_page):
@@ -197,7 +207,7 @@ def test_mapping_a_recognised_file_by_choice_previews_it_and_cancel_stores_nothi
     assert list(table_with(app, "decision")["decision"]) == ["opt_in", "opt_out", "opt_in", "acknowledge"]
     assert store_counts() == before
 
-    held = Path(app.session_state["data_mapping_queue"][0]["path"])
+    held = Path(app.session_state["data_mapping_queue"][0].path)
     assert held.exists()
     button(app, "Cancel").click().run()
 

@@ -128,14 +128,14 @@ def test_rejected_rows_are_listed_with_their_reasons_and_downloadable(data_page)
     reasons = [shown(markdown.value) for markdown in app.markdown if "first on line" in markdown.value]
     assert reasons[0].splitlines() == [
         "- 1 row (first on line 3): occurred_at is not a date or time this dashboard reads",
-        "- 1 row (first on line 4): decision is not opt_in, opt_out or acknowledge, nor a synonym of one",
+        "- 1 row (first on line 4): decision is not opt_in, opt_out, acknowledge or shown, nor a synonym of one",
     ]
     rejected = app.dataframe[0].value
     assert list(rejected.columns) == ["Line", "Column", "Value", "Reason"]
     assert list(rejected["Line"]) == [3, 4]
     assert list(rejected["Value"]) == ["not a date", "=maybe"]
     assert "not a date or time" in rejected["Reason"].iloc[0]
-    assert "not opt_in, opt_out or acknowledge" in rejected["Reason"].iloc[1]
+    assert "not opt_in, opt_out, acknowledge or shown" in rejected["Reason"].iloc[1]
     labels = [button.label for button in app.get("download_button")]
     assert any("Rejected rows of upload" in label for label in labels)
 

@@ -17,7 +17,8 @@ from tests.conftest import copy_store
 PROJECT = Path(__file__).resolve().parent.parent
 
 # Jane appears by e-mail address in both exports (once with other capitals), the customer C-1001 by
-# number; Bob and C-2002 stay. Event ids are plain, so nothing but the subject names anyone.
+# number; Bob and C-2002 stay. Event ids are plain, so nothing but the subject names anyone. Every
+# subject is stored as its pseudonym, the customer numbers too.
 CONSENT = """event_id,subject_id,occurred_at,purpose,decision,policy_version,channel,region
 e1,jane.doe@example.com,2024-03-01T09:00:00Z,marketing,opt_in,2023-06-01,web,US-CA
 e2,Jane.Doe@Example.com,2024-03-05T09:00:00Z,marketing,opt_out,2023-06-01,web,US-CA
@@ -96,13 +97,16 @@ def subjects(db: Path) -> list[str]:
 
 def test_forget_takes_people_out_of_the_figures_and_out_of_the_file(db):
     jane, bob = pseudonym_of(db, JANE), pseudonym_of(db, "bob@example.org")
+    customer, other_customer = pseudonym_of(db, "C-1001"), pseudonym_of(db, "C-2002")
     key = pseudonyms.key_path(db).read_bytes()
     assert figures(db) == {"consent": {"marketing": (3, 2, 4), "analytics": (1, 0, 1)},
                            "requests": {"access": 2, "deletion": 1}}
-    assert subjects(db) == sorted(["C-1001", "C-2002", bob, jane])
-    # The search can find them: both are in the file's bytes as written before the erasure.
+    assert subjects(db) == sorted([customer, other_customer, bob, jane])
+    # The search can find them: both pseudonyms are in the file's bytes before the erasure, the number
+    # as written never.
     before = store_bytes(db)
-    assert before.count(jane.encode()) > 0 and before.count(b"C-1001") > 0
+    assert before.count(jane.encode()) > 0 and before.count(customer.encode()) > 0
+    assert before.count(b"C-1001") == 0
 
     result = dashboard("forget", "Jane.Doe@example.com", "C-1001", db=db)
 
@@ -116,9 +120,9 @@ def test_forget_takes_people_out_of_the_figures_and_out_of_the_file(db):
                            "requests": {"deletion": 1}}
     # Everyone else keeps their pseudonym: the key is the same, and so are the stored ids.
     assert pseudonyms.key_path(db).read_bytes() == key
-    assert subjects(db) == sorted(["C-2002", bob])
+    assert subjects(db) == sorted([other_customer, bob])
     after = store_bytes(db)
-    assert (after.count(jane.encode()), after.count(b"C-1001")) == (0, 0)
+    assert (after.count(jane.encode()), after.count(customer.encode()), after.count(b"C-1001")) == (0, 0, 0)
     assert bob.encode() in after
     assert not db.with_name(db.name + ".wal").exists()
     assert db.stat().st_mode & 0o777 == 0o600
@@ -223,7 +227,8 @@ def test_a_store_from_before_masking_loses_the_person_in_rejected_values_and_fil
     with duckdb.connect(str(db)) as connection:
         connection.execute("UPDATE uploads SET file_name = 'Jane.Doe@example.com.csv' WHERE upload_id = 1")
         connection.execute(
-            "INSERT INTO rejected_rows VALUES (1, 9, 'decision', 'jane.doe@example.com', 'decision is odd'), "
+            "INSERT INTO rejected_rows (upload_id, line, column_name, value, reason) "
+            "VALUES (1, 9, 'decision', 'jane.doe@example.com', 'decision is odd'), "
             "(1, 10, 'decision', 'bob@example.org', 'decision is odd')")
     assert store_bytes(db).lower().count(JANE.encode()) > 0
 
@@ -262,8 +267,9 @@ def test_an_analyst_erases_people_on_the_data_page(app, app_store, tmp_path):
     assert [success.value for success in app.success] == [(
         "Erased 2 people: 3 consent rows and 2 request versions removed, 0 values cleared from rejected rows and "
         "the history; the store file was rewritten without them.")]
-    assert subjects_of_app() == sorted(["C-2002", pseudonym_of(app_store, "bob@example.org")])
-    assert (store_bytes(app_store).count(jane.encode()), store_bytes(app_store).count(b"C-1001")) == (0, 0)
+    assert subjects_of_app() == sorted([pseudonym_of(app_store, "C-2002"), pseudonym_of(app_store, "bob@example.org")])
+    assert (store_bytes(app_store).count(jane.encode()), store_bytes(app_store).count(b"C-1001"),
+            store_bytes(app_store).count(pseudonym_of(app_store, "C-1001").encode())) == (0, 0, 0)
     # The typed identities are gone from the page, and the erasure is listed by its counts.
     assert app.text_area(key="data_erase_identities").value == ""
     erasures = next(table.value for table in app.dataframe if "People" in table.value.columns)

@@ -28,8 +28,9 @@ def test_formula_payloads_are_stored_literally_and_neutralised_in_downloads(stor
             "f3,-danger,2024-03-01,marketing,opt_in,v1,+sum(1),EU\n")
     report = ingest_file(store, "consent", export(tmp_path, "formulas.csv", HEADER + rows))
     assert report.rows_loaded == 3 and report.rows_rejected == 0
+    # Subjects are pseudonyms whatever they hold; the channels are stored as written.
     subjects = {row[0] for row in store.execute("SELECT subject_id FROM consent").fetchall()}
-    assert '=HYPERLINK("http://evil.example","x")' in subjects and "-danger" in subjects
+    assert all(subject.startswith("p_") for subject in subjects) and len(subjects) == 3
     by_channel = figure(store, "consent_by_channel", RANGE)
     assert set(by_channel["channel"]) == {"=1+2", "@cmd", "+sum(1)"}
     downloaded = pd.read_csv(io.BytesIO(csv_bytes(by_channel)), encoding="utf-8-sig")
@@ -43,7 +44,8 @@ def test_sql_looking_values_and_headers_are_only_text(store, tmp_path):
     report = ingest_file(store, "consent", export(tmp_path, "sql.csv", text))
     assert report.rows_loaded == 2
     assert store.execute("SELECT count(*) FROM consent").fetchone()[0] == 2  # the table is still there
-    assert ("'); DROP TABLE consent; --",) in store.execute("SELECT subject_id FROM consent").fetchall()
+    # The SQL-looking subject is only text: one pseudonym of two people.
+    assert store.execute("SELECT count(DISTINCT subject_id) FROM consent").fetchall() == [(2,)]
     # A purpose is a key: folded to letters, digits and '_', never run.
     assert {row[0] for row in store.execute("SELECT purpose FROM consent").fetchall()} == {
         "marketing", "marketing_or_1_1"}
@@ -56,7 +58,7 @@ def test_a_100_kb_field_loads_and_a_rejected_one_is_shown_short(store, tmp_path)
     assert (report.rows_loaded, report.rows_rejected) == (1, 1)
     value, reason = store.execute("SELECT value, reason FROM rejected_rows").fetchone()
     assert len(value) == 201 and value.endswith("…")
-    assert reason == "decision is not opt_in, opt_out or acknowledge, nor a synonym of one"
+    assert reason == "decision is not opt_in, opt_out, acknowledge or shown, nor a synonym of one"
 
 
 def test_a_wide_header_without_the_needed_columns_is_refused_in_one_short_line(store, tmp_path):

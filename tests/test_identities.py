@@ -109,14 +109,15 @@ def test_consent_identities_are_pseudonymised_dropped_or_rejected_and_never_stor
         (7, "decision", EMAIL, "decision holds an e-mail address or phone number, not a decision"),
         (8, "occurred_at", EMAIL, "occurred_at is not a date or time this dashboard reads"),
     ]
-    # The plain address and its `Name <address>` form are one person; the customer number stays as written.
+    # The plain address and its `Name <address>` form are one person; the customer number is a pseudonym too.
     grace = pseudonym(secret_key(path), "grace.hopper@example.net")
     ivan = pseudonym(secret_key(path), "ivan.ives@example.org")
+    customer = pseudonym(secret_key(path), "77001234")
     assert rows(connection, "SELECT event_id, subject_id, policy_version, channel, region FROM consent ORDER BY 1") == [
         ("e1", grace, "2023-06-01", "kiosk_lobby_north", "DE"),
         ("e2", grace, "unknown", None, "DE"),
-        ("e3", "77001234", "2023-06-01", "kiosk_lobby_north", None),
-        (ivan, "77001234", "2023-06-01", "web", "FR"),
+        ("e3", customer, "2023-06-01", "kiosk_lobby_north", None),
+        (ivan, customer, "2023-06-01", "web", "FR"),
     ]
     assert rows(connection, "SELECT file_name FROM uploads") == [(f"{EMAIL}.csv",)]
 
@@ -157,11 +158,12 @@ def test_request_ids_are_pseudonyms_that_find_the_same_request_again(tmp_path):
         (6, "closed_at", EMAIL, "closed_at is not a date or time this dashboard reads"),
     ]
     alice = pseudonym(secret_key(path), "alice.adams@example.com")
+    customer = pseudonym(secret_key(path), "77001234")
     # A ticket number with digit groups is not a phone number: analysts look it up as written.
     assert rows(connection, "SELECT request_id, subject_id, jurisdiction, channel FROM requests ORDER BY 1") == [
-        ("REQ-2024-000123", "77001234", "unspecified", None),
+        ("REQ-2024-000123", customer, "unspecified", None),
         (alice, alice, "GDPR", "web_form"),
-        ("r6", "77001234", "unspecified", "web_form"),
+        ("r6", customer, "unspecified", "web_form"),
     ]
 
     again = ingest_file(connection, "requests", export)
@@ -285,7 +287,7 @@ def test_a_store_from_before_masking_has_its_history_masked_when_next_opened(tmp
     connection.execute(
         "UPDATE uploads SET file_name = 'jane.doe@example.com.csv', "
         "warnings = ['purposes not in the catalogue, kept as new purposes: frank@example.com (1 rows)']")
-    connection.execute("INSERT INTO rejected_rows VALUES ($id, 7, 'purpose', 'ask +44 20 7946 0436', 'a reason')",
+    connection.execute("INSERT INTO rejected_rows (upload_id, line, column_name, value, reason) VALUES ($id, 7, 'purpose', 'ask +44 20 7946 0436', 'a reason')",
                        {"id": int(report.upload_id)})
     connection.execute("UPDATE store_meta SET value = '0' WHERE key = 'history_masked'")
     connection.close()

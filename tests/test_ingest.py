@@ -66,7 +66,7 @@ def test_new_purpose_is_kept_and_reported(consent_loaded):
 def test_rejected_rows_keep_line_column_value_and_reason(store, consent_loaded):
     assert rows(store, "SELECT line, column_name, value, reason FROM rejected_rows ORDER BY line") == [
         (6, "occurred_at", None, "occurred_at is empty"),
-        (7, "decision", "maybe", "decision is not opt_in, opt_out or acknowledge, nor a synonym of one"),
+        (7, "decision", "maybe", "decision is not opt_in, opt_out, acknowledge or shown, nor a synonym of one"),
         (8, "subject_id", None, "subject_id is empty"),
         (9, "occurred_at", "2024-04-31", "occurred_at is not a date or time this dashboard reads"),
     ]
@@ -136,9 +136,9 @@ def test_day_first_column_is_detected(store, tmp_path):
     export = tmp_path / "consent.csv"
     export.write_text("subject_id,occurred_at,purpose,decision\na,25/12/2023 18:00,marketing,yes\nb,01/02/2024,marketing,no\n")
     report = ingest_file(store, "consent", export)
-    assert rows(store, "SELECT subject_id, occurred_at FROM consent ORDER BY 1") == [
-        ("a", datetime(2023, 12, 25, 18, 0)),
-        ("b", datetime(2024, 2, 1)),
+    assert rows(store, "SELECT decision, occurred_at FROM consent ORDER BY 2") == [
+        ("opt_in", datetime(2023, 12, 25, 18, 0)),
+        ("opt_out", datetime(2024, 2, 1)),
     ]
     assert not any("either way" in warning for warning in report.warnings)
 
@@ -169,7 +169,7 @@ def test_encodings_delimiters_and_compression(store, tmp_path, name, encode):
     report = ingest_file(store, "consent", export)
     assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (2, 2, 0)
     # The quoted field with a line break is one record (its channel folded to one key); é survives.
-    assert rows(store, "SELECT purpose, channel FROM consent ORDER BY subject_id") == [
+    assert rows(store, "SELECT purpose, channel FROM consent ORDER BY occurred_at") == [
         ("marketing", "web_form"),
         ("café_newsletter", "store"),
     ]

@@ -1,5 +1,7 @@
 """Previewing a file before loading it: the same normalisation, nothing stored."""
 
+import re
+
 from dashboard.ingest import preview_file
 
 
@@ -16,10 +18,12 @@ def test_preview_shows_normalised_rows_and_rejects_and_stores_nothing(store, tmp
     assert (preview.format, preview.rows_read, preview.rows_rejected) == ("mapped", 3, 2)
     assert preview.date_orders == {"occurred_at": "dmy"}
     row = preview.rows.iloc[0]
-    assert (row["subject_id"], str(row["occurred_at"]), row["purpose"], row["decision"]) == (
-        "u1", "2023-01-06 10:00:00", "marketing", "opt_in")
+    # Every subject becomes a keyed pseudonym, `p_` and 32 hex digits, whatever it looks like.
+    assert re.fullmatch(r"p_[0-9a-f]{32}", row["subject_id"])
+    assert (str(row["occurred_at"]), row["purpose"], row["decision"]) == (
+        "2023-01-06 10:00:00", "marketing", "opt_in")
     assert preview.rejects[["line", "column_name", "reason"]].values.tolist() == [
-        [3, "decision", "decision is not opt_in, opt_out or acknowledge, nor a synonym of one"],
+        [3, "decision", "decision is not opt_in, opt_out, acknowledge or shown, nor a synonym of one"],
         [4, "occurred_at", "occurred_at is empty"],
     ]
     assert store.execute("SELECT (SELECT count(*) FROM consent), (SELECT count(*) FROM uploads)").fetchall() == [(0, 0)]

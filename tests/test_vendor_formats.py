@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.ingest import UnusableFile, ingest_file
+from dashboard.store import open_store
 
 VENDORS = Path(__file__).parent / "data" / "vendors"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -157,40 +158,31 @@ def expected_fides_consent() -> list[tuple]:
     return list(kept.values())
 
 
-def usercentrics_verdicts() -> list[tuple[int, dict, bool]]:
-    return [
-        (line, row, row["Consent Given"].strip().lower() in DECISIONS)
-        for line, row in enumerate(read_export(USERCENTRICS), start=2)
-    ]
-
-
-def expected_usercentrics() -> set[tuple]:
-    """The distinct (subject, occurred_at, purpose, decision, policy_version) decisions: with no id in the file,
-    two services folded into one purpose at the same instant with the same answer are one decision."""
-    return {
-        (row["Controller ID"], utc(row["Timestamp"]), purpose(row["Data Processing Service ID"]),
-         DECISIONS[row["Consent Given"].strip().lower()], row["CMP Configuration Version"])
-        for _line, row, good in usercentrics_verdicts()
-        if good
-    }
-
-
 # --- loading ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["auto", "fides_requests"])
-def fides_requests_loaded(request, store):
-    return ingest_file(store, "requests", FIDES_REQUESTS, format=request.param)
+@pytest.fixture
+def fides_requests_loaded(store):
+    return ingest_file(store, "requests", FIDES_REQUESTS)
 
 
-@pytest.fixture(params=["auto", "fides_consent"])
-def fides_consent_loaded(request, store):
-    return ingest_file(store, "consent", FIDES_CONSENT, format=request.param)
+@pytest.fixture
+def fides_consent_loaded(store):
+    return ingest_file(store, "consent", FIDES_CONSENT)
 
 
-@pytest.fixture(params=["auto", "usercentrics"])
-def usercentrics_loaded(request, store):
-    return ingest_file(store, "consent", USERCENTRICS, format=request.param)
+@pytest.mark.parametrize("kind, path, vendor", [("requests", FIDES_REQUESTS, "fides_requests"),
+                                                ("consent", FIDES_CONSENT, "fides_consent")])
+def test_a_format_named_on_purpose_reads_the_file_as_recognising_it_does(store, tmp_path, kind, path, vendor):
+    recognised = ingest_file(store, kind, path)
+    other = open_store(tmp_path / "named.duckdb")
+    try:
+        named = ingest_file(other, kind, path, format=vendor)
+    finally:
+        other.close()
+    assert named.format == recognised.format == vendor
+    assert (named.rows_read, named.rows_loaded, named.rows_rejected) == (
+        recognised.rows_read, recognised.rows_loaded, recognised.rows_rejected)
 
 
 @pytest.mark.parametrize(
@@ -355,43 +347,7 @@ def test_fides_consent_subjects_are_pseudonyms_of_device_email_or_external_id(st
     assert not set(all_subjects) & set(person_of_event.values())
 
 
-# --- Usercentrics consent history ------------------------------------------------------------------------
-
-
-def test_usercentrics_counts(usercentrics_loaded):
-    verdicts = usercentrics_verdicts()
-    good = sum(verdict[2] for verdict in verdicts)
-    assert (len(verdicts), len(verdicts) - good) == (293, 2)
-    report = usercentrics_loaded
-    # YouTube and Google Ads both fold into marketing: the same answer at the same instant is one decision.
-    distinct = len(expected_usercentrics())
-    assert (report.rows_read, report.rows_loaded, report.rows_duplicate, report.rows_rejected) == (
-        293, distinct, good - distinct, 2)
-
-
-def test_usercentrics_rejects_an_empty_consent_given(store, usercentrics_loaded):
-    expected = [(line, "decision", None, "decision is empty") for line, _row, good in usercentrics_verdicts()
-                if not good]
-    assert rows(store, "SELECT line, column_name, value, reason FROM rejected_rows ORDER BY line") == expected
-
-
-def test_usercentrics_decisions_purposes_and_policy_versions(store, usercentrics_loaded):
-    expected = expected_usercentrics()
-    assert counts(store, "SELECT decision, count(*) FROM consent GROUP BY 1") == Counter(row[3] for row in expected)
-    assert counts(store, "SELECT purpose, count(*) FROM consent GROUP BY 1") == Counter(row[2] for row in expected)
-    assert counts(store, "SELECT policy_version, count(*) FROM consent GROUP BY 1") == Counter(
-        row[4] for row in expected)
-    stored = rows(store, "SELECT subject_id, occurred_at, purpose, decision, policy_version FROM consent")
-    assert len(stored) == len(expected) and set(stored) == expected
-
-
-def test_usercentrics_unmapped_services_stay_purposes_of_their_own(usercentrics_loaded):
-    mapped = service_purposes()
-    unmapped = {row["Data Processing Service ID"] for row in read_export(USERCENTRICS)} - set(mapped)
-    assert {fold_purpose(service) for service in unmapped} == {"h1vl5nidjwx", "s1pcej_jzx", "sj1aqnjos_m"}
-    warning = next(warning for warning in usercentrics_loaded.warnings if warning.startswith("purposes not in"))
-    for service in unmapped:
-        assert fold_purpose(service) in warning
+# --- Usercentrics consent history: tests/test_profile_consent_tools.py -------------------------------------
 
 
 # --- all three together ----------------------------------------------------------------------------------
@@ -455,7 +411,8 @@ def test_loading_a_vendor_export_again_adds_nothing(store, kind, path, table):
     before = rows(store, f"SELECT count(*) FROM {table}")
     again = ingest_file(store, kind, path)
     assert again.rows_loaded == 0
-    assert again.rows_duplicate == first.rows_read - first.rows_rejected
+    # Services folded into one purpose (Usercentrics) are one decision in either load, never a duplicate.
+    assert again.rows_duplicate == first.rows_read - first.rows_rejected - first.rows_folded
     assert again.rows_rejected == first.rows_rejected
     assert rows(store, f"SELECT count(*) FROM {table}") == before
 
@@ -463,7 +420,7 @@ def test_loading_a_vendor_export_again_adds_nothing(store, kind, path, table):
 def test_all_three_exports_load_side_by_side(store):
     reports = load_all(store)
     assert [report.format for report in reports] == ["fides_requests", "fides_consent", "usercentrics"]
-    decisions = len(expected_fides_consent()) + len(expected_usercentrics())
+    decisions = len(expected_fides_consent()) + reports[2].rows_loaded
     assert rows(store, "SELECT count(*) FROM consent") == [(decisions,)]
     assert rows(store, "SELECT count(*) FROM requests") == [(len(expected_requests()),)]
     assert rows(store, "SELECT count(*) FROM rejected_rows") == [(7 + 2,)]

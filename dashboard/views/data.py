@@ -1,22 +1,18 @@
 """Data: load exports into the store (mapping the columns of any other export), see what each file did, undo."""
 
 import logging
-import shutil
 import string
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, erasure, shell, store
+from dashboard import access, erasure, shell, store, uploading
 from dashboard.downloads import csv_bytes
-from dashboard.formats import CANONICAL_COLUMNS, KINDS, detect_format, fold_header, map_columns, suggested_sources
-from dashboard.identities import mask, mask_file_name
-from dashboard.ingest import DATE_ORDER_WORDS, UnusableFile, ingest_file, preview_file
-from dashboard.reading import open_export
+from dashboard.formats import CANONICAL_COLUMNS, KINDS
+from dashboard.identities import mask_file_name
 from dashboard.server_connection import reopen_held
 from dashboard.store import StoreError
+from dashboard.uploading import Held, Loaded, Previewed, Refused
 
 log = logging.getLogger("dashboard.views.data")
 
@@ -26,16 +22,10 @@ DATE_ORDER_LABELS = {
     "mdy": "Month first (06/01/2023 is 1 June)",
     "dmy": "Day first (06/01/2023 is 6 January)",
 }
-FILE_TYPES = ["csv", "gz", "txt", "tsv"]
 REJECTED_COLUMNS = {"line": "Line", "column_name": "Column", "value": "Value", "reason": "Reason"}
-FORMAT_LABELS = {
-    "canonical": "canonical columns",
-    "fides_requests": "Fides privacy-request export",
-    "fides_consent": "Fides consent report",
-    "usercentrics": "Usercentrics consent history",
-}
+SET_ASIDE_COLUMNS = {"line": "Line", "reason": "Reason"}
 NOT_IN_FILE = "— not in this file —"
-# Files waiting for their column mapping (oldest first), each kept as a temporary copy until loaded or cancelled.
+# Files waiting for their column mapping (uploading.Held, oldest first), each a private copy until loaded or cancelled.
 MAPPING_QUEUE = "data_mapping_queue"
 
 # Text from a file (its name, a value in a warning) is shown as written, never read as Markdown:
@@ -48,135 +38,95 @@ def as_text(text: str) -> str:
     return " ".join(str(text).split()).translate(_MARKDOWN_ESCAPES)
 
 
-def _temporary_suffix(file_name: str) -> str:
-    """A suffix for the temporary copy that keeps what the reader relies on (`.gz` means gzip)."""
-    suffixes = [suffix.lower() for suffix in Path(file_name).suffixes[-2:]]
-    plain = [suffix for suffix in suffixes if suffix.lstrip(".") in FILE_TYPES and suffix != ".gz"]
-    inner = plain[-1] if plain else ".csv"
-    return inner + ".gz" if suffixes and suffixes[-1] == ".gz" else inner
+def _rows(count: int) -> str:
+    return f"{count:,} row{'s' if count != 1 else ''}"
 
 
-def _file_header(path: Path, file_name: str) -> list[str]:
-    try:
-        opened = open_export(path, file_name)
-    except UnusableFile as error:
-        # Shown on the page: masked as ingest_file masks its refusals (identities.py).
-        raise UnusableFile(mask(str(error))) from None
-    opened.cleanup()
-    return opened.header
+# --- Loading -------------------------------------------------------------------------------------------------
+def _failure(file: str, kind: str, error: Exception) -> Refused:
+    return Refused(file, f"{file}: could not be loaded ({type(error).__name__}); nothing from it was stored, and "
+                         "the details are in the server log", None, kind)
 
 
-def _header_to_map(path: Path, file_name: str, kind: str) -> list[str] | None:
-    """The header of a file refused for want of a required column (so mapping can help); else None."""
-    try:
-        header = _file_header(path, file_name)
-    except UnusableFile:
-        return None
-    try:
-        map_columns(file_name, kind, header)
-    except UnusableFile:
-        return header
-    return None
+def _hold(path, file: str, kind: str, date_order: str, refusal: Refused | None = None) -> Held | Refused:
+    """Keep a file (its private copy) for the mapping section, numbered for this session."""
+    number = st.session_state.get("data_mapping_tokens", 0) + 1
+    st.session_state["data_mapping_tokens"] = number
+    outcome = uploading.hold(shell.connection(), number, path, file, kind, date_order, refusal=refusal)
+    if isinstance(outcome, Held):
+        st.session_state.setdefault(MAPPING_QUEUE, []).append(outcome)
+    return outcome
 
 
-def _hold_for_mapping(path: Path, file_name: str, kind: str, date_order: str, header: list[str]) -> int:
-    """Keep a file (its temporary copy) for the mapping section; the token that names it there."""
-    token = st.session_state.get("data_mapping_tokens", 0) + 1
-    st.session_state["data_mapping_tokens"] = token
-    st.session_state.setdefault(MAPPING_QUEUE, []).append(
-        {"token": token, "path": str(path), "file": file_name, "kind": kind, "date_order": date_order,
-         "header": list(header)}
-    )
-    return token
+def _pending_numbers() -> set[int]:
+    return {held.number for held in st.session_state.get(MAPPING_QUEUE, [])}
 
 
-def _pending_tokens() -> set[int]:
-    return {pending["token"] for pending in st.session_state.get(MAPPING_QUEUE, [])}
-
-
-def _drop_pending(token: int | None = None) -> None:
-    """Forget one file waiting for a mapping (or all of them) and delete its temporary copy."""
+def _drop_pending(number: int | None = None) -> None:
+    """Forget one file waiting for a mapping (or all of them) and delete its private copy."""
     queue = st.session_state.get(MAPPING_QUEUE, [])
-    for pending in [pending for pending in queue if token is None or pending["token"] == token]:
-        Path(pending["path"]).unlink(missing_ok=True)
-        queue.remove(pending)
+    for held in [held for held in queue if number is None or held.number == number]:
+        held.drop()
+        queue.remove(held)
     st.session_state.pop("data_mapping_preview", None)
     st.session_state.pop("data_mapping_failure", None)
 
 
-def _failure(file_name: str, error: Exception) -> str:
-    return (f"{file_name}: could not be loaded ({type(error).__name__}); "
-            "nothing from it was stored, and the details are in the server log")
-
-
-def _load_one(uploaded, kind: str, date_order: str, map_myself: bool = False) -> dict:
-    """Load one uploaded file, or hold it for the mapping section; what happened, as a plain dict kept in the
-    session (`mapping` names the held file, `asked` says the analyst chose to map it)."""
-    # The file is named by its masked name from here on, and only by it: on the page, in the mapping queue,
-    # in messages and in the log.
-    result = {"file": mask_file_name(uploaded.name), "kind": kind, "report": None, "error": None, "mapping": None,
-              "asked": map_myself}
-    path = None
+def _load_one(uploaded, file: str, kind: str, date_order: str, map_myself: bool = False) -> Loaded | Refused | Held:
+    """Load one uploaded file (named `file`, masked), or hold it for the mapping section when asked or when
+    mapping can help."""
+    path, outcome = None, None
     try:
         person = access.require_analyst()  # the action itself refuses a viewer, not only the page
-        # The reader takes a path; the upload is in memory. The suffix keeps `.gz` (gzip) meaningful.
         # A copy in the store's private folder (this account only, cleared at each start), never in /tmp.
-        with tempfile.NamedTemporaryFile(prefix=shell.upload_copy_prefix(), dir=store.work_dir(),
-                                         suffix=_temporary_suffix(uploaded.name), delete=False) as handle:
-            path = Path(handle.name)
-            uploaded.seek(0)
-            shutil.copyfileobj(uploaded, handle, length=1 << 20)
+        path = uploading.keep_copy(uploaded, file, store.work_dir(), shell.upload_copy_prefix())
         if map_myself:
-            header = _file_header(path, result["file"])
-            result["mapping"] = _hold_for_mapping(path, result["file"], kind, date_order, header)
+            outcome = _hold(path, file, kind, date_order)
         else:
-            try:
-                report = ingest_file(shell.connection(), kind, path, date_order=date_order,
-                                     display_name=uploaded.name, loaded_by=person.name)
-            except UnusableFile:
-                header = _header_to_map(path, result["file"], kind)
-                if header is None:
-                    raise
-                result["mapping"] = _hold_for_mapping(path, result["file"], kind, date_order, header)
-            else:
-                result["report"] = report.as_dict()
-    except (UnusableFile, StoreError, access.AccessDenied) as error:
-        result["error"] = str(error)
+            outcome = uploading.load(shell.connection(), kind, path, file=file, date_order=date_order,
+                                     loaded_by=person.name)
+            if isinstance(outcome, Refused) and outcome.mappable:
+                outcome = _hold(path, file, kind, date_order, refusal=outcome)
+    except access.AccessDenied as error:
+        outcome = Refused(file, str(error), None, kind)
     except Exception as error:
         # A user sees one line; the server log keeps the traceback.
-        log.exception("loading %s as %s failed", result["file"], kind)
-        result["error"] = _failure(result["file"], error)
+        log.exception("loading %s as %s failed", file, kind)
+        outcome = _failure(file, kind, error)
     finally:
-        if path is not None and result["mapping"] is None:
+        if path is not None and not isinstance(outcome, Held):
             path.unlink(missing_ok=True)
-    return result
+    return outcome
 
 
-def _load(files: list, kind: str, date_order: str, map_myself: bool = False) -> list[dict]:
+def _load(files: list, kind: str, date_order: str, map_myself: bool = False) -> list:
     # A new load replaces the files still waiting for a mapping.
     _drop_pending()
-    results = []
+    outcomes = []
     with st.status(f"Loading {len(files)} file{'s' if len(files) > 1 else ''}…", expanded=True) as status:
         progress = st.progress(0.0)
         for number, uploaded in enumerate(files, start=1):
-            step = f"Loading {number} of {len(files)}: {as_text(mask_file_name(uploaded.name))}"
+            # The file is named by its masked name from here on, and only by it: on the page, in the mapping
+            # queue, in messages and in the log.
+            file = mask_file_name(uploaded.name)
+            step = f"Loading {number} of {len(files)}: {as_text(file)}"
             status.update(label=step)
             progress.progress((number - 1) / len(files), text=step)
-            results.append(_load_one(uploaded, kind, date_order, map_myself))
+            outcomes.append(_load_one(uploaded, file, kind, date_order, map_myself))
         progress.progress(1.0, text="Done")
-        failed = sum(result["error"] is not None for result in results)
-        held = sum(result["mapping"] is not None for result in results)
+        failed = sum(isinstance(outcome, Refused) for outcome in outcomes)
+        held = sum(isinstance(outcome, Held) for outcome in outcomes)
         label = f"Loaded {len(files) - failed - held} of {len(files)}"
         status.update(label=label + (f", {held} waiting for a column mapping" if held else ""), expanded=False,
                       state="error" if failed == len(files) else "complete")
-    return results
+    return outcomes
 
 
-def _reason_item(reason) -> str:
+# --- What a load did -----------------------------------------------------------------------------------------
+def _reason_item(rows: int, first_line, reason: str) -> str:
     """One reason as a list item: how many rows, where the first is, and the reason itself."""
-    rows = f"{reason.rejected:,} row{'s' if reason.rejected != 1 else ''}"
-    where = "" if pd.isna(reason.first_line) else f" (first on line {int(reason.first_line):,})"
-    return f"- {rows}{where}: {as_text(reason.reason)}"
+    where = "" if first_line is None or pd.isna(first_line) else f" (first on line {int(first_line):,})"
+    return f"- {_rows(rows)}{where}: {as_text(reason)}"
 
 
 def _rejected_table(upload_id: int, key: str) -> None:
@@ -186,7 +136,8 @@ def _rejected_table(upload_id: int, key: str) -> None:
         st.caption("No rejected rows.")
         return
     reasons = shell.query("rejected_reasons", upload_id=upload_id)
-    st.markdown("\n".join(_reason_item(reason) for reason in reasons.itertuples(index=False)))
+    st.markdown("\n".join(_reason_item(reason.rejected, reason.first_line, reason.reason)
+                          for reason in reasons.itertuples(index=False)))
     st.dataframe(rejected, hide_index=True, width="stretch",
                  column_config={"Line": st.column_config.NumberColumn(format="%d")})
     st.download_button(f"Rejected rows of upload #{upload_id} (CSV)", csv_bytes(rejected),
@@ -194,53 +145,75 @@ def _rejected_table(upload_id: int, key: str) -> None:
                        icon=":material/download:", on_click="ignore")
 
 
-def _show_held(result: dict) -> None:
+def _set_aside_table(upload_id: int, set_aside: list[tuple]) -> None:
+    """The rows an upload's profile set aside (neither loaded nor rejected): how many for each reason, and
+    each row's line. `set_aside` holds (reason, rows[, first line])."""
+    if not set_aside:
+        return
+    total = sum(item[1] for item in set_aside)
+    st.markdown(f"**Set aside** ({total:,}): neither loaded nor rejected, by reason:\n"
+                + "\n".join(_reason_item(item[1], item[2] if len(item) > 2 else None, item[0]) for item in set_aside))
+    lines = store.set_aside_rows(shell.connection(), upload_id).rename(columns=SET_ASIDE_COLUMNS)
+    if not lines.empty:
+        st.dataframe(lines, hide_index=True, width="stretch",
+                     column_config={"Line": st.column_config.NumberColumn(format="%d")})
+
+
+def _show_held(held: Held) -> None:
     """A file held for the mapping section: waiting there, or dropped by the analyst."""
-    name = as_text(result["file"])
-    if result["mapping"] not in _pending_tokens():
+    name = as_text(held.file)
+    if held.number not in _pending_numbers():
         st.caption(f"{name}: not loaded; its column mapping was cancelled.")
-    elif result.get("asked"):
+    elif held.asked:
         st.info(f"**{name}** waits for your column mapping below; nothing from it is stored until you load it.",
                 icon=":material/table_edit:")
+    elif held.refusal.needs_confirmation:
+        st.warning(f"{as_text(held.refusal.message)}. Check its columns below; nothing from it is stored until "
+                   "you load it.", icon=":material/table_edit:")
     else:
-        st.info(f"**{name}** is not a {result['kind']} export the dashboard recognises: map its columns below. "
+        st.info(f"**{name}** is not a {held.kind} export the dashboard recognises: map its columns below. "
                 "Nothing from it is stored until you load it.", icon=":material/table_edit:")
 
 
-def _format_label(result: dict) -> str:
-    if result.get("mapped"):
-        return "columns mapped"
-    return FORMAT_LABELS.get(result["report"]["format"], result["report"]["format"])
+def _how_read(loaded: Loaded) -> str:
+    if loaded.mapped:
+        return "Columns mapped by you" + (f", on top of {as_text(loaded.title)}." if loaded.title else ".")
+    return f"Recognised as {as_text(loaded.title)}." if loaded.title else ""
 
 
-def _show_result(result: dict, present_ids: set[int]) -> None:
-    report = result["report"]
-    if report is None and result.get("mapping") is not None:
-        _show_held(result)
+def _show_result(outcome, present_ids: set[int]) -> None:
+    if isinstance(outcome, Held):
+        _show_held(outcome)
         return
-    if report is None:
-        st.error(as_text(result["error"]), icon=":material/error:")
+    if isinstance(outcome, Refused):
+        st.error(as_text(outcome.message), icon=":material/error:")
         return
-    upload_id = int(report["upload_id"])
-    counts = (f"**{as_text(report['file'])}** ({report['kind']}, upload #{upload_id}, {_format_label(result)}): "
-              f"rows read {report['rows_read']:,}, loaded {report['rows_loaded']:,}, "
-              f"duplicate {report['rows_duplicate']:,}, rejected {report['rows_rejected']:,}.")
-    if report["rows_rejected"] or not report["rows_read"]:
+    report, upload_id = outcome.report, outcome.upload_id
+    set_aside = f", set aside {outcome.rows_set_aside:,}" if outcome.rows_set_aside else ""
+    folded = f", folded into their purpose {report.rows_folded:,}" if report.rows_folded else ""
+    counts = (f"**{as_text(report.file)}** ({report.kind}, upload #{upload_id}): "
+              f"rows read {report.rows_read:,}, loaded {report.rows_loaded:,}, "
+              f"duplicate {report.rows_duplicate:,}{folded}, rejected {report.rows_rejected:,}{set_aside}.")
+    if report.rows_rejected or not report.rows_read:
         st.warning(counts, icon=":material/warning:")
     else:
         st.success(counts, icon=":material/check_circle:")
-    if result.get("saved_as"):
-        st.caption(f"The mapping was saved as «{as_text(result['saved_as'])}»: a later file with the same header "
-                   "is offered it.")
-    if result.get("save_error"):
-        st.error(as_text(result["save_error"]), icon=":material/error:")
-    if report["warnings"]:
-        st.markdown("\n".join(f"- {as_text(warning)}" for warning in report["warnings"]))
+    if _how_read(outcome):
+        st.caption(_how_read(outcome))
+    if outcome.saved_as is not None:
+        st.caption(f"The mapping was saved as «{as_text(outcome.saved_as.title)}»: a later file with the same "
+                   "header is read with it.")
+    if outcome.save_error:
+        st.error(as_text(outcome.save_error), icon=":material/error:")
+    if report.warnings:
+        st.markdown("\n".join(f"- {as_text(warning)}" for warning in report.warnings))
     if upload_id not in present_ids:
         st.caption("This upload has since been removed.")
-    elif report["rows_rejected"]:
-        st.markdown(f"**Rejected rows** ({report['rows_rejected']:,}), by reason:")
+        return
+    if report.rows_rejected:
+        st.markdown(f"**Rejected rows** ({report.rows_rejected:,}), by reason:")
         _rejected_table(upload_id, key=f"result-rejected-{upload_id}")
+    _set_aside_table(upload_id, outcome.set_aside)
 
 
 def _upload_label(upload) -> str:
@@ -276,7 +249,7 @@ def _remove_upload(upload_id: int) -> None:
         lambda cursor, person: store.remove_upload(cursor, upload_id, removed_by=person.name),
         lambda removed: (f"Removed upload #{removed.upload_id} **{as_text(removed.file_name)}**: "
                          f"{removed.rows_removed:,} stored {ROW_WORDS[removed.kind]} rows left the store "
-                         "and every figure."),
+                         f"and every figure; {removed.rows_staying:,} stayed, because another upload holds them."),
         f"upload #{upload_id}", "data_pending_removal", "data_confirm_removal",
     )
 
@@ -341,76 +314,48 @@ def _cancel(*keys: str) -> None:
         st.session_state.pop(key, None)
 
 
+def _removal_question(upload_id: int, upload) -> str:
+    """The undo's confirmation: which upload, how many of its rows go and how many another upload keeps."""
+    going, staying = store.removal_preview(shell.connection(), upload_id)
+    rows = ROW_WORDS[upload.kind]
+    return (f"Remove upload #{upload_id} **{as_text(upload.file_name)}**? {going:,} stored {rows} "
+            f"row{'s' if going != 1 else ''} leave the store and every figure; {staying:,} stay, because another "
+            "upload holds them too. A request or policy it updated shows its earlier state again.")
+
+
 # --- Column mapping ----------------------------------------------------------------------------------------
-def _saved_mapping_for(kind: str, header: list[str]):
-    cursor = shell.connection().cursor()
-    try:
-        return store.mapping_for_header(cursor, kind, header)
-    finally:
-        cursor.close()
+def _rule_label(start: uploading.MappingStart) -> str:
+    return f"— as «{start.name}» makes it —"
 
 
-def _mapping_name_taken(name: str) -> bool:
-    cursor = shell.connection().cursor()
-    try:
-        return store.saved_mapping(cursor, name) is not None
-    finally:
-        cursor.close()
-
-
-def _preselected(kind: str, header: list[str], saved) -> dict[str, str | None]:
-    """Per canonical column, the file's column chosen at first: the saved mapping's, else the likely one by name."""
-    if saved is None:
-        return suggested_sources(kind, header)
-    # The saved mapping names the columns as the first file wrote them; this file may differ in case or spacing.
-    by_folded = {fold_header(name): name for name in reversed(header)}
-    return {column: by_folded.get(fold_header(saved.columns[column])) if column in saved.columns else None
-            for column, _required in CANONICAL_COLUMNS[kind]}
-
-
-def _preview(pending: dict, mapping: dict[str, str], date_order: str):
-    """The preview of a file under a mapping, or the one line saying why there is none. Kept for the session
+def _preview(held: Held, based_on, mapping: dict[str, str], date_order: str) -> Previewed | Refused:
+    """The preview of a held file under a mapping, or the refusal saying why there is none. Kept for the session
     (keyed by the file, the mapping, the date order and the store version) so other widgets do not re-read it."""
-    key = (pending["token"], tuple(sorted(mapping.items())), date_order, shell.version())
+    key = (held.number, based_on.name if based_on else None, tuple(sorted(mapping.items())), date_order,
+           shell.version())
     cached = st.session_state.get("data_mapping_preview")
     if cached is not None and cached[0] == key:
-        return cached[1], cached[2]
-    preview, problem = None, None
+        return cached[1]
     try:
-        preview = preview_file(shell.connection(), pending["kind"], pending["path"], mapping=mapping,
-                               date_order=date_order, display_name=pending["file"])
-    except UnusableFile as error:
-        problem = str(error)
+        outcome = uploading.preview(shell.connection(), held.kind, held.path, file=held.file, date_order=date_order,
+                                    format=based_on.name if based_on else "auto", mapping=mapping)
     except Exception as error:
-        log.exception("previewing %s as %s failed", pending["file"], pending["kind"])
-        problem = f"{pending['file']}: could not be previewed ({type(error).__name__}); see the server log"
-    st.session_state["data_mapping_preview"] = (key, preview, problem)
-    return preview, problem
+        log.exception("previewing %s as %s failed", held.file, held.kind)
+        outcome = Refused(held.file, f"{held.file}: could not be previewed ({type(error).__name__}); see the server "
+                                     "log", None, held.kind)
+    st.session_state["data_mapping_preview"] = (key, outcome)
+    return outcome
 
 
-def _date_order_item(column: str, order: str, chosen: str, warnings: list[str]) -> str:
-    """How a timestamp column's slash dates will be read, and why, in words."""
-    said = [warning for warning in warnings if warning.startswith(f"{column}:")]
-    words = DATE_ORDER_WORDS[order]
-    if any("could be read either way" in warning for warning in said):
-        why = "as chosen: every slash date in it reads either way"
-    elif any("mix day-first" in warning for warning in said):
-        why = "most of its slash dates say so; the ones that cannot be read so would be rejected"
-    elif order != chosen:
-        why = "a first field over 12 was found" if order == "dmy" else "a second field over 12 was found"
-    else:
-        why = "as chosen; none of its slash dates says otherwise"
-    return f"- {as_text(column)}: {words} ({why})"
-
-
-def _show_preview(preview, date_order: str) -> None:
+def _show_preview(previewed: Previewed) -> None:
+    preview = previewed.preview
     rows_read, rejected = st.columns(2)
     rows_read.metric("Rows read", f"{preview.rows_read:,}")
     rejected.metric("Would be rejected", f"{preview.rows_rejected:,}")
-    if preview.date_orders:
-        st.markdown("**Slash dates** are read:\n"
-                    + "\n".join(_date_order_item(column, order, date_order, preview.warnings)
-                                 for column, order in preview.date_orders.items()))
+    if previewed.date_orders:
+        st.markdown("**Slash dates** are read:\n" + "\n".join(
+            f"- {as_text(decided.column)}: {decided.words} ({as_text(decided.why)})"
+            for decided in previewed.date_orders))
     if preview.warnings:
         st.markdown("**Warnings**\n" + "\n".join(f"- {as_text(warning)}" for warning in preview.warnings))
     if preview.rows.empty:
@@ -424,108 +369,112 @@ def _show_preview(preview, date_order: str) -> None:
                      column_config={"Line": st.column_config.NumberColumn(format="%d")})
 
 
-def _load_mapped(pending: dict, mapping: dict[str, str], date_order: str, save_as: str) -> dict:
-    """Load a held file with the analyst's mapping, and save the mapping when it has a name."""
-    name, kind = pending["file"], pending["kind"]
-    result = {"file": name, "kind": kind, "report": None, "error": None, "mapping": None, "mapped": True}
+def _load_held(held: Held, based_on, mapping: dict[str, str], date_order: str, save_as: str,
+               confirm: bool) -> Loaded | Refused:
+    """Load a held file with the analyst's mapping, and save the mapping as a profile when it has a name."""
     try:
         person = access.require_analyst()
-        report = ingest_file(shell.connection(), kind, Path(pending["path"]), date_order=date_order,
-                             mapping=mapping, display_name=name, loaded_by=person.name)
-        result["report"] = report.as_dict()
-    except (UnusableFile, StoreError, access.AccessDenied) as error:
-        result["error"] = str(error)
-        return result
+        return uploading.load_held(shell.connection(), held, mapping, date_order=date_order, based_on=based_on,
+                                   save_as=save_as, saved_by=person.name, loaded_by=person.name, confirm=confirm)
+    except access.AccessDenied as error:
+        return Refused(held.file, str(error), None, held.kind)
     except Exception as error:
-        log.exception("loading %s as %s with a mapping failed", name, kind)
-        result["error"] = _failure(name, error)
-        return result
-    if save_as:
-        cursor = shell.connection().cursor()
-        try:
-            result["saved_as"] = store.save_mapping(cursor, save_as, kind, pending["header"], mapping).name
-        except Exception as error:
-            log.exception("saving the mapping %s failed", save_as)
-            result["save_error"] = f"The file was loaded, but the mapping could not be saved as «{save_as}» ({error})."
-        finally:
-            cursor.close()
-    return result
+        log.exception("loading %s as %s with a mapping failed", held.file, held.kind)
+        return _failure(held.file, held.kind, error)
 
 
-def _mapping_section(pending: dict, waiting: int) -> None:
+def _finish_mapped_load(held: Held, outcome: Loaded | Refused) -> None:
+    if isinstance(outcome, Refused):
+        st.session_state["data_mapping_failure"] = (held.number, outcome.message)
+        return
+    st.session_state.pop("data_mapping_failure", None)
+    # The held file's line in the last load becomes its result.
+    results = st.session_state.get("data_results") or []
+    line = [number for number, earlier in enumerate(results) if isinstance(earlier, Held)
+            and earlier.number == held.number]
+    if line:
+        results[line[0]] = outcome
+    else:
+        results.append(outcome)
+    st.session_state["data_results"] = results
+    _drop_pending(held.number)
+
+
+def _mapping_section(held: Held, waiting: int) -> None:
     """Map each canonical column to one of the file's columns, preview the result, then load (and save)."""
-    token, kind, header = pending["token"], pending["kind"], pending["header"]
-    prefix = f"data_map_{token}"
-    st.subheader(f"Map the columns of {as_text(pending['file'])}")
+    kind, header = held.kind, list(held.header)
+    prefix = f"data_map_{held.number}"
+    st.subheader(f"Map the columns of {as_text(held.file)}")
     after = {0: "", 1: " One more file waits for a mapping after this one."}.get(
         waiting, f" {waiting} more files wait for a mapping after this one.")
     st.caption(f"For each column of a {kind} export, choose the file's column that holds it. The preview below "
                "shows the rows as they would be stored and the rows that would be rejected; nothing is stored "
                "until you load." + after)
-    saved = _saved_mapping_for(kind, header)
-    if saved is not None:
-        st.info(f"This header matches the saved mapping «{as_text(saved.name)}»: its choices are pre-selected.",
+    start = uploading.mapping_start(shell.connection(), kind, header)
+    if start.saved:
+        st.info(f"This header matches the saved mapping «{as_text(start.name)}»: its choices are pre-selected.",
                 icon=":material/bookmark:")
-    detected = detect_format(kind, header)
-    if detected != "canonical":
-        st.caption(f"This header is that of a {FORMAT_LABELS[detected]}, which loads as it is without a mapping; "
-                   "a mapping of your own replaces its rules.")
+    elif start.profile is not None:
+        st.info(f"This header is recognised as {as_text(start.name)}: its columns are pre-selected, and its "
+                "other rules (the vendor's words, rows set aside) stay. A column you choose replaces its own rule.",
+                icon=":material/bookmark:")
 
-    preselected = _preselected(kind, header, saved)
-    options = [NOT_IN_FILE, *dict.fromkeys(header)]
+    options = list(dict.fromkeys(header))
     chosen = {}
     grid = st.columns(4)
     for number, (column, required) in enumerate(CANONICAL_COLUMNS[kind]):
-        first = preselected.get(column)
+        made_by_profile = start.profile is not None and column in start.profile.columns
+        placeholder = _rule_label(start) if made_by_profile else NOT_IN_FILE
+        column_options = [placeholder, *options]
+        first = start.choices.get(column)
         with grid[number % len(grid)]:
             chosen[column] = st.selectbox(
-                f"{column} (required)" if required else column, options,
-                index=options.index(first) if first in options else 0, key=f"{prefix}_{column}",
+                f"{column} (required)" if required else column, column_options,
+                index=column_options.index(first) if first in column_options else 0, key=f"{prefix}_{column}",
             )
-    mapping = {column: source for column, source in chosen.items() if source not in (None, NOT_IN_FILE)}
+    if start.ruled:
+        st.caption(f"{', '.join(start.ruled)}: made by a rule of «{as_text(start.name)}» (the first filled of "
+                   "several columns, a constant, ...) unless you choose a column.")
+    placeholders = {NOT_IN_FILE, _rule_label(start)}
+    mapping = {column: source for column, source in chosen.items() if source not in placeholders}
     date_order = st.radio(
         "Slash dates that read both ways", list(DATE_ORDER_LABELS), format_func=DATE_ORDER_LABELS.get,
-        index=list(DATE_ORDER_LABELS).index(pending["date_order"]), key=f"{prefix}_date_order", horizontal=True,
+        index=list(DATE_ORDER_LABELS).index(held.date_order), key=f"{prefix}_date_order", horizontal=True,
         help="Used only for a column whose slash dates could all be read either way; a column with a day "
         "over 12 in either place decides for itself.",
     )
 
     st.markdown("#### Before loading")
-    preview, problem = _preview(pending, mapping, date_order)
-    if problem is not None:
-        st.error(as_text(problem), icon=":material/error:")
+    outcome = _preview(held, start.profile, mapping, date_order)
+    if isinstance(outcome, Refused):
+        st.error(as_text(outcome.message), icon=":material/error:")
     else:
-        _show_preview(preview, date_order)
+        _show_preview(outcome)
 
     save_as = st.text_input("Save this mapping as", key=f"{prefix}_name", max_chars=100,
-                            placeholder="Optional: a name, to offer this mapping for files with the same header")
+                            placeholder="Optional: a name, to read files with the same header this way")
     save_as = (save_as or "").strip()
-    if save_as and _mapping_name_taken(save_as):
-        st.caption(f"A saved mapping is called «{as_text(save_as)}» already: saving replaces it.")
+    if save_as:
+        problem = uploading.profile_title_problem(save_as)
+        if problem:
+            st.caption(f"It cannot be saved under that name: {as_text(problem)}.")
+        elif uploading.saved_profile_named(save_as) is not None:
+            st.caption(f"A saved mapping is called «{as_text(save_as)}» already: saving replaces it.")
     failed = st.session_state.get("data_mapping_failure")
-    if failed is not None and failed[0] == token:
+    if failed is not None and failed[0] == held.number:
         st.error(as_text(failed[1]), icon=":material/error:")
+    confirmable = isinstance(outcome, Refused) and outcome.needs_confirmation
     buttons = st.container(horizontal=True)
-    if buttons.button("Load with this mapping", type="primary", icon=":material/upload:", disabled=preview is None,
-                      key=f"{prefix}_load"):
-        with st.spinner(f"Loading {as_text(pending['file'])}…"):
-            result = _load_mapped(pending, mapping, date_order, save_as)
-        if result["report"] is None:
-            st.session_state["data_mapping_failure"] = (token, result["error"])
-        else:
-            st.session_state.pop("data_mapping_failure", None)
-            # The held file's line in the last load becomes its result.
-            results = st.session_state.get("data_results") or []
-            held = [number for number, earlier in enumerate(results) if earlier.get("mapping") == token]
-            if held:
-                results[held[0]] = result
-            else:
-                results.append(result)
-            st.session_state["data_results"] = results
-            _drop_pending(token)
+    load = buttons.button("Load with this mapping", type="primary", icon=":material/upload:",
+                          disabled=not isinstance(outcome, Previewed), key=f"{prefix}_load")
+    anyway = confirmable and buttons.button("Load anyway", icon=":material/upload:", key=f"{prefix}_anyway",
+                                            help="Load it with this mapping as it is, on purpose.")
+    if load or anyway:
+        with st.spinner(f"Loading {as_text(held.file)}…"):
+            _finish_mapped_load(held, _load_held(held, start.profile, mapping, date_order, save_as, bool(anyway)))
         # A fresh run: the sidebar's dates, the sample notice and every figure come from the new store version.
         st.rerun()
-    buttons.button("Cancel", key=f"{prefix}_cancel", on_click=_drop_pending, args=(token,))
+    buttons.button("Cancel", key=f"{prefix}_cancel", on_click=_drop_pending, args=(held.number,))
 
 
 st.title("Data")
@@ -556,7 +505,8 @@ with st.form("data_upload"):
             "over 12 in either place decides for itself.",
         )
     files = st.file_uploader(
-        "Export files (CSV, also gzipped)", type=FILE_TYPES, accept_multiple_files=True,
+        "Export files (CSV, JSON lines or Parquet; also gzipped)", type=list(uploading.UPLOAD_TYPES),
+        accept_multiple_files=True,
         key=f"data_files_{generation}",
     )
     map_myself = st.checkbox(
@@ -593,11 +543,11 @@ if results:
             _show_result(result, present_ids)
 
 queue = st.session_state.get(MAPPING_QUEUE)
-gone = [pending for pending in queue or [] if not Path(pending["path"]).exists()]
-for pending in gone:
+gone = [held for held in queue or [] if not held.path.exists()]
+for held in gone:
     # Its copy went with a disconnected session (a closed tab, or a network break): it must be chosen again.
-    _drop_pending(pending["token"])
-    st.info(f"{as_text(pending['file'])} is no longer waiting for its mapping (the connection to this page was "
+    _drop_pending(held.number)
+    st.info(f"{as_text(held.file)} is no longer waiting for its mapping (the connection to this page was "
             "lost, and the server removed its copy): choose the file again.", icon=":material/info:")
 if queue:
     with st.container(border=True, key="data_mapping"):
@@ -613,12 +563,13 @@ if message:
 if history.empty:
     shell.no_data("No uploads yet: the store is empty. Load your exports above.")
 else:
+    set_aside_by_upload = store.set_aside_reasons(shell.connection())
     table = history.assign(
         warnings=history["warnings"].map(lambda values: len(values) if values is not None else 0),
         removed=[f"Removed {at:%Y-%m-%d %H:%M} by {by}" if not pd.isna(at) else ""
                  for at, by in zip(history["removed_at"], history["removed_by"], strict=True)],
     )[["upload_id", "file_name", "removed", "kind", "format", "rows_read", "rows_loaded", "rows_duplicate",
-       "rows_rejected", "warnings", "loaded_by", "loaded_at", "is_sample"]]
+       "rows_rejected", "rows_set_aside", "warnings", "loaded_by", "loaded_at", "is_sample"]]
     st.dataframe(
         table, hide_index=True, width="stretch",
         column_config={
@@ -631,6 +582,9 @@ else:
             "rows_loaded": st.column_config.NumberColumn("Loaded", format="localized"),
             "rows_duplicate": st.column_config.NumberColumn("Duplicate", format="localized"),
             "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
+            "rows_set_aside": st.column_config.NumberColumn(
+                "Set aside", format="localized", help="Rows the export's profile set aside (test requests, say): "
+                "neither loaded nor rejected"),
             "warnings": st.column_config.NumberColumn("Warnings", format="localized"),
             "loaded_by": st.column_config.TextColumn("Loaded by"),
             "loaded_at": st.column_config.DatetimeColumn("Loaded at (UTC)", format="YYYY-MM-DD HH:mm:ss"),
@@ -639,7 +593,7 @@ else:
     )
 
     uploads = {int(upload.upload_id): upload for upload in history.itertuples(index=False)}
-    with st.expander("Warnings and rejected rows of an upload", icon=":material/rule:"):
+    with st.expander("Warnings, rejected and set-aside rows of an upload", icon=":material/rule:"):
         shown_id = st.selectbox("Upload", list(uploads), format_func=lambda key: _upload_label(uploads[key]),
                                 key="data_inspect")
         inspected = uploads[shown_id]
@@ -648,6 +602,7 @@ else:
         else:
             st.caption("No warnings.")
         _rejected_table(shown_id, key=f"history-rejected-{shown_id}")
+        _set_aside_table(shown_id, set_aside_by_upload.get(shown_id, []))
 
     st.markdown("#### Undo an upload")
     removable = [upload_id for upload_id in uploads if upload_id in present_ids]
@@ -663,11 +618,7 @@ else:
         else:
             upload = uploads[chosen]
             with st.container(border=True):
-                st.warning(
-                    f"Remove upload #{chosen} **{as_text(upload.file_name)}**? Its {upload.rows_loaded:,} stored rows "
-                    "leave the store and every figure; a request or policy it updated shows its earlier state again.",
-                    icon=":material/warning:",
-                )
+                st.warning(_removal_question(chosen, upload), icon=":material/warning:")
                 understood = st.checkbox("I understand its rows will be removed", key="data_confirm_removal")
                 confirm, cancel, _ = st.columns([1, 1, 3])
                 confirm.button(f"Remove upload #{chosen}", type="primary", disabled=not understood,

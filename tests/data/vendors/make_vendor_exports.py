@@ -81,18 +81,26 @@ USERCENTRICS_HEADER = (
     "Controller ID", "Timestamp", "CMP Configuration ID", "CMP Configuration Version", "Consent Action",
     "Data Processing Service ID", "Data Processing Service Version", "Consent Given", "Consent String",
 )
-# (service id, version, essential). The first three are in data/service_purposes.csv; the last three are not.
+# (service id, version, essential). Ids are Usercentrics' own template ids, named as its documentation names
+# them (docs.usercentrics.com, "Smart Data Protector" list of supported technologies and "Google Consent Mode"
+# list of template ids); data/service_purposes.csv folds all but the first and the last into the policy's
+# purposes, two or three services to a purpose.
 SERVICES = (
-    ("HkocEodjb7", "4.1.2", False),  # Google Analytics
-    ("BJz7qNsdj-7", "2.0.7", False),  # YouTube Video
-    ("r1Fhc4iOQ", "3.3.0", False),  # Google Ads
-    ("H1Vl5NidjWX", "5.0.1", True),  # Usercentrics Consent Management Platform
-    ("S1pcEj_jZX", "2.2.0", False),  # Google Maps
-    ("SJ1aqNjOs-m", "1.0.3", True),  # a CDN
+    ("H1Vl5NidjWX", "40.15.35", True),  # Usercentrics Consent Management Platform
+    ("BJ59EidsWQ", "25.5.20", True),  # Google Tag Manager
+    ("HkocEodjb7", "52.10.26", False),  # Google Analytics
+    ("87JYasXPF", "14.2.3", False),  # Google Analytics 4
+    ("S1_9Vsuj-Q", "23.4.11", False),  # Google Ads
+    ("ko1w5PpFl", "11.8.2", False),  # Facebook Pixel
+    ("BJz7qNsdj-7", "15.7.10", False),  # YouTube Video
+    ("ryDQcVoOoZQ", "9.1.5", False),  # Intercom
+    ("S1pcEj_jZX", "18.3.7", False),  # Google Maps
 )
+ESSENTIAL_SERVICES = [service for service in SERVICES if service[2]]
 OPTIONAL_SERVICES = [service for service in SERVICES if not service[2]]
-CMP_CONFIGURATION_ID = "Hko_qNsui-Q"
-CMP_VERSIONS = ((date(2024, 1, 1), "12"), (date(2024, 4, 2), "13"), (date(2024, 5, 21), "14"))
+# The CMP configuration (the settings id the script tag carries) and its published versions.
+CMP_CONFIGURATION_ID = "Tq7rW2xKfL9bVn"
+CMP_VERSIONS = ((date(2024, 1, 1), "2.4.0"), (date(2024, 4, 2), "2.5.0"), (date(2024, 5, 21), "2.5.1"))
 BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
@@ -283,40 +291,59 @@ def cmp_version(moment: datetime) -> str:
     return [version for since, version in CMP_VERSIONS if moment.date() >= since][-1]
 
 
-def tc_string(rng: random.Random) -> str:
-    return "CP" + "".join(rng.choice(BASE64URL) for _ in range(rng.randrange(60, 90)))
+def later(rng: random.Random, moment: datetime, days: int) -> datetime:
+    wait = timedelta(days=rng.randrange(1, days), seconds=rng.randrange(86400), milliseconds=rng.randrange(1000))
+    return moment + wait
 
 
 def usercentrics(rng: random.Random) -> list[list[str]]:
-    controllers = [controller_id(rng) for _ in range(24)]
-    rows = []
+    """The consent histories of 20 visitors, one after the other as a support download joins them.
+
+    Each consent action (Usercentrics' CONSENT_ACTION values) writes one row per service it touches, all with
+    the action's timestamp: a page load, a restored session, the automatic consent outside the EU and a click
+    on Accept/Deny All every service, a saved choice in the second layer the services changed, an essential
+    change the essential services. The first four and the last are no click of the visitor (the SDK types
+    them implicit). Consent String is left empty: what Usercentrics writes there for a configuration without
+    TCF is not documented.
+    """
     events = []
-    for controller in controllers:
-        moment = random_moment(rng, date(2024, 1, 1), EXPORT_DAY - timedelta(days=3))
-        events.append((controller, moment, "onInitialPageLoad"))
-        # Most visitors answer the banner within minutes; some come back later and change their mind.
+    last = datetime.combine(EXPORT_DAY - timedelta(days=3), time(0), UTC)
+    for _ in range(20):
+        controller = controller_id(rng)
+        moment = random_moment(rng, date(2024, 1, 2), EXPORT_DAY - timedelta(days=60))
+        if rng.random() < 0.15:
+            # A visitor outside the EU: every service consented automatically, no banner.
+            events.append((controller, moment, "onNonEURegion", {service: True for service, _, _ in SERVICES}))
+            continue
+        state = {service: essential for service, _, essential in SERVICES}
+        events.append((controller, moment, "onInitialPageLoad", dict(state)))
         if rng.random() < 0.85:
             moment += timedelta(seconds=rng.randrange(5, 600), milliseconds=rng.randrange(1000))
-            events.append((controller, moment, rng.choices(("onAcceptAllServices", "onDenyAllServices"),
-                                                           weights=(65, 35))[0]))
-        if rng.random() < 0.3:
-            moment += timedelta(days=rng.randrange(1, 40), seconds=rng.randrange(86400))
-            events.append((controller, moment, "onUpdateServices"))
-    for controller, moment, action in sorted(events, key=lambda event: event[1]):
+            action = rng.choices(("onAcceptAllServices", "onDenyAllServices"), weights=(60, 40))[0]
+            state = {service: essential or action == "onAcceptAllServices" for service, _, essential in SERVICES}
+            events.append((controller, moment, action, dict(state)))
+        if rng.random() < 0.35:
+            moment = min(later(rng, moment, 30), last)
+            changed = {service: rng.random() < 0.5
+                       for service, _, _ in rng.sample(OPTIONAL_SERVICES, rng.randrange(1, 4))}
+            state.update(changed)
+            events.append((controller, moment, "onUpdateServices", changed))
+        if rng.random() < 0.25:
+            # Back on another of the company's domains: the consents come across (cross-domain sharing).
+            moment = min(later(rng, moment, 30), last)
+            events.append((controller, moment, "onSessionRestored", dict(state)))
+        if moment.date() < CMP_VERSIONS[1][0] and rng.random() < 0.5:
+            # Back after the configuration changed its essential services.
+            moment = min(later(rng, datetime.combine(CMP_VERSIONS[1][0], time(0), UTC), 20), last)
+            events.append((controller, moment, "onEssentialChange",
+                           {service: True for service, _, _ in ESSENTIAL_SERVICES}))
+    versions = {service: version for service, version, _ in SERVICES}
+    rows = []
+    for controller, moment, action, consents in events:
         epoch = rng.random() < 0.5
-        consent_string = tc_string(rng) if action in ("onAcceptAllServices", "onDenyAllServices") else ""
-        services = SERVICES if action != "onUpdateServices" else rng.sample(OPTIONAL_SERVICES, rng.randrange(1, 4))
-        for service, version, essential in services:
-            if essential or action == "onAcceptAllServices":
-                given = "true"
-            elif action in ("onDenyAllServices", "onInitialPageLoad"):
-                given = "false"
-            else:
-                given = rng.choice(("true", "false"))
-            if action == "onUpdateServices" and not consent_string:
-                consent_string = '{"' + service + '":' + given + ',"action":"onUpdateServices"}'
+        for service, given in consents.items():
             rows.append([controller, usercentrics_time(moment, epoch), CMP_CONFIGURATION_ID, cmp_version(moment),
-                         action, service, version, given, consent_string])
+                         action, service, versions[service], "true" if given else "false", ""])
     # Spellings of Consent Given seen in hand-edited exports, and two cells left empty (rejected).
     update_rows = [index for index, row in enumerate(rows) if row[4] == "onUpdateServices"]
     for index, spelling in zip(rng.sample(update_rows, 5), ("TRUE", "TRUE", "1", "", "")):

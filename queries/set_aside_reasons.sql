@@ -1,0 +1,6 @@
+-- Per upload, why rows were set aside, most frequent reason first: upload_id, reason, rows, first_line.
+SELECT upload_id, reason, count(*) AS rows, min(line) AS first_line
+FROM rejected_rows
+WHERE set_aside
+GROUP BY ALL
+ORDER BY upload_id, rows DESC, first_line NULLS LAST, reason;
