@@ -68,6 +68,20 @@ def sample_metrics(sample_store_file) -> dict:
     return json.loads(result.stdout)
 
 
+def stored_text(store) -> set[str]:
+    """Every distinct text value of every table of the store, as SQL sees it (compression cannot hide one)."""
+    columns = store.execute(
+        """SELECT table_name, column_name FROM duckdb_columns()
+           WHERE NOT internal AND database_name = current_database() AND data_type LIKE 'VARCHAR%'"""
+    ).fetchall()
+    cells = set()
+    for table, column in columns:
+        # Names from the store's own catalogue, quoted; a test reading every column, not user input.
+        cells.update(value for (value,) in store.execute(f'SELECT DISTINCT "{column}"::VARCHAR FROM "{table}"').fetchall())
+    cells.discard(None)
+    return cells
+
+
 def copy_store(source: Path, folder: Path) -> Path:
     target = folder / source.name
     shutil.copy(source, target)

@@ -41,6 +41,7 @@ import pytest
 
 from dashboard.ingest import ingest_file
 from dashboard.store import open_store
+from tests.conftest import stored_text
 
 TRANSCEND = Path(__file__).parent / "data" / "vendors" / "transcend"
 REQUESTS = TRANSCEND / "transcend_request_export.csv"
@@ -383,16 +384,7 @@ def test_no_raw_identity_in_the_store(request, loaded, file):
     phones = set(re.findall(r"\+1\d{10}", text))
     assert emails and (phones or file != REQUESTS)
     store = loaded.store
-    text_columns = rows(
-        store,
-        """SELECT table_name, column_name FROM duckdb_columns()
-           WHERE NOT internal AND database_name = current_database() AND data_type LIKE 'VARCHAR%'""",
-    )
-    cells = set()
-    for table, column in text_columns:
-        # Names from the store's own catalogue, quoted; a test reading every column, not user input.
-        cells.update(value for (value,) in rows(store, f'SELECT DISTINCT "{column}"::VARCHAR FROM "{table}"'))
-    cells.discard(None)
+    cells = stored_text(store)
     assert not [cell for cell in cells if "@" in cell]
     assert not [cell for cell in cells if any(phone[2:] in re.sub(r"\D", "", cell) for phone in phones)]
     # And the file's bytes, in the spellings a leak would take.

@@ -17,6 +17,7 @@ import pytest
 
 from dashboard.ingest import UnusableFile, ingest_file
 from dashboard.store import open_store
+from tests.conftest import stored_text
 
 VENDORS = Path(__file__).parent / "data" / "vendors"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -371,17 +372,7 @@ def test_no_email_or_phone_number_reaches_the_store(store, tmp_path):
     load_all(store)
     emails, phones = identifiers_in_files()
     assert len(emails) > 50 and len(phones) > 50
-    # Every text cell of every table, as SQL sees it (compression cannot hide a value here).
-    text_columns = rows(
-        store,
-        """SELECT table_name, column_name FROM duckdb_columns()
-           WHERE NOT internal AND database_name = current_database() AND data_type LIKE 'VARCHAR%'""",
-    )
-    cells = set()
-    for table, column in text_columns:
-        # Names from the store's own catalogue, quoted; this is a test reading every column, not user input.
-        cells.update(value for (value,) in rows(store, f'SELECT DISTINCT "{column}"::VARCHAR FROM "{table}"'))
-    cells.discard(None)
+    cells = stored_text(store)
     assert not [cell for cell in cells if "@" in cell]
     digits_of_phones = {re.sub(r"\D", "", phone) for phone in phones}
     assert not [cell for cell in cells if re.sub(r"\D", "", cell) in digits_of_phones]
