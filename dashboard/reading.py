@@ -99,7 +99,15 @@ NOT_FILES = (
 
 
 class UnusableFile(Exception):
-    """A file that cannot be used at all. Its text is the one line the user sees: file and problem."""
+    """A file that cannot be used at all. Its text is the one line the user sees: file and problem.
+
+    `header` is the file's header when the file could be read and only its columns did not fit (a required
+    column the layout cannot make, a mapping that looks wrong): a column mapping can then start from it.
+    """
+
+    def __init__(self, message: str, *, header: list[str] | None = None):
+        super().__init__(message)
+        self.header = header
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dashboard import profiles, store
 from dashboard.confinement import private_folder
-from dashboard.formats import CANONICAL_COLUMNS, fold_header, map_columns, suggested_sources
+from dashboard.formats import CANONICAL_COLUMNS, fold_header, suggested_sources
 from dashboard.identities import mask
 from dashboard.ingest import (
     DATE_ORDER_WORDS,
@@ -197,26 +197,6 @@ def hold(connection, number: int, path: Path, file: str, kind: str, date_order: 
     return Held(number, Path(path), file, kind, tuple(header), date_order, refusal)
 
 
-def _readable_header(connection, path: Path, file: str) -> tuple[str, ...] | None:
-    try:
-        return tuple(header_of(connection, path, file))
-    except UnusableFile:
-        return None
-
-
-def _mappable_header(connection, path: Path, file: str, kind: str, format: str,
-                     mapping: dict[str, str] | None) -> tuple[str, ...] | None:
-    """The header of a file refused because its layout cannot make a required column; else None."""
-    header = _readable_header(connection, path, file)
-    if header is None:
-        return None
-    try:
-        map_columns(file, kind, list(header), format=format, overrides=mapping)
-    except UnusableFile:
-        return header
-    return None
-
-
 # --- Loading -------------------------------------------------------------------------------------------------
 
 def load(connection, kind: str, path: Path, *, file: str, date_order: str = "mdy", format: str = "auto",
@@ -232,7 +212,7 @@ def load(connection, kind: str, path: Path, *, file: str, date_order: str = "mdy
         report = ingest_file(connection, kind, Path(path), format=format, date_order=date_order, mapping=mapping,
                              loaded_by=loaded_by, display_name=file, confirm=confirm)
     except UnusableFile as error:
-        return _refusal(error, connection, kind, path, file, format, mapping)
+        return _refusal(error, kind, file)
     except StoreError as error:
         return Refused(file, str(error), None, kind)
     return Loaded(report, title=_title_of(report.format), mapped=bool(mapping))
@@ -281,16 +261,16 @@ def preview(connection, kind: str, path: Path, *, file: str, date_order: str = "
         chosen = preview_file(connection, kind, Path(path), format=format, date_order=date_order, mapping=mapping,
                               display_name=file, limit=limit, confirm=confirm)
     except UnusableFile as error:
-        return _refusal(error, connection, kind, path, file, format, mapping)
+        return _refusal(error, kind, file)
     return Previewed(chosen, date_orders_of(chosen))
 
 
-def _refusal(error: UnusableFile, connection, kind: str, path: Path, file: str, format: str, mapping) -> Refused:
-    """What a load or a preview that could not be done says, with the header a mapping could start from."""
-    if isinstance(error, MappingLooksWrong):
-        # Another mapping may be right, or the analyst loads it as it is, on purpose.
-        return Refused(file, str(error), _readable_header(connection, path, file), kind, needs_confirmation=True)
-    return Refused(file, str(error), _mappable_header(connection, path, file, kind, format, mapping), kind)
+def _refusal(error: UnusableFile, kind: str, file: str) -> Refused:
+    """What a load or a preview that could not be done says, with the header a mapping could start from
+    (the refusal carries it when only the columns did not fit)."""
+    header = tuple(error.header) if error.header is not None else None
+    # A mapping that looks wrong: another mapping may be right, or the analyst loads it as it is, on purpose.
+    return Refused(file, str(error), header, kind, needs_confirmation=isinstance(error, MappingLooksWrong))
 
 
 def date_orders_of(preview: Preview) -> tuple[DateOrder, ...]:
