@@ -255,17 +255,15 @@ def _uploads(arguments) -> int:
     set_aside = set_aside_reasons(connection)
     for upload in history.itertuples(index=False):
         reasons = set_aside.get(int(upload.upload_id), [])
-        rows_set_aside = sum(count for _reason, count, _line in reasons)
         print(
             f"upload {upload.upload_id}  {upload.loaded_at:%Y-%m-%d %H:%M} UTC  {upload.kind:<8}  "
             f"{upload.file_name}  ({upload.format})  by {upload.loaded_by}\n"
             f"    read {upload.rows_read}, loaded {upload.rows_loaded}, duplicate {upload.rows_duplicate}, "
-            f"rejected {upload.rows_rejected}" + (f", set aside {rows_set_aside}" if rows_set_aside else "")
+            f"rejected {upload.rows_rejected}" + (f", set aside {upload.rows_set_aside}" if upload.rows_set_aside else "")
             + (f", folded into their purpose {upload.rows_folded}" if upload.rows_folded else "")
         )
         for reason, count, first_line in reasons:
-            where = f", first on line {first_line}" if not _missing(first_line) else ""
-            print(f"    set aside {count} {'row' if count == 1 else 'rows'}{where}: {reason}")
+            print(f"    set aside {count} {'row' if count == 1 else 'rows'}, first on line {first_line}: {reason}")
         if not _missing(upload.removed_at):
             print(f"    removed {upload.removed_at:%Y-%m-%d %H:%M} UTC by {upload.removed_by}: its rows are no longer "
                   "in the store")

@@ -17,7 +17,15 @@ from dashboard.profiles import CompiledProfile
 from dashboard.queries import query_text
 from dashboard.reading import OpenedExport, UnusableFile, open_export
 from dashboard.records import has_rows, numbered_records, read_raw
-from dashboard.store import WRITE_LOCK, bump_store_version, local_user
+from dashboard.store import (
+    CONSENT_HOLDERS,
+    HOLDER_TABLES,
+    VERSIONED,
+    WRITE_LOCK,
+    bump_store_version,
+    local_user,
+    version_fingerprint,
+)
 from dashboard.vocabulary import vocabulary_rows
 
 DATE_ORDERS = ("mdy", "dmy")
@@ -330,7 +338,8 @@ def _drop_sample(cursor) -> bool:
     sample_ids = [row[0] for row in cursor.execute("SELECT upload_id FROM uploads WHERE is_sample").fetchall()]
     if not sample_ids:
         return False
-    for table in ("consent", "request_versions", "policy_versions_uploaded", "rejected_rows", "uploads"):
+    for table in ("consent", "request_versions", "policy_versions_uploaded", "rejected_rows", *HOLDER_TABLES,
+                  "uploads"):
         # Table names from the fixed tuple above; the ids are bound.
         cursor.execute(f"DELETE FROM {table} WHERE list_contains($ids, upload_id)", {"ids": sample_ids})
     summaries.rebuild(cursor)
@@ -431,7 +440,7 @@ def _map_raw(cursor, columns: CompiledProfile, opened: OpenedExport) -> None:
     if columns.entry is not None:
         # One row per item; a record set aside, or with no items, stays one row (so nothing is lost unseen).
         items = columns.entry if columns.set_aside is None else f"CASE WHEN ({columns.set_aside}) IS NOT NULL THEN NULL ELSE {columns.entry} END"
-        selected.append(f"unnest(CASE WHEN len({items}) > 0 THEN {items} ELSE [NULL] END) AS entry")
+        selected.append(f"unnest(coalesce(nullif({items}, []), [NULL])) AS entry")
     # Rows set aside for a NUL byte or an over-long line keep their place in the numbering but are not mapped.
     where = "WHERE rowid NOT IN (SELECT record FROM unreadable_rows)" if has_rows(cursor, "unreadable_rows") else ""
     numbered = numbered_records(opened.first_line, has_rows(cursor, "csv_set_aside"), selected, where)
@@ -606,9 +615,6 @@ def _write_rows(cursor, kind: str, upload_id: int) -> tuple[int, int]:
     A record that changes nothing still counts as brought by this upload: it is listed among the row's
     holders (store.py), so that undoing the upload that brought the row first leaves it to this one.
     """
-    # Imported here while ingest.py is being reworked; store.py owns the holder tables.
-    from dashboard.store import CONSENT_HOLDERS, VERSIONED, version_fingerprint
-
     if kind == "consent":
         # Copies of one event inside a file are rare: a count of distinct hashes proves there are none
         # (a collision only sends the file down the exact path) before paying for the exact pass.

@@ -707,10 +707,9 @@ def set_aside_rows(connection, upload_id: int):
     return run_query(connection, "set_aside_rows", {"upload_id": upload_id})
 
 
-def set_aside_reasons(connection) -> dict[int, list[tuple[str, int, int | None]]]:
-    """Per upload: (reason, rows, first line) of its set-aside rows, most rows first."""
-    by_upload: dict[int, list[tuple[str, int, int | None]]] = {}
-    for row in run_query(connection, "set_aside_reasons").itertuples(index=False):
-        first_line = None if row.first_line is None or row.first_line != row.first_line else int(row.first_line)
-        by_upload.setdefault(int(row.upload_id), []).append((row.reason, int(row.rows), first_line))
+def set_aside_reasons(connection, upload_id: int | None = None) -> dict[int, list[tuple[str, int, int]]]:
+    """Per upload (every one, or the one named): (reason, rows, first line) of its set-aside rows, most first."""
+    by_upload: dict[int, list[tuple[str, int, int]]] = {}
+    for row in run_query(connection, "set_aside_reasons", {"upload_id": upload_id}).itertuples(index=False):
+        by_upload.setdefault(int(row.upload_id), []).append((row.reason, int(row.rows), int(row.first_line)))
     return by_upload

@@ -145,14 +145,14 @@ def _rejected_table(upload_id: int, key: str) -> None:
                        icon=":material/download:", on_click="ignore")
 
 
-def _set_aside_table(upload_id: int, set_aside: list[tuple]) -> None:
-    """The rows an upload's profile set aside (neither loaded nor rejected): how many for each reason, and
-    each row's line. `set_aside` holds (reason, rows[, first line])."""
+def _set_aside_table(upload_id: int, set_aside: list[tuple[str, int, int | None]]) -> None:
+    """The rows an upload's profile set aside (neither loaded nor rejected): how many for each reason
+    (reason, rows, first line or None), and each row's line."""
     if not set_aside:
         return
-    total = sum(item[1] for item in set_aside)
+    total = sum(rows for _reason, rows, _line in set_aside)
     st.markdown(f"**Set aside** ({total:,}): neither loaded nor rejected, by reason:\n"
-                + "\n".join(_reason_item(item[1], item[2] if len(item) > 2 else None, item[0]) for item in set_aside))
+                + "\n".join(_reason_item(rows, first_line, reason) for reason, rows, first_line in set_aside))
     lines = store.set_aside_rows(shell.connection(), upload_id).rename(columns=SET_ASIDE_COLUMNS)
     if not lines.empty:
         st.dataframe(lines, hide_index=True, width="stretch",
@@ -213,7 +213,7 @@ def _show_result(outcome, present_ids: set[int]) -> None:
     if report.rows_rejected:
         st.markdown(f"**Rejected rows** ({report.rows_rejected:,}), by reason:")
         _rejected_table(upload_id, key=f"result-rejected-{upload_id}")
-    _set_aside_table(upload_id, outcome.set_aside)
+    _set_aside_table(upload_id, [(reason, rows, None) for reason, rows in outcome.set_aside])
 
 
 def _upload_label(upload) -> str:
@@ -563,7 +563,6 @@ if message:
 if history.empty:
     shell.no_data("No uploads yet: the store is empty. Load your exports above.")
 else:
-    set_aside_by_upload = store.set_aside_reasons(shell.connection())
     table = history.assign(
         warnings=history["warnings"].map(lambda values: len(values) if values is not None else 0),
         removed=[f"Removed {at:%Y-%m-%d %H:%M} by {by}" if not pd.isna(at) else ""
@@ -602,7 +601,7 @@ else:
         else:
             st.caption("No warnings.")
         _rejected_table(shown_id, key=f"history-rejected-{shown_id}")
-        _set_aside_table(shown_id, set_aside_by_upload.get(shown_id, []))
+        _set_aside_table(shown_id, store.set_aside_reasons(shell.connection(), shown_id).get(shown_id, []))
 
     st.markdown("#### Undo an upload")
     removable = [upload_id for upload_id in uploads if upload_id in present_ids]
