@@ -102,7 +102,7 @@ def guard_unsigned_server() -> None:
         st.error(
             "Sign-in is off and this server listens on the network, so anyone who can reach it would see "
             "every figure. Configure sign-in (README, Security), or listen on this computer only "
-            f"(`--server.address 127.0.0.1`), or set {OPEN_WITHOUT_SIGN_IN}=1 to open it without sign-in "
+            f"(‘--server.address 127.0.0.1’), or set {OPEN_WITHOUT_SIGN_IN}=1 to open it without sign-in "
             "on purpose.",
             icon=":material/lock_open:",
         )

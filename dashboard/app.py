@@ -1,7 +1,7 @@
 """The pages' entry file (served by `streamlit run dashboard/server.py`): navigation, sidebar filters, sample notice."""
 
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 # `streamlit run` puts this file's folder on the path, not the project's; the package needs the latter.
@@ -9,7 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st
 
-from dashboard import access, metrics, shell, small_counts
+from dashboard import access, labels, metrics, settings, shell, small_counts
+from dashboard.formatting import day, plural
 from dashboard.store import StoreError
 
 VIEWS = Path(__file__).resolve().parent / "views"
@@ -23,6 +24,7 @@ PAGES = [
     st.Page(VIEWS / "requests.py", title="Requests", icon=":material/assignment:", url_path="requests"),
     st.Page(VIEWS / "policies.py", title="Policy versions", icon=":material/policy:", url_path="policies"),
     st.Page(VIEWS / "ccpa.py", title="CCPA report", icon=":material/gavel:", url_path="ccpa"),
+    st.Page(VIEWS / "definitions.py", title="Definitions", icon=":material/menu_book:", url_path="definitions"),
 ]
 # Loading, mapping and undoing: for analysts only (the page checks again, and so does each action). A
 # viewer's navigation hides it, and its address shows them why they cannot use it.
@@ -35,6 +37,7 @@ person = access.sign_in()
 page = st.navigation(PAGES + [DATA_PAGE if person.may_change else DATA_PAGE_HIDDEN])
 access.show_person(person)
 
+shell.begin_run()
 try:
     shell.connection()
 except StoreError as error:
@@ -59,6 +62,30 @@ def _active(keys) -> bool:
     return any(st.session_state.get(key) or key in st.query_params for key in keys)
 
 
+def _choice_of_keys(label: str, field: str, key: str, options: dict, placeholder: str) -> list[str]:
+    """A multiselect of a filter's values that shows their names and keeps their keys in the URL
+    (`?purpose=marketing&purpose=research_development`), so a link survives a renamed label.
+
+    Streamlit's own URL binding writes what a widget shows, so this one is kept in step by hand: the link
+    sets the choice when the session starts, and every run writes the choice back (the URL follows a page
+    switch too). A link may also name a value by its name, as older links did.
+    """
+    keys = labels.in_order(field, options.get(field, []))
+    if key not in st.session_state and key in st.query_params:
+        wanted = set(st.query_params.get_all(key))
+        st.session_state[key] = [value for value in keys if value in wanted or labels.name(field, value) in wanted]
+    elif key in st.session_state:
+        # A value the store no longer holds (an upload was undone) leaves the choice.
+        st.session_state[key] = [value for value in st.session_state[key] if value in keys]
+    chosen = st.multiselect(label, keys, key=key, format_func=lambda value: labels.name(field, value),
+                            placeholder=placeholder)
+    if chosen:
+        st.query_params[key] = chosen
+    elif key in st.query_params:
+        del st.query_params[key]
+    return chosen
+
+
 def _sidebar_filters() -> tuple[metrics.Filters | None, str | None]:
     """The sidebar's widgets, each bound to the URL; the filters they make, or why they make none."""
     span = shell.data_span()
@@ -76,22 +103,18 @@ def _sidebar_filters() -> tuple[metrics.Filters | None, str | None]:
             )
         else:
             picked = default_range
-            st.caption(f"{picked[0]:%d %b %Y} – {picked[1]:%d %b %Y} (UTC), up to the newest data")
+            newest = " (the newest data)" if picked[1] == span[1] else ""
+            st.caption(f"{day(picked[0])} – {day(picked[1])}{newest}, UTC")
         with st.expander("Consent filters", icon=":material/filter_alt:", expanded=_active(CONSENT_FILTERS)):
-            purposes = st.multiselect("Purposes", options.get("purpose", []), key="purpose", bind="query-params",
-                                      placeholder="All purposes")
-            channels = st.multiselect("Channels", options.get("channel", []), key="channel", bind="query-params",
-                                      placeholder="All channels")
-            regions = st.multiselect("Regions", options.get("region", []), key="region", bind="query-params",
-                                     placeholder="All regions")
+            purposes = _choice_of_keys("Purposes", "purpose", "purpose", options, "All purposes")
+            channels = _choice_of_keys("Channels", "channel", "channel", options, "All channels")
+            regions = _choice_of_keys("Regions", "region", "region", options, "All regions")
         with st.expander("Request filters", icon=":material/filter_alt:", expanded=_active(REQUEST_FILTERS)):
-            types = st.multiselect("Request types", options.get("request_type", []), key="type",
-                                   bind="query-params", placeholder="All types")
-            jurisdictions = st.multiselect("Jurisdictions", options.get("jurisdiction", []), key="jurisdiction",
-                                           bind="query-params", placeholder="All jurisdictions")
-            request_channels = st.multiselect("Request channels", options.get("request_channel", []),
-                                              key="request_channel", bind="query-params",
-                                              placeholder="All channels")
+            types = _choice_of_keys("Request types", "request_type", "type", options, "All types")
+            jurisdictions = _choice_of_keys("Jurisdictions", "jurisdiction", "jurisdiction", options,
+                                            "All jurisdictions")
+            request_channels = _choice_of_keys("Request channels", "request_channel", "request_channel", options,
+                                               "All channels")
     if span is None:
         return None, "The store has no data yet. Load your exports on the **Data** page."
     if not isinstance(picked, (tuple, list)) or len(picked) != 2:
@@ -117,8 +140,33 @@ def _follow_the_store(drawn_at_version: int) -> None:
         st.rerun(scope="app")
 
 
+def _freshness() -> None:
+    """Every page says how fresh its data is, and warns when the newest data is older than the setting."""
+    span = shell.data_span()
+    if span is None:
+        return
+    uploaded = shell.last_upload()
+    st.sidebar.caption(
+        f":material/update: Data to {day(span[1])}"
+        + (f" · last upload {uploaded:%d %b %Y %H:%M} UTC" if uploaded is not None else "")
+    )
+    try:
+        limit = settings.stale_after_days()
+    except settings.SettingError as error:
+        st.sidebar.caption(f":material/error: {error}")
+        return
+    age = (date.today() - span[1]).days
+    if limit and age > limit and not shell.sample_loaded():
+        st.warning(
+            f"The newest data is from {day(span[1])}, {plural(age, 'day')} ago (more than the "
+            f"{limit} days set as fresh). Load the latest exports on the Data page.",
+            icon=":material/update:",
+        )
+
+
 _follow_the_store(shell.version())
 filters, reason = _sidebar_filters()
+_freshness()
 st.session_state["_filters"] = filters
 st.session_state["_filters_reason"] = reason
 

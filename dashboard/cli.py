@@ -13,6 +13,7 @@ import pandas as pd
 
 from dashboard import erasure, metrics, small_counts, uploading
 from dashboard.formats import KINDS, format_names
+from dashboard.formatting import count, plural
 from dashboard.identities import mask, mask_file_name
 from dashboard.ingest import DATE_ORDERS
 from dashboard.profiles import Profile, ProfileError, find_profile
@@ -258,12 +259,13 @@ def _uploads(arguments) -> int:
         print(
             f"upload {upload.upload_id}  {upload.loaded_at:%Y-%m-%d %H:%M} UTC  {upload.kind:<8}  "
             f"{upload.file_name}  ({upload.format})  by {upload.loaded_by}\n"
-            f"    read {upload.rows_read}, loaded {upload.rows_loaded}, duplicate {upload.rows_duplicate}, "
-            f"rejected {upload.rows_rejected}" + (f", set aside {upload.rows_set_aside}" if upload.rows_set_aside else "")
-            + (f", folded into their purpose {upload.rows_folded}" if upload.rows_folded else "")
+            f"    read {count(upload.rows_read)}, loaded {count(upload.rows_loaded)}, "
+            f"duplicate {count(upload.rows_duplicate)}, rejected {count(upload.rows_rejected)}"
+            + (f", set aside {count(upload.rows_set_aside)}" if upload.rows_set_aside else "")
+            + (f", folded into their purpose {count(upload.rows_folded)}" if upload.rows_folded else "")
         )
-        for reason, count, first_line in reasons:
-            print(f"    set aside {count} {'row' if count == 1 else 'rows'}, first on line {first_line}: {reason}")
+        for reason, rows, first_line in reasons:
+            print(f"    set aside {plural(rows, 'row')}, first on line {first_line}: {reason}")
         if not _missing(upload.removed_at):
             print(f"    removed {upload.removed_at:%Y-%m-%d %H:%M} UTC by {upload.removed_by}: its rows are no longer "
                   "in the store")
@@ -272,11 +274,11 @@ def _uploads(arguments) -> int:
         if upload.rows_rejected:
             rejects = rejected_rows(connection, upload.upload_id)
             for reject in rejects.head(REJECTED_SHOWN).itertuples(index=False):
-                where = f"line {reject.line}" if not _missing(reject.line) else "line ?"
-                value = "" if _missing(reject.value) else f" `{reject.value}`"
+                where = f"line {count(reject.line)}" if not _missing(reject.line) else "line ?"
+                value = "" if _missing(reject.value) else f" ‘{reject.value}’"
                 print(f"    rejected {where}:{value} {reject.reason}")
             if len(rejects) > REJECTED_SHOWN:
-                print(f"    … {len(rejects) - REJECTED_SHOWN} more: "
+                print(f"    … {count(len(rejects) - REJECTED_SHOWN)} more: "
                       f"python -m dashboard uploads --rejected {upload.upload_id}")
     for row in erasure.history(connection):
         print(erasure.history_line(row))
@@ -291,8 +293,8 @@ def _remove(arguments) -> int:
     connection = open_store(arguments.db)
     removed = remove_upload(connection, arguments.upload_id)
     print(f"removed upload {removed.upload_id} ({removed.file_name}, {removed.kind}): "
-          f"{removed.rows_removed} stored rows removed, {removed.rows_staying} kept because another upload "
-          "holds them")
+          f"{plural(removed.rows_removed, 'stored row')} removed, {count(removed.rows_staying)} kept because another "
+          "upload holds them")
     return 0
 
 

@@ -54,7 +54,7 @@ def _found(header: list[str]) -> str:
 
 
 def _missing_message(what: str, missing: list[str], header: list[str]) -> str:
-    names = ", ".join(f"`{column}`" for column in missing)
+    names = ", ".join(f"‘{column}’" for column in missing)
     verb = "is" if len(missing) == 1 else "are"
     noun = "column" if len(missing) == 1 else "columns"
     return f"{noun} {names} {verb} missing for {what}; found: {_found(header)}"
@@ -82,7 +82,7 @@ def map_columns(
         else:
             profile = find_profile(format)
             if profile is None:
-                raise UnusableFile(f"{file_name}: format `{format}` is not known (known: "
+                raise UnusableFile(f"{file_name}: format ‘{format}’ is not known (known: "
                                    f"{', '.join(format_names()[1:])})")
             if profile.kind != kind:
                 raise UnusableFile(f"{file_name}: {profile.name} is a {profile.kind} format, not a {kind} one")
@@ -94,9 +94,9 @@ def map_columns(
     allowed = dict(CANONICAL_COLUMNS[kind])
     for column, source in (overrides or {}).items():
         if column not in allowed:
-            raise UnusableFile(f"{file_name}: --map names `{column}`, not a {kind} column ({', '.join(allowed)})")
+            raise UnusableFile(f"{file_name}: --map names ‘{column}’, not a {kind} column ({', '.join(allowed)})")
         if fold_header(source) not in folded:
-            raise UnusableFile(f"{file_name}: --map {column}={source}: the file has no column `{source}`; "
+            raise UnusableFile(f"{file_name}: --map {column}={source}: the file has no column ‘{source}’; "
                                f"found: {_found(header)}")
     try:
         compiled = compile_profile(profile, header)

@@ -9,9 +9,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dashboard import reading, summaries
+from dashboard import labels, reading, summaries
 from dashboard.confinement import private_folder, readable_copy
 from dashboard.formats import CANONICAL_COLUMNS, KINDS, TIMESTAMP_COLUMNS, map_columns
+from dashboard.formatting import count as count_text
+from dashboard.formatting import plural
 from dashboard.identities import mask, mask_file_name
 from dashboard.profiles import CompiledProfile
 from dashboard.queries import query_text
@@ -164,7 +166,7 @@ def _mapping_looks_wrong(cursor, kind: str) -> str | None:
                        (flag_rows, "yes/no or opt-in/opt-out flags"), (identity_rows, "e-mail addresses or phone numbers")):
         if total >= JUDGED_FROM and rows / total >= SUSPICIOUS_SHARE:
             return (f"the {noun} of {rows:,} of {total:,} rows are {what}, not {noun}: check which column is mapped "
-                    f"to `{column}`, or load it anyway on purpose (Load anyway; --confirm)")
+                    f"to ‘{column}’, or load it anyway on purpose (Load anyway; --confirm)")
     new_values = (
         "SELECT purpose AS value, count(*) AS rows FROM staged WHERE reject_reason IS NULL AND purpose_is_new GROUP BY ALL"
         if kind == "consent" else
@@ -174,7 +176,7 @@ def _mapping_looks_wrong(cursor, kind: str) -> str | None:
         f"SELECT count(*), count(*) FILTER (WHERE rows < {RARE_ROWS}) FROM ({new_values})").fetchall()[0]
     if new >= MANY_NEW and rare >= 0.8 * new:
         return (f"the mapping would create {new:,} new {noun}, {rare:,} of them on fewer than {RARE_ROWS} rows each: "
-                f"check which column is mapped to `{column}`, or load it anyway on purpose (Load anyway; --confirm)")
+                f"check which column is mapped to ‘{column}’, or load it anyway on purpose (Load anyway; --confirm)")
     return None
 
 
@@ -254,7 +256,8 @@ def _ingest(cursor, opened: OpenedExport, columns: CompiledProfile, date_order: 
     if rows_read == 0:
         warnings.append("the file has a header but no rows")
     elif rows_rejected == rows_read:
-        raise UnusableFile(f"{opened.name}: every one of its {rows_read} rows was rejected; first: {_first_reject(cursor)}")
+        every = "its one row was" if rows_read == 1 else f"every one of its {count_text(rows_read)} rows was"
+        raise UnusableFile(f"{opened.name}: {every} rejected; first: {_first_reject(cursor)}")
     warnings += _value_warnings(cursor, kind)
     # Reading and normalising ran alongside other sessions; writing waits for any other upload or undo.
     with WRITE_LOCK:
@@ -476,7 +479,7 @@ def _note_warnings(cursor, columns: CompiledProfile) -> list[str]:
         "SELECT " + ", ".join(f"count(*) FILTER (WHERE note_{index})" for index in range(len(columns.notes)))
         + " FROM mapped_all WHERE set_aside IS NULL"
     ).fetchall()[0]
-    return [f"{count} {'row' if count == 1 else 'rows'}: {note}" for count, (_condition, note) in zip(counts, columns.notes, strict=True) if count]
+    return [f"{plural(count, 'row')}: {note}" for count, (_condition, note) in zip(counts, columns.notes, strict=True) if count]
 
 
 def _header_warnings(opened: OpenedExport, columns: CompiledProfile) -> list[str]:
@@ -493,7 +496,8 @@ def _header_warnings(opened: OpenedExport, columns: CompiledProfile) -> list[str
                         + ", ".join(mask(name) for name in columns.dropped_columns))
     if columns.kind == "requests" and "jurisdiction" not in columns.expressions:
         # Fides' current export, for one, names no location: say so rather than show a CCPA table of zeros.
-        warnings.append("the file names no jurisdiction: every request is counted as `unspecified`, so none is in "
+        unspecified = labels.name("jurisdiction", "unspecified")
+        warnings.append(f"the file names no jurisdiction: every request is counted as ‘{unspecified}’, so none is in "
                         "the CCPA figures; a profile can give the file's jurisdiction as a constant")
     return warnings
 
@@ -519,7 +523,8 @@ def _decide_date_orders(cursor, kind: str, chosen: str):
         if day_first and month_first:
             order = "dmy" if day_first > month_first else "mdy"
             warnings.append(
-                f"{column}: slash dates mix day-first ({day_first}) and month-first ({month_first}); "
+                f"{column}: slash dates mix day-first ({count_text(day_first)}) and month-first "
+                f"({count_text(month_first)}); "
                 f"read {DATE_ORDER_WORDS[order]}, and the dates that cannot be read so were rejected"
             )
         elif day_first:
@@ -530,7 +535,8 @@ def _decide_date_orders(cursor, kind: str, chosen: str):
             order = chosen
             if ambiguous:
                 warnings.append(
-                    f"{column}: all {ambiguous} slash dates could be read either way; "
+                    f"{column}: {'its one slash date' if ambiguous == 1 else f'all {count_text(ambiguous)} slash dates'} "
+                    "could be read either way; "
                     f"read {DATE_ORDER_WORDS[chosen]} as chosen (date order {chosen})"
                 )
         orders[column] = order
@@ -544,15 +550,16 @@ def _examples(rows: list[tuple], total: int, describe) -> str:
     return shown + (f" and {total - EXAMPLES} more" if total > EXAMPLES else "")
 
 
-# Values kept but worth a look, per kind: the query counting them (fixed text) and what to tell the user.
+# Values kept but worth a look, per kind: the query counting them (fixed text) and what to tell the user, with
+# the display name (field, key) of what they are counted as. The values are listed as the file spelled them.
 UNUSUAL_VALUES = (
-    ("consent", "purposes not in the catalogue, kept as new purposes: ",
+    ("consent", "purposes not in the catalogue, kept as new purposes: ", None,
      """SELECT purpose, count(*) FROM staged WHERE reject_reason IS NULL AND purpose_is_new
         GROUP BY ALL ORDER BY count(*) DESC, purpose"""),
-    ("requests", "request types not recognised, kept as `other`: ",
+    ("requests", "request types not recognised, counted as ‘{name}’: ", ("request_type", "other"),
      """SELECT unknown_type, count(*) FROM staged_rows WHERE unknown_type IS NOT NULL
         GROUP BY ALL ORDER BY count(*) DESC, unknown_type"""),
-    ("requests", "jurisdictions not recognised, counted as `unspecified`: ",
+    ("requests", "jurisdictions not recognised, counted as ‘{name}’: ", ("jurisdiction", "unspecified"),
      """SELECT jurisdiction_text, count(*) FROM staged WHERE reject_reason IS NULL AND jurisdiction_unknown
         GROUP BY ALL ORDER BY count(*) DESC, jurisdiction_text"""),
 )
@@ -571,26 +578,32 @@ def _value_warnings(cursor, kind: str) -> list[str]:
     if dropped:
         warnings.append("values holding an e-mail address or phone number were not stored, and their rows "
                         "were kept without them: "
-                        + _examples(dropped, len(dropped), lambda row: f"{row[0]} ({row[1]} rows)"))
-    for value_kind, message, count_query in UNUSUAL_VALUES:
+                        + _examples(dropped, len(dropped), lambda row: f"{row[0]} ({plural(row[1], 'row')})"))
+    for value_kind, message, counted_as, count_query in UNUSUAL_VALUES:
         if value_kind != kind:
             continue
         counts = cursor.execute(count_query).fetchall()
         if counts:
-            warnings.append(message + _examples(counts, len(counts), lambda row: f"{row[0]} ({row[1]} rows)"))
+            message = message.format(name=labels.name(*counted_as)) if counted_as else message
+            warnings.append(message + _examples(counts, len(counts), lambda row: f"{row[0]} ({plural(row[1], 'row')})"))
     if kind == "requests":
-        for condition, message in (
+        # Each message in its two forms: one row, several rows.
+        for condition, one, many in (
             ("status <> 'open' AND closed_at IS NULL",
-             "have a closed status but no closed_at: kept, never overdue and not in the day figures"),
-            ("status = 'open' AND closed_at IS NOT NULL", "are open but have a closed_at: kept as open"),
-            ("closed_at < received_at", "were closed before they were received: kept, please check"),
+             "row has a closed status but no closed_at: kept, never overdue and not in the day figures",
+             "rows have a closed status but no closed_at: kept, never overdue and not in the day figures"),
+            ("status = 'open' AND closed_at IS NOT NULL", "row is open but has a closed_at: kept as open",
+             "rows are open but have a closed_at: kept as open"),
+            ("closed_at < received_at", "row was closed before it was received: kept, please check",
+             "rows were closed before they were received: kept, please check"),
         ):
             lines = cursor.execute(
                 f"SELECT line FROM staged WHERE reject_reason IS NULL AND {condition} ORDER BY line"
             ).fetchall()
             if lines:
                 warnings.append(
-                    f"{len(lines)} rows {message} (lines "
+                    f"{count_text(len(lines))} {one if len(lines) == 1 else many} "
+                    f"({'line' if len(lines) == 1 else 'lines'} "
                     + _examples(lines, len(lines), lambda row: str(row[0]))
                     + ")"
                 )

@@ -91,21 +91,21 @@ def _check_value_spec(path: Path, column: str, spec, *, inside_first_of: bool = 
     if isinstance(spec, str):
         return
     if not isinstance(spec, dict):
-        raise _problem(path, f"`{column}` must be a column name or a table ({{ column = ... }})")
+        raise _problem(path, f"‘{column}’ must be a column name or a table ({{ column = ... }})")
     known = {"column", "key", "constant", "first_of", "when", "note"}
     unknown = sorted(set(spec) - known)
     if unknown:
-        raise _problem(path, f"`{column}` has unknown settings: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise _problem(path, f"‘{column}’ has unknown settings: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     kinds = [name for name in ("column", "constant", "first_of") if name in spec]
     if len(kinds) != 1:
-        raise _problem(path, f"`{column}` needs exactly one of column, constant, first_of")
+        raise _problem(path, f"‘{column}’ needs exactly one of column, constant, first_of")
     if ("when" in spec or "note" in spec) and not inside_first_of:
-        raise _problem(path, f"`{column}`: `when` and `note` belong to an alternative inside first_of")
+        raise _problem(path, f"‘{column}’: ‘when’ and ‘note’ belong to an alternative inside first_of")
     if "when" in spec:
         _check_condition(path, column, spec["when"])
     if "first_of" in spec:
         if inside_first_of or not isinstance(spec["first_of"], list) or not spec["first_of"]:
-            raise _problem(path, f"`{column}`: first_of needs a list of alternatives (not nested)")
+            raise _problem(path, f"‘{column}’: first_of needs a list of alternatives (not nested)")
         for alternative in spec["first_of"]:
             _check_value_spec(path, column, alternative, inside_first_of=True)
 
@@ -117,7 +117,7 @@ def _check_condition(path: Path, where: str, condition) -> None:
     if unknown:
         raise _problem(path, f"{where}: unknown condition settings: {', '.join(unknown)}")
     if ("in" in condition) == ("empty" in condition):
-        raise _problem(path, f"{where}: a condition needs either `in = [...]` or `empty = true`")
+        raise _problem(path, f"{where}: a condition needs either ‘in = [...]’ or ‘empty = true’")
 
 
 def parse_profile(path: Path, text: str, *, saved: bool = False) -> Profile:
@@ -128,15 +128,15 @@ def parse_profile(path: Path, text: str, *, saved: bool = False) -> Profile:
         raise _problem(path, f"is not valid TOML ({error})") from None
     name = str(data.get("name", "")).strip()
     if not re.fullmatch(r"[a-z0-9_]{1,60}", name):
-        raise _problem(path, "`name` must be 1-60 lower-case letters, digits or _")
+        raise _problem(path, "‘name’ must be 1-60 lower-case letters, digits or _")
     kind = data.get("kind")
     if kind not in KINDS:
-        raise _problem(path, f"`kind` must be one of {', '.join(KINDS)}")
+        raise _problem(path, f"‘kind’ must be one of {', '.join(KINDS)}")
     columns = data.get("columns", {})
     allowed = dict(CANONICAL_COLUMNS[kind])
     for column, spec in columns.items():
         if column not in allowed:
-            raise _problem(path, f"`{column}` is not a {kind} column ({', '.join(allowed)})")
+            raise _problem(path, f"‘{column}’ is not a {kind} column ({', '.join(allowed)})")
         _check_value_spec(path, column, spec)
     words = {}
     for word_field, mapping in data.get("words", {}).items():
@@ -147,7 +147,7 @@ def parse_profile(path: Path, text: str, *, saved: bool = False) -> Profile:
     set_aside = []
     for index, rule in enumerate(data.get("set_aside", [])):
         if not isinstance(rule, dict) or "when" not in rule or not str(rule.get("reason", "")).strip():
-            raise _problem(path, f"set_aside rule {index + 1} needs `when` and `reason`")
+            raise _problem(path, f"set_aside rule {index + 1} needs ‘when’ and ‘reason’")
         _check_condition(path, f"set_aside rule {index + 1}", rule["when"])
         set_aside.append((rule["when"], str(rule["reason"]).strip()))
     expand = data.get("expand")
@@ -162,7 +162,7 @@ def parse_profile(path: Path, text: str, *, saved: bool = False) -> Profile:
             _check_condition(path, "[expand] unless", expand["unless"])
     recognised = tuple(fold_header(str(name)) for name in data.get("recognised_by", []))
     if not recognised and not saved:
-        raise _problem(path, "`recognised_by` must list the columns that recognise the export")
+        raise _problem(path, "‘recognised_by’ must list the columns that recognise the export")
     return Profile(
         name=name, kind=kind, title=str(data.get("title", name)), source=str(data.get("source", "")),
         recognised_by=recognised, not_when=tuple(fold_header(str(name)) for name in data.get("not_when", [])),
@@ -214,7 +214,7 @@ def load_profiles() -> tuple[list[Profile], list[str]]:
                 problems.append(str(error) if isinstance(error, ProfileError) else f"profile {path.name}: {error}")
                 continue
             if profile.name in names:
-                problems.append(f"profile {path.name}: the name `{profile.name}` is taken by another profile")
+                problems.append(f"profile {path.name}: the name ‘{profile.name}’ is taken by another profile")
                 continue
             names.add(profile.name)
             profiles.append(profile)
@@ -551,7 +551,7 @@ def save_profile(title: str, kind: str, header: list[str], columns: dict[str, st
         raise ProfileError("a saved mapping needs a name with letters or digits")
     shipped = {path.stem for path in PROFILES_DIR.glob("*.toml")}
     if name in shipped:
-        raise ProfileError(f"`{name}` is the name of a shipped profile; choose another name")
+        raise ProfileError(f"‘{name}’ is the name of a shipped profile; choose another name")
     profile = Profile(
         name=name, kind=kind, title=title.strip(),
         source=f"saved from a mapping{' by ' + saved_by if saved_by else ''}"

@@ -19,6 +19,8 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dashboard.formatting import plural
+
 CHUNK = 1 << 20
 DELIMITERS = (",", ";", "\t", "|")
 # The most columns a file may have: an export of consent, requests or policies needs a few dozen at most,
@@ -617,7 +619,7 @@ def _json_header(name: str, path: Path, compressed: bool, encoding: str) -> tupl
     if not records:
         raise _fail(name, "the file is empty")
     if not fields:
-        raise _fail(name, f"none of its first {records:,} lines is a JSON object with a field: export one "
+        raise _fail(name, f"none of its first {plural(records, 'line')} is a JSON object with a field: export one "
                           "object per line (JSON Lines)")
     return list(fields), [_json_pointer(keys) for keys in fields.values()]
 

@@ -1,4 +1,10 @@
-"""Tables ready to publish: the CCPA report with human column names, and any table as Markdown or HTML."""
+"""Tables ready to publish: the CCPA report with human column names, and any table as Markdown, HTML or the text
+cells of either (for a CSV that reads the same).
+
+Every cell is written in the dashboard's one format of its kind (dashboard/formatting.py): counts with
+thousands separators ("1,130"), day figures with one decimal ("19.0"), rates as "97.0%", dates "31 Dec 2023",
+a hidden count as "<min_cell", and no value as "–".
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import html
 import numbers
 
 import pandas as pd
+
+from dashboard import formatting
 
 # The section 7102 figures under the names a privacy policy page prints.
 CCPA_HEADINGS = {
@@ -16,40 +24,64 @@ CCPA_HEADINGS = {
     "median_days": "Median days to respond",
     "mean_days": "Mean days to respond",
 }
-MISSING = "N/A"
+# Each heading's kind of number (formatting.cell), kept with the table in `attrs["kinds"]`.
+CCPA_KINDS = {
+    "Requests received": "count",
+    "Complied with in whole or in part": "count",
+    "Denied": "count",
+    "Median days to respond": "days",
+    "Mean days to respond": "days",
+}
+MISSING = formatting.MISSING
 
 
 def ccpa_table(report: pd.DataFrame) -> pd.DataFrame:
     """The ccpa_report rows (query frame or metrics.ccpa_report's dicts) under CCPA_HEADINGS, in their order.
 
-    Day figures are floats, empty (NaN) for a type without completed or denied requests.
+    Day figures are floats, empty (NaN) for a type without completed or denied requests. The table carries
+    its columns' kinds (CCPA_KINDS) in `attrs["kinds"]`, so markdown_table, html_table and published_cells
+    write its days with one decimal.
     """
     frame = pd.DataFrame(report, columns=list(CCPA_HEADINGS)) if not isinstance(report, pd.DataFrame) else report
     table = frame[list(CCPA_HEADINGS)].rename(columns=CCPA_HEADINGS).reset_index(drop=True)
     for column in ("Median days to respond", "Mean days to respond"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
+    table.attrs["kinds"] = dict(CCPA_KINDS)
     return table
 
 
-def cell_text(value, missing: str = MISSING) -> str:
-    """A cell as a reader sees it: thousands separators, at most two decimals with no trailing zeros."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+def cell_text(value, kind: str | None = None, *, missing: str = MISSING) -> str:
+    """A cell as a reader sees it, in formatting.cell's format of its kind ("count", "days", "percent",
+    "date"); without a kind, whole numbers read as counts and other numbers with one decimal. No value reads
+    `missing` ("–")."""
+    if formatting.missing(value) and not isinstance(value, str):
         return missing
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, numbers.Integral):
-        return f"{value:,}"
-    if isinstance(value, numbers.Real):
-        if float(value).is_integer():
-            return f"{int(value):,}"
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    return str(value)
+    if hasattr(value, "item") and not isinstance(value, (str, pd.Timestamp)):
+        value = value.item()  # a numpy scalar: numpy's bool is no bool
+    return formatting.cell(value, kind)
+
+
+def _kinds(frame: pd.DataFrame, kinds: dict[str, str] | None) -> list[str | None]:
+    chosen = kinds if kinds is not None else (frame.attrs.get("kinds") or {})
+    return [chosen.get(column) for column in frame.columns]
+
+
+def published_cells(frame: pd.DataFrame, kinds: dict[str, str] | None = None, *,
+                    missing: str = MISSING) -> pd.DataFrame:
+    """The frame with every cell as the text markdown_table and html_table print: a CSV of it holds the same
+    text as the published HTML ("1,130", "19.0", "–"). `kinds` defaults to the frame's `attrs["kinds"]`."""
+    columns = _kinds(frame, kinds)
+    return pd.DataFrame(
+        {column: [cell_text(value, kind, missing=missing) for value in frame[column]]
+         for column, kind in zip(frame.columns, columns, strict=True)},
+        columns=frame.columns,
+    )
 
 
 def _is_number(value) -> bool:
     """A number, or a count hidden as "<N" (small counts), or missing."""
     if isinstance(value, str):
-        return value.startswith("<") and value[1:].isdigit()
+        return (value.startswith("<") and value[1:].isdigit()) or value == MISSING
     return value is None or (isinstance(value, numbers.Real) and not isinstance(value, bool)) or pd.isna(value)
 
 
@@ -67,21 +99,27 @@ def _markdown_cell(text: str) -> str:
     return " ".join(escaped.splitlines())
 
 
-def markdown_table(frame: pd.DataFrame, missing: str = MISSING) -> str:
-    """A GitHub-flavoured Markdown table of the frame, numbers right-aligned, cell text escaped."""
+def markdown_table(frame: pd.DataFrame, kinds: dict[str, str] | None = None, *, missing: str = MISSING) -> str:
+    """A GitHub-flavoured Markdown table of the frame, numbers right-aligned, cell text escaped; each column
+    in the format of its kind (`kinds`, by default the frame's `attrs["kinds"]`)."""
     numeric = _numeric_columns(frame)
+    column_kinds = _kinds(frame, kinds)
     lines = [
         "| " + " | ".join(_markdown_cell(str(column)) for column in frame.columns) + " |",
         "| " + " | ".join("---:" if is_number else "---" for is_number in numeric) + " |",
     ]
     for row in frame.itertuples(index=False, name=None):
-        lines.append("| " + " | ".join(_markdown_cell(cell_text(value, missing)) for value in row) + " |")
+        lines.append("| " + " | ".join(_markdown_cell(cell_text(value, kind, missing=missing))
+                                       for value, kind in zip(row, column_kinds, strict=True)) + " |")
     return "\n".join(lines) + "\n"
 
 
-def html_table(frame: pd.DataFrame, caption: str | None = None, missing: str = MISSING) -> str:
-    """An HTML table of the frame, the first column as row headers, numbers right-aligned, every text escaped."""
+def html_table(frame: pd.DataFrame, caption: str | None = None, kinds: dict[str, str] | None = None, *,
+               missing: str = MISSING) -> str:
+    """An HTML table of the frame, the first column as row headers, numbers right-aligned, every text escaped;
+    each column in the format of its kind (`kinds`, by default the frame's `attrs["kinds"]`)."""
     numeric = _numeric_columns(frame)
+    column_kinds = _kinds(frame, kinds)
     lines = ["<table>"]
     if caption:
         lines.append(f"  <caption>{html.escape(caption)}</caption>")
@@ -95,8 +133,8 @@ def html_table(frame: pd.DataFrame, caption: str | None = None, missing: str = M
     lines.append("  <tbody>")
     for row in frame.itertuples(index=False, name=None):
         lines.append("    <tr>")
-        for position, (value, is_number) in enumerate(zip(row, numeric, strict=True)):
-            text = html.escape(cell_text(value, missing))
+        for position, (value, is_number, kind) in enumerate(zip(row, numeric, column_kinds, strict=True)):
+            text = html.escape(cell_text(value, kind, missing=missing))
             if position == 0:
                 lines.append(f'      <th scope="row">{text}</th>')
             else:

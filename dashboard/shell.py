@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import metrics, small_counts
+from dashboard import definitions, labels, metrics, small_counts
 from dashboard.confinement import SAMPLE_DIR
-from dashboard.downloads import csv_bytes, png_bytes
+from dashboard.downloads import Document, csv_bytes, file_name, png_bytes
+from dashboard.formatting import cell, day, plural, span
 from dashboard.ingest import ingest_file
 from dashboard.queries import run_query
 from dashboard.server_connection import held_connection
@@ -70,6 +70,24 @@ def load_sample(store) -> None:
         ingest_file(store, kind, SAMPLE_DIR / name, sample=True, loaded_by="sample data")
 
 
+def begin_run() -> None:
+    """Start a page run (app.py, first thing): what this run reads once is kept for it alone, so that twelve
+    figures do not ask the store for its version twelve times, nor the upload list thrice."""
+    st.session_state["_run"] = {}
+
+
+def _run_memo() -> dict:
+    return st.session_state.setdefault("_run", {})
+
+
+def run_version() -> int:
+    """The store's version as this run first read it: every figure of one page comes from the same store."""
+    memo = _run_memo()
+    if "version" not in memo:
+        memo["version"] = version()
+    return memo["version"]
+
+
 def version() -> int:
     """The store's version: every upload and undo changes it, and with it every cache key below."""
     cursor = connection().cursor()  # sessions run on threads of their own: never the shared connection itself
@@ -88,13 +106,13 @@ def figure(name: str, filters: metrics.Filters, *, regroup=None) -> pd.DataFrame
     """A metric query's result as a page may show it (small counts hidden), cached exact by query, filters
     and store version (never stale, never kept forever). `regroup` sums its exact counts into coarser rows
     first, so that fewer of them are small."""
-    exact = _cached_figure(name, filters, version())
+    exact = _cached_figure(name, filters, run_version())
     return small_counts.hide(name, regroup(exact) if regroup else exact, min_cell())
 
 
 def total(name: str, filters: metrics.Filters, column: str):
     """The sum of one count column of a figure, taken over the exact counts, then hidden if small."""
-    return small_counts.hidden_total(int(_cached_figure(name, filters, version())[column].sum()), min_cell())
+    return small_counts.hidden_total(int(_cached_figure(name, filters, run_version())[column].sum()), min_cell())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -104,7 +122,11 @@ def _cached_query(name: str, parameters: tuple, version_key: int) -> pd.DataFram
 
 def query(name: str, **parameters) -> pd.DataFrame:
     """Any other named query (filter options, CCPA report), cached the same way, small counts hidden."""
-    return small_counts.hide(name, _cached_query(name, tuple(sorted(parameters.items())), version()), min_cell())
+    key = (name, tuple(sorted(parameters.items())))
+    memo = _run_memo()
+    if key not in memo:
+        memo[key] = small_counts.hide(name, _cached_query(*key, run_version()), min_cell())
+    return memo[key]
 
 
 def read_min_cell() -> int:
@@ -125,11 +147,6 @@ def min_cell() -> int:
     return st.session_state["_min_cell"] if "_min_cell" in st.session_state else read_min_cell()
 
 
-def count_text(value) -> str:
-    """A count for a tile or a sentence: 1,234, or "<min_cell" where it is hidden."""
-    return small_counts.count_text(value, min_cell())
-
-
 def count_column(label: str, **options):
     """A table column of counts: numbers with separators, or text while "<min_cell" may stand in them."""
     if small_counts.on(min_cell()):
@@ -138,8 +155,33 @@ def count_column(label: str, **options):
 
 
 def table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A frame for st.dataframe: hidden counts read "<min_cell"."""
+    """A frame for st.dataframe with its own column settings: hidden counts read "<min_cell"."""
     return small_counts.shown(frame, min_cell(), text=True)
+
+
+def count_text(value) -> str:
+    """A count for a tile or a sentence: 1,234, or "<min_cell" where it is hidden."""
+    return small_counts.count_text(value, min_cell())
+
+
+def requests(value) -> str:
+    """"1 request", "2,304 requests", "<10 requests"."""
+    return plural(count_text(value) if small_counts.is_hidden(value) else value, "request")
+
+
+# Tiles share a row that wraps: each stretches to fill it but never below its label's width, so a label keeps
+# its words in a narrow window and the tiles move onto the next line instead.
+TILE_WIDTH = "stretch"
+
+
+def tile_row():
+    """A row of tiles (st.metric) that wraps onto the next line where the page is narrow."""
+    return st.container(horizontal=True, gap="small")
+
+
+def people(value) -> str:
+    """"1 person", "2,304 people", "<10 people"."""
+    return plural(count_text(value) if small_counts.is_hidden(value) else value, "person", "people")
 
 
 def filter_options() -> dict[str, list[str]]:
@@ -189,26 +231,188 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def show_chart(chart: alt.TopLevelMixin, data: pd.DataFrame, title: str, *, key: str | None = None) -> None:
-    """A chart with its data table one click away and two downloads: the data as CSV, the chart as PNG.
-    Hidden counts are not drawn, and read "<min_cell" in the table and the CSV."""
+SOURCE = "Privacy metrics dashboard"
+# Which sidebar filters narrow the figures of each area (policy figures are taken from consent records).
+FILTERS_OF = {
+    "consent": (("purposes", "purpose", "Purposes"), ("channels", "channel", "Channels"),
+                ("regions", "region", "Regions")),
+    "requests": (("request_types", "request_type", "Request types"), ("jurisdictions", "jurisdiction", "Jurisdictions"),
+                 ("request_channels", "request_channel", "Request channels")),
+}
+FILTERS_OF["policy"] = FILTERS_OF["consent"]
+
+
+def last_upload() -> datetime | None:
+    """When the newest upload still in the store was loaded (the sample's own counts too)."""
+    uploads = query("uploads")
+    present = uploads[uploads["removed_at"].isna()] if "removed_at" in uploads.columns else uploads
+    if present.empty:
+        return None
+    return pd.Timestamp(present["loaded_at"].max()).to_pydatetime()
+
+
+def source_line() -> str:
+    """Where a figure comes from and how fresh it is: the line under every download."""
+    span_ = data_span()
+    parts = [SOURCE]
+    if span_ is not None:
+        parts.append(f"data to {day(span_[1])}")
+    uploaded = last_upload()
+    if uploaded is not None:
+        parts.append(f"last upload {uploaded:%d %b %Y %H:%M} UTC")
+    if sample_loaded():
+        parts.append("sample data")
+    return " · ".join(parts)
+
+
+def filter_lines(filters: metrics.Filters | None, about: str) -> tuple[str, ...]:
+    """One line per filter in force on an area's figures, values by their names: "Purposes: Marketing"."""
+    if filters is None:
+        return ()
+    lines = []
+    for attribute, field, heading in FILTERS_OF.get(about, ()):
+        chosen = getattr(filters, attribute)
+        if chosen:
+            lines.append(f"{heading}: " + ", ".join(labels.name(field, key) for key in chosen))
+    return tuple(lines)
+
+
+def definition(key: str) -> str:
+    """A figure's definition for its tooltip: the Definitions page's own words, with this run's dates filled in."""
+    filters = st.session_state.get("_filters")
+    return definitions.help_text(key, start=getattr(filters, "start", None), end=getattr(filters, "end", None),
+                                 min_cell=min_cell())
+
+
+def twelve_months_text(end: date) -> str:
+    """The trailing twelve calendar months to a range's end, with their dates: what the volume charts cover."""
+    first = (pd.Timestamp(end).to_period("M") - 11).start_time.date()
+    return f"{span(first, end)} (UTC), the twelve calendar months to {end:%B %Y}"
+
+
+def period_text(filters: metrics.Filters) -> str:
+    return f"{span(filters.start, filters.end)} (UTC)"
+
+
+def document(title: str, about: str, *, period: str | None = None, hides: bool = False) -> Document:
+    """What a download of this run says about itself: title, range, the filters in force, the small-count
+    note when counts are hidden, and the source line."""
+    filters = st.session_state.get("_filters")
+    note = (f"Counts under {min_cell()} are not shown; they read <{min_cell()} in the data."
+            if hides else None)
+    return Document(
+        title=title,
+        period=period or (period_text(filters) if filters is not None else ""),
+        filters=filter_lines(filters, about),
+        note=note,
+        source=source_line(),
+    )
+
+
+def _column(heading: str, kind: str, help_text: str | None, hides: bool, pinned: bool):
+    """A Data tab column in the dashboard's one format of its kind (formatting.py)."""
+    if pinned and kind in ("text", "key"):
+        return st.column_config.TextColumn(heading, help=help_text, pinned=True)
+    if kind == "percent":
+        return st.column_config.NumberColumn(heading, format="%.1f%%", help=help_text)
+    if kind == "days":
+        return st.column_config.NumberColumn(heading, format="%.1f", help=help_text)
+    if kind == "date":
+        return st.column_config.DateColumn(heading, format="D MMM YYYY", help=help_text)
+    if kind == "count":
+        # While small counts are hidden a count column holds "<min_cell" beside numbers: text, right-aligned.
+        if hides:
+            return st.column_config.TextColumn(heading, alignment="right", help=help_text)
+        return st.column_config.NumberColumn(heading, format="localized", help=help_text)
+    return st.column_config.TextColumn(heading, help=help_text)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _table_view(frame: pd.DataFrame, min_cell_: int, pinned: int) -> tuple[pd.DataFrame, dict]:
+    """The frame as a Data tab shows it and the settings of its columns (kept: most runs show the same tables)."""
+    readable = definitions.readable(frame, min_cell=min_cell_)
+    kinds = definitions.column_kinds(readable)
+    helps = {column.heading: column.help for column in definitions.COLUMNS.values()}
+    shown = readable.copy()
+    config = {}
+    for position, heading in enumerate(shown.columns):
+        kind = kinds.get(heading, "text")
+        if kind == "percent":
+            shown[heading] = pd.to_numeric(shown[heading], errors="coerce") * 100
+        elif kind == "count" and small_counts.on(min_cell_):
+            # "<min_cell" stands beside numbers: the column is text, each count written as everywhere.
+            shown[heading] = [cell(value, "count") for value in shown[heading]]
+        config[heading] = _column(heading, kind, helps.get(heading) or None, small_counts.on(min_cell_),
+                                  position < pinned)
+    return shown, config
+
+
+def show_table(frame: pd.DataFrame, *, pinned: int = 1) -> None:
+    """A figure's frame as a person reads it: names not keys, headings in words, rates as percentages with one
+    decimal, days with one decimal, "–" for no value and "<min_cell" for a hidden count."""
+    shown, config = _table_view(frame, min_cell(), pinned)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+
+
+def download_frame(frame: pd.DataFrame, min_cell_: int) -> pd.DataFrame:
+    """A figure's frame for its CSV: the Data tab's columns, every value written as the screen writes it."""
+    readable = definitions.readable(frame, min_cell=min_cell_)
+    kinds = definitions.column_kinds(readable)
+    return pd.DataFrame({column: [cell(value, kinds.get(column)) for value in readable[column]]
+                         for column in readable.columns})
+
+
+def download_buttons(key: str, document_: Document, *, data: pd.DataFrame | None = None, chart=None) -> None:
+    """The CSV (and PNG) downloads of a figure, side by side, wrapping rather than shrinking their words.
+    Both files are made when they are asked for, not on every page run."""
+    hide_under = min_cell()
+    with st.container(horizontal=True, gap="small"):
+        if data is not None:
+            st.download_button("Data (CSV)", lambda: csv_bytes(download_frame(data, hide_under), document_),
+                               file_name=file_name(key, document_, "csv"), mime="text/csv", key=f"{key}-csv",
+                               icon=":material/download:", on_click="ignore", width="content")
+        if chart is not None:
+            st.download_button("Chart (PNG)", lambda: png_bytes(chart, document_),
+                               file_name=file_name(key, document_, "png"), mime="image/png", key=f"{key}-png",
+                               icon=":material/image:", on_click="ignore", width="content")
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _chart_spec(builder_name: str, _builder, args: tuple, options: dict) -> dict:
+    return _builder(*args, **options).to_dict()
+
+
+def chart_spec(builder, *args) -> dict:
+    """A chart builder's Vega-Lite spec, built once for the same frames and options: building and checking a
+    chart costs more than a page's queries, and most page runs (a tab, a download, another session) draw the
+    same charts again."""
+    options = args[-1] if args and isinstance(args[-1], dict) else {}
+    arguments = args[:-1] if args and isinstance(args[-1], dict) else args
+    return _chart_spec(f"{builder.__module__}.{builder.__qualname__}", builder, arguments, options)
+
+
+def show_chart(chart, data: pd.DataFrame, title: str, *, about: str, key: str | None = None,
+               period: str | None = None) -> None:
+    """A chart with its data table one click away and two downloads: the data as CSV, the chart as PNG, each
+    saying what it shows, for which range and filters, and where it comes from. Hidden counts are not drawn,
+    and read "<min_cell" in the table and the CSV.
+
+    `chart` is an Altair chart, or better (builder, *arguments, {options}) so that its spec is built once
+    (chart_spec): `(charts.outcomes_chart, outcomes, period, {"min_cell": 10})`."""
     key = key or slug(title)
+    hides = _hides_counts(data)
+    spec = chart_spec(*chart) if isinstance(chart, tuple) else chart.to_dict()
     chart_tab, table_tab = st.tabs(["Chart", "Data"])
     with chart_tab:
-        st.altair_chart(chart, width="stretch")
-        if _hides_counts(data):
+        # What a screen reader announces: the chart's own description (what it shows, the range, a headline
+        # figure), which Streamlit passes on as the chart's accessible name; a chart without one is named by its title.
+        st.vega_lite_chart(spec, width="stretch", alt=None if "description" in spec else title)
+        if hides:
             st.caption(f":material/visibility_off: Counts under {min_cell()} are not drawn; the data reads "
                        f"<{min_cell()} for them.")
     with table_tab:
-        st.dataframe(table(data), hide_index=True, width="stretch")
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
-        st.download_button("Data (CSV)", csv_bytes(small_counts.shown(data, min_cell())), file_name=f"{key}.csv",
-                           mime="text/csv",
-                           key=f"{key}-csv", icon=":material/download:", on_click="ignore")
-    with right:
-        st.download_button("Chart (PNG)", lambda: png_bytes(chart), file_name=f"{key}.png", mime="image/png",
-                           key=f"{key}-png", icon=":material/image:", on_click="ignore")
+        show_table(data)
+    download_buttons(key, document(title, about, period=period, hides=hides), data=data, chart=spec)
 
 
 def _hides_counts(data: pd.DataFrame) -> bool:

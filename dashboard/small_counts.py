@@ -8,46 +8,20 @@ downloads and JSON show it as "<min_cell". A hidden rate is missing, shown as em
 
 from __future__ import annotations
 
-import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from dashboard.store import DATA_DIR
+from dashboard.settings import SettingError, whole_number  # noqa: F401 - SettingError is this module's too
 
-SETTINGS_FILE = DATA_DIR / "settings.toml"
 # Overrides the file's min_cell, for a deployment that keeps its settings in its environment.
 MIN_CELL_ENV = "PRIVACY_DASHBOARD_MIN_CELL"
 
 
-class SettingError(Exception):
-    """The min_cell setting cannot be used; its text is the whole message."""
-
-
-def _whole_number(value, where: str) -> int:
-    if isinstance(value, str):
-        value = value.strip()
-        if value.isdigit():
-            value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise SettingError(f"{where}: min_cell must be a whole number, 0 (off) or more, not {value!r}")
-    return value
-
-
 def configured_min_cell(path: Path | None = None) -> int:
     """The operator's min_cell: the environment variable, else data/settings.toml, else 0 (off)."""
-    if os.environ.get(MIN_CELL_ENV, "").strip():
-        return _whole_number(os.environ[MIN_CELL_ENV], MIN_CELL_ENV)
-    path = path or SETTINGS_FILE
-    try:
-        settings = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return 0
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise SettingError(f"{path}: not a readable TOML file ({error})") from None
-    return _whole_number(settings.get("min_cell", 0), str(path))
+    return whole_number("min_cell", 0, zero_means="off", environment=MIN_CELL_ENV, path=path)
 
 
 def on(min_cell: int) -> bool:

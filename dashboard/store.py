@@ -441,7 +441,7 @@ def removal_preview(connection, upload_id: int) -> tuple[int, int]:
     try:
         row = cursor.execute("SELECT kind FROM uploads WHERE upload_id = $id", {"id": upload_id}).fetchall()
         if not row:
-            raise StoreError(f"upload {upload_id}: no such upload (see `python -m dashboard uploads`)")
+            raise StoreError(f"upload {upload_id}: no such upload (see ‘python -m dashboard uploads’)")
         return _going_and_staying(cursor, row[0][0], upload_id)
     finally:
         cursor.close()
@@ -599,7 +599,7 @@ def remove_upload(connection, upload_id: int, *, removed_by: str | None = None) 
             {"id": upload_id},
         ).fetchone()
         if row is None:
-            raise StoreError(f"upload {upload_id}: no such upload (see `python -m dashboard uploads`)")
+            raise StoreError(f"upload {upload_id}: no such upload (see ‘python -m dashboard uploads’)")
         file_name, kind, is_sample, earlier_by, earlier_at = row
         if earlier_at is not None:
             raise StoreError(f"upload {upload_id}: already removed, on {earlier_at:%Y-%m-%d %H:%M} UTC by {earlier_by}")

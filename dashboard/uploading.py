@@ -225,6 +225,16 @@ def _title_of(format_name: str) -> str:
     return profile.title if profile is not None and profile.title else format_name
 
 
+# How the upload history names the two formats that are no profile.
+FORMAT_TITLES = {"canonical": "Canonical columns", "mapped": "Columns mapped by hand"}
+
+
+def format_title(format_name: str) -> str:
+    """How a file was read, in words: a profile's title ("Transcend privacy requests (CSV)"), or the canonical
+    columns, or a mapping made by hand; a profile no longer installed by its name."""
+    return FORMAT_TITLES.get(format_name) or _title_of(format_name)
+
+
 def load_held(connection, held: Held, mapping: dict[str, str], *, date_order: str, based_on: Profile | None = None,
               save_as: str = "", saved_by: str = "", loaded_by: str | None = None,
               confirm: bool = False) -> Loaded | Refused:
@@ -242,7 +252,7 @@ def load_held(connection, held: Held, mapping: dict[str, str], *, date_order: st
         saved = save_mapping(save_as, held.kind, list(held.header), mapping, based_on=based_on, saved_by=saved_by)
     except (ProfileError, OSError) as error:
         return _as_mapped(outcome, save_error=f"The file was loaded, but the mapping could not be saved as "
-                                              f"«{save_as.strip()}» ({error}).")
+                                              f"‘{save_as.strip()}’ ({error}).")
     return _as_mapped(outcome, saved_as=saved)
 
 
@@ -349,7 +359,7 @@ def profile_title_problem(title: str) -> str | None:
         return "a saved mapping needs a name with letters or digits"
     taken = profiles.find_profile(name)
     if taken is not None and not taken.saved:
-        return f"`{name}` is the name of a shipped profile; choose another name"
+        return f"‘{name}’ is the name of a shipped profile; choose another name"
     return None
 
 

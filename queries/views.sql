@@ -39,6 +39,41 @@ LEFT JOIN ranked_rules rule
 -- benchmark that check the summaries against the straightforward SQL.
 CREATE OR REPLACE MACRO straightforward() AS coalesce(getvariable('straightforward'), false);
 
+-- The per-value summaries (summaries.py): the state changes of consent_standing_days and
+-- policy_version_days with each subject's history followed within one value of one filter. They are
+-- made here, beside the definitions that read them, so that a store made before them gets them when
+-- it is next opened; a store holding consent rows then has them filled at once (store.py fills
+-- summaries marked stale right after the definitions are in place).
+CREATE TABLE IF NOT EXISTS consent_standing_slices (
+    dimension VARCHAR NOT NULL, slice VARCHAR NOT NULL, purpose VARCHAR NOT NULL, day DATE NOT NULL,
+    new_subjects BIGINT NOT NULL, opt_in_change BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS policy_version_slices (
+    dimension VARCHAR NOT NULL, slice VARCHAR NOT NULL, policy_version VARCHAR NOT NULL, day DATE NOT NULL,
+    change BIGINT NOT NULL);
+INSERT OR REPLACE INTO store_meta (key, value)
+SELECT 'summaries_stale', '1'
+WHERE NOT EXISTS (FROM consent_standing_slices) AND NOT EXISTS (FROM policy_version_slices)
+  AND EXISTS (FROM consent WHERE decision <> 'shown');
+
+-- A filter's value on a consent row, as the per-value summaries are kept: the channel or region
+-- ('unknown' where the row has none, the name the filters choose it by) or the purpose; '' when
+-- slice_by is NULL (one history per subject).
+CREATE OR REPLACE MACRO slice_value(slice_by, purpose, channel, region) AS
+    CASE slice_by WHEN 'channel' THEN coalesce(channel, 'unknown') WHEN 'region' THEN coalesce(region, 'unknown')
+                  WHEN 'purpose' THEN purpose ELSE '' END;
+
+-- Which kept summary answers a figure that follows each subject's history, for these filters: 'all'
+-- when no filter is set, the filter's name ('purpose', 'channel', 'region') when one value of one
+-- filter is, else NULL: computed from the rows, as it always is when `straightforward` is set. The
+-- one switch between the summaries and the rows.
+CREATE OR REPLACE MACRO history_summary(purposes, channels, regions) AS CASE
+    WHEN straightforward() THEN NULL
+    WHEN purposes IS NULL AND channels IS NULL AND regions IS NULL THEN 'all'
+    WHEN channels IS NULL AND regions IS NULL AND len(list_distinct(purposes::VARCHAR[])) = 1 THEN 'purpose'
+    WHEN purposes IS NULL AND regions IS NULL AND len(list_distinct(channels::VARCHAR[])) = 1 THEN 'channel'
+    WHEN purposes IS NULL AND channels IS NULL AND len(list_distinct(regions::VARCHAR[])) = 1 THEN 'region'
+END;
+
 -- The request facts every request metric reads: the kept copy. (The straightforward path of
 -- queries.run_query shadows this view on its own cursor with a temporary view of
 -- request_facts_computed: a UNION of both here would double the time of every request query.)
@@ -94,41 +129,53 @@ GROUP BY ALL;
 -- changed (opt_in_change). A subject's state on a day is their last choice of that day; at one
 -- instant an opt-out outranks an opt-in. Summing these up to a day gives standing_subjects and
 -- standing_opt_ins at its end. The filters narrow the choices first.
-CREATE OR REPLACE MACRO consent_changes_of(source, end_day, purposes, channels, regions) AS TABLE
+-- With slice_by ('channel' or 'region'), each subject's history is followed within each value of that
+-- filter apart (slice): the figures a filter of that one value gives. Without it, dimension and slice are ''.
+CREATE OR REPLACE MACRO consent_changes_of(source, end_day, purposes, channels, regions, slice_by := NULL) AS TABLE
 WITH final_state_of_day AS (
-    SELECT subject_id, purpose, occurred_at::DATE AS day, decision = 'opt_in' AS opted_in
+    -- The choice with the latest instant, an opt-out before an opt-in at the same instant (an aggregate
+    -- per subject and day: cheaper than numbering the rows of each).
+    SELECT subject_id, purpose, slice_value(slice_by, purpose, channel, region) AS slice,
+           occurred_at::DATE AS day,
+           arg_max(decision = 'opt_in', struct_pack(instant := occurred_at, opt_out := decision = 'opt_out'))
+               AS opted_in
     FROM query_table(source)
     WHERE decision IN ('opt_in', 'opt_out')
       AND occurred_at < end_day::DATE + 1
       AND selected(purpose, purposes) AND selected(channel, channels) AND selected(region, regions)
-    QUALIFY row_number() OVER (
-        PARTITION BY subject_id, purpose, occurred_at::DATE
-        ORDER BY occurred_at DESC, decision = 'opt_out' DESC) = 1
+    GROUP BY ALL
 ),
 state_changes AS (
-    SELECT purpose, day, opted_in,
-           lag(opted_in) OVER (PARTITION BY subject_id, purpose ORDER BY day) AS was_opted_in
+    SELECT slice, purpose, day, opted_in,
+           lag(opted_in) OVER (PARTITION BY slice, subject_id, purpose ORDER BY day) AS was_opted_in
     FROM final_state_of_day
 )
-SELECT purpose, day,
+SELECT coalesce(slice_by, '') AS dimension, slice, purpose, day,
        count(*) FILTER (was_opted_in IS NULL) AS new_subjects,
        count(*) FILTER (opted_in AND was_opted_in IS DISTINCT FROM true)
          - count(*) FILTER (NOT opted_in AND was_opted_in) AS opt_in_change
 FROM state_changes
 GROUP BY ALL;
 
--- The same for the whole store: from the per-day changes summaries.py keeps, which hold every
--- subject and channel and region; a channel or region filter narrows each subject's history, so
--- it is computed from the rows.
+-- The same for the whole store, from the per-day changes summaries.py keeps: consent_standing_days
+-- holds every subject's whole history; consent_standing_slices holds the histories within one channel
+-- or one region (a purpose filter leaves each purpose's history whole, so it only picks rows). Any
+-- other channel or region filter (two values, or both filters) is computed from the rows.
 CREATE OR REPLACE MACRO consent_changes(end_day, purposes, channels, regions) AS TABLE
 SELECT purpose, day, new_subjects, opt_in_change
 FROM consent_standing_days
-WHERE NOT straightforward() AND channels IS NULL AND regions IS NULL
+WHERE history_summary(NULL, channels, regions) = 'all'
+  AND day <= end_day::DATE AND selected(purpose, purposes)
+UNION ALL
+SELECT purpose, day, new_subjects, opt_in_change
+FROM consent_standing_slices
+WHERE dimension = history_summary(NULL, channels, regions)
+  AND slice = coalesce(channels::VARCHAR[], regions::VARCHAR[])[1]
   AND day <= end_day::DATE AND selected(purpose, purposes)
 UNION ALL
 SELECT purpose, day, new_subjects, opt_in_change
 FROM consent_changes_of('consent', end_day, purposes, channels, regions)
-WHERE straightforward() OR channels IS NOT NULL OR regions IS NOT NULL;
+WHERE history_summary(NULL, channels, regions) IS NULL;
 
 -- A subject's current policy version moves only on days they have a consent row with a known
 -- version. Per version and day up to the end of end_day, over the consent rows of `source`: +1 for
@@ -136,9 +183,16 @@ WHERE straightforward() OR channels IS NOT NULL OR regions IS NOT NULL;
 -- on a day is that of their last row of the day; at one instant the version with the later
 -- effective date wins, then the greater key. Summing up to a day gives subjects_current at its end;
 -- summing every version gives everyone with a current version. The filters narrow the rows first.
-CREATE OR REPLACE MACRO policy_version_changes_of(source, end_day, purposes, channels, regions) AS TABLE
+-- With slice_by ('purpose', 'channel' or 'region'), each subject's history is followed within each value
+-- of that filter apart (slice), as in consent_changes_of.
+CREATE OR REPLACE MACRO policy_version_changes_of(source, end_day, purposes, channels, regions,
+                                                  slice_by := NULL) AS TABLE
 WITH version_at_end_of_day AS (
-    SELECT c.subject_id, c.occurred_at::DATE AS day, c.policy_version
+    -- The version of the latest row; at the same instant the later effective date, then the greater key.
+    SELECT c.subject_id, slice_value(slice_by, c.purpose, c.channel, c.region) AS slice,
+           c.occurred_at::DATE AS day,
+           arg_max(c.policy_version, struct_pack(instant := c.occurred_at, effective := v.effective_date,
+                                                 version := c.policy_version)) AS policy_version
     FROM query_table(source) AS c
     JOIN policy_catalogue v USING (policy_version)
     WHERE c.occurred_at < end_day::DATE + 1
@@ -147,39 +201,45 @@ WITH version_at_end_of_day AS (
       AND selected(c.purpose, purposes)
       AND selected(c.channel, channels)
       AND selected(c.region, regions)
-    QUALIFY row_number() OVER (
-        PARTITION BY c.subject_id, c.occurred_at::DATE
-        ORDER BY c.occurred_at DESC, v.effective_date DESC, c.policy_version DESC) = 1
+    GROUP BY ALL
 ),
 moves AS (
-    SELECT day, policy_version,
-           lag(policy_version) OVER (PARTITION BY subject_id ORDER BY day) AS previous_version
+    SELECT slice, day, policy_version,
+           lag(policy_version) OVER (PARTITION BY slice, subject_id ORDER BY day) AS previous_version
     FROM version_at_end_of_day
 ),
 changes AS (
-    SELECT policy_version, day, 1 AS change
+    SELECT slice, policy_version, day, 1 AS change
     FROM moves
     WHERE previous_version IS DISTINCT FROM policy_version
     UNION ALL
-    SELECT previous_version, day, -1 AS change
+    SELECT slice, previous_version, day, -1 AS change
     FROM moves
     WHERE previous_version <> policy_version
 )
-SELECT policy_version, day, sum(change)::BIGINT AS change
+SELECT coalesce(slice_by, '') AS dimension, slice, policy_version, day, sum(change)::BIGINT AS change
 FROM changes
 GROUP BY ALL;
 
--- The same for the whole store: from the per-day changes summaries.py keeps when no consent filter
--- is set (any filter narrows each subject's history, so it is then computed from the rows).
+-- The same for the whole store, from the per-day changes summaries.py keeps: policy_version_days
+-- with no consent filter, policy_version_slices with one value of one filter (any filter narrows each
+-- subject's history, which runs across purposes, channels and regions). Any other filter is computed
+-- from the rows.
 CREATE OR REPLACE MACRO policy_version_changes(end_day, purposes, channels, regions) AS TABLE
 SELECT policy_version, day, change
 FROM policy_version_days
-WHERE NOT straightforward() AND purposes IS NULL AND channels IS NULL AND regions IS NULL
+WHERE history_summary(purposes, channels, regions) = 'all'
+  AND day <= end_day::DATE
+UNION ALL
+SELECT policy_version, day, change
+FROM policy_version_slices
+WHERE dimension = history_summary(purposes, channels, regions)
+  AND slice = coalesce(purposes::VARCHAR[], channels::VARCHAR[], regions::VARCHAR[])[1]
   AND day <= end_day::DATE
 UNION ALL
 SELECT policy_version, day, change
 FROM policy_version_changes_of('consent', end_day, purposes, channels, regions)
-WHERE straightforward() OR purposes IS NOT NULL OR channels IS NOT NULL OR regions IS NOT NULL;
+WHERE history_summary(purposes, channels, regions) IS NULL;
 
 -- The calendar months of a range (metrics.md, monthly figures): each month as 'YYYY-MM' and the day its
 -- figures are taken at, the month's last day, or end_day for the last, partial month.

@@ -52,10 +52,11 @@ def test_the_last_full_year_of_ccpa_requests_equals_the_command_line(app, sample
     expected = cli_report(sample_store_file, 2023)
     open_ccpa(app)
 
-    year = app.selectbox(key="ccpa-year")
-    assert year.value == 2023
-    assert year.options == ["2024 (data to 31 Oct, not complete)", "2023"]
-    assert app.toggle(key="ccpa-all-jurisdictions").value is False
+    year = app.selectbox(key="year")
+    assert year.value == "2023"
+    assert year.options == ["2024", "2023"]
+    assert not any("not complete" in warning.value for warning in app.warning)  # 2023 is a whole year
+    assert app.toggle(key="all_jurisdictions").value is False
     assert page_rows(app) == without_keys(expected)
     assert [row["label"] for row in expected] == ["Requests to delete", "Requests to correct", "Requests to know",
                                                   "Requests to opt-out of sale/sharing", "Requests to limit"]
@@ -76,7 +77,7 @@ def test_all_jurisdictions_and_another_year(app, sample_store_file):
     everywhere = cli_report(sample_store_file, 2023, "--all-jurisdictions")
     open_ccpa(app)
 
-    app.toggle(key="ccpa-all-jurisdictions").set_value(True).run()
+    app.toggle(key="all_jurisdictions").set_value(True).run()
     assert not app.exception
     assert page_rows(app) == without_keys(everywhere)
     received = [row["received"] for row in page_rows(app)]
@@ -85,6 +86,21 @@ def test_all_jurisdictions_and_another_year(app, sample_store_file):
     assert any(header.value == "Requests received in 2023, all jurisdictions" for header in app.subheader)
     assert "under all jurisdictions" in app.code[1].value
 
-    app.selectbox(key="ccpa-year").set_value(2024).run()
+    app.selectbox(key="year").set_value("2024").run()
     assert not app.exception
+    assert page_rows(app) == without_keys(cli_report(sample_store_file, 2024, "--all-jurisdictions"))
+    # The sample's data stops on 31 October 2024: the page, the caption of the published table and the link
+    # say so, and keep the year and the scope.
+    assert any(header.value == "Requests received in 2024 to 31 October, all jurisdictions" for header in app.subheader)
+    assert any("2024 is not complete: the newest data is from 31 Oct 2024" in warning.value for warning in app.warning)
+    assert ("<caption>Requests received from 1 January to 31 October 2024 under all jurisdictions (the newest data; "
+            "the year is not complete)</caption>") in app.code[1].value
+
+
+def test_a_link_opens_the_year_and_scope_it_names(app, sample_store_file):
+    app.query_params["year"] = "2024"
+    app.query_params["all_jurisdictions"] = "true"
+    open_ccpa(app)
+    assert app.selectbox(key="year").value == "2024"
+    assert app.toggle(key="all_jurisdictions").value is True
     assert page_rows(app) == without_keys(cli_report(sample_store_file, 2024, "--all-jurisdictions"))

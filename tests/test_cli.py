@@ -43,7 +43,7 @@ def test_unusable_file_exits_1_with_one_line_and_stores_nothing(db, test_data, t
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == (
-        "requests.csv: columns `request_id`, `request_type`, `received_at`, `status` are missing for a "
+        "requests.csv: columns ‘request_id’, ‘request_type’, ‘received_at’, ‘status’ are missing for a "
         "requests export; found: id, type, date\n"
     )
     assert "No uploads yet" in dashboard("uploads", db=db).stdout
@@ -90,7 +90,7 @@ def test_uploads_lists_history_with_rejected_rows_and_remove_undoes_one(db, test
     listing = dashboard("uploads", db=db).stdout
     assert "requests_messy.csv" in listing and "consent_messy.csv" in listing
     assert "read 11, loaded 7, duplicate 0, rejected 4" in listing
-    assert "rejected line 7: `maybe` decision is not opt_in, opt_out, acknowledge or shown, nor a synonym of one" in listing
+    assert "rejected line 7: ‘maybe’ decision is not opt_in, opt_out, acknowledge or shown, nor a synonym of one" in listing
     removed = dashboard("remove", "2", db=db)
     assert removed.returncode == 0
     assert removed.stdout == ("removed upload 2 (requests_messy.csv, requests): 6 stored rows removed, 0 kept "
@@ -105,7 +105,7 @@ def test_uploads_lists_history_with_rejected_rows_and_remove_undoes_one(db, test
         f"UTC by {getpass.getuser()}\n")
     missing = dashboard("remove", "9", db=db)
     assert missing.returncode == 1
-    assert missing.stderr == "upload 9: no such upload (see `python -m dashboard uploads`)\n"
+    assert missing.stderr == "upload 9: no such upload (see ‘python -m dashboard uploads’)\n"
 
 
 def test_a_store_in_use_gives_one_line(db, test_data):
@@ -148,5 +148,5 @@ def test_vendor_formats_are_detected_from_the_header(db, tmp_path):
     assert json.loads(result.stdout)["format"] == "usercentrics"
     named = dashboard("ingest", "requests", str(export), "--format", "fides_requests", db=db)
     assert named.returncode == 1
-    assert named.stderr.startswith("uc.csv: columns `request_id`, `request_type`, `received_at`, `status` are "
+    assert named.stderr.startswith("uc.csv: columns ‘request_id’, ‘request_type’, ‘received_at’, ‘status’ are "
                                    "missing for the fides_requests profile; found: Controller ID, Timestamp,")

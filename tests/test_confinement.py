@@ -62,7 +62,7 @@ def test_a_column_name_cannot_run_sql(tmp_path):
     # The column is only ever a position, and not one the profile reads: the jurisdiction is the real
     # `Custom Field Location`, read as text.
     assert (report["format"], report["rows_loaded"], report["rows_rejected"]) == ("fides_requests", 2, 0)
-    assert "jurisdictions not recognised, counted as `unspecified`: CA (2 rows)" in report["warnings"]
+    assert "jurisdictions not recognised, counted as ‘No law recorded’: CA (2 rows)" in report["warnings"]
 
 
 def test_the_store_reads_nothing_but_its_own_files_and_cannot_be_unlocked(tmp_path, test_data):

@@ -3,22 +3,35 @@
 import json
 from datetime import date
 
-FIGURE_COLUMNS = ["purpose", "opt_ins", "opt_outs", "decision_opt_in_rate", "standing_subjects", "standing_opt_ins",
-                  "standing_opt_in_rate"]
+# The table's headings (as a person reads them) and the metrics document's keys.
+HEADINGS = {"Purpose": "purpose", "Opt-ins": "opt_ins", "Opt-outs": "opt_outs",
+            "Opt-in rate of choices": "decision_opt_in_rate", "People with a choice": "standing_subjects",
+            "Opted in at end": "standing_opt_ins", "Standing opt-in rate": "standing_opt_in_rate"}
+PURPOSE_NAMES = {"Quality control": "quality_control", "Marketing": "marketing",
+                 "Research and development": "research_development"}
+RATES = ("decision_opt_in_rate", "standing_opt_in_rate")
 
 
 def purpose_table(app):
     """The per-purpose table (the page's only frame with standing figures and no month or measure)."""
     (table,) = [
         frame.value for frame in app.dataframe
-        if "standing_opt_in_rate" in frame.value.columns and not {"month", "measure"} & set(frame.value.columns)
+        if "Standing opt-in rate" in frame.value.columns and not {"Month", "Measure"} & set(frame.value.columns)
     ]
     return table
 
 
 def table_figures(table) -> list[dict]:
-    rows = table[FIGURE_COLUMNS].sort_values("purpose").to_dict("records")
-    return [{key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()} for row in rows]
+    """The table's rows under the metrics document's keys: purposes by key, rates (shown as percentages) as
+    fractions."""
+    rows = []
+    for row in table[list(HEADINGS)].rename(columns=HEADINGS).to_dict("records"):
+        row = {key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
+        row["purpose"] = PURPOSE_NAMES[row["purpose"]]
+        for rate in RATES:
+            row[rate] = round(row[rate] / 100, 4)
+        rows.append(row)
+    return sorted(rows, key=lambda row: row["purpose"])
 
 
 def open_consent(app):
@@ -38,24 +51,23 @@ def test_tiles_and_table_show_the_metrics_figures(app, sample_metrics):
 
     # One tile per purpose with choices, in the policy's order: the standing rate, its denominator, and in
     # the help the catalogue's label and the decision rate.
-    names = {"quality_control": "Quality control", "marketing": "Marketing",
-             "research_development": "Research development"}
+    names = {key: name for name, key in PURPOSE_NAMES.items()}
     assert [tile.label for tile in app.metric] == list(names.values())
     tiles = {tile.label: tile for tile in app.metric}
-    labels = dict(zip(table["purpose"], table["purpose_label"], strict=True))
     for row in expected:
         tile = tiles[names[row["purpose"]]]
-        assert labels[row["purpose"]] in tile.help
+        assert names[row["purpose"]] in tile.help
         assert tile.value == f"{row['standing_opt_in_rate']:.1%}"
         assert tile.delta == f"of {row['standing_subjects']:,} people"
         choices = row["opt_ins"] + row["opt_outs"]
         decision = f"{row['decision_opt_in_rate']:.1%} were opt-ins ({row['opt_ins']:,} of {choices:,} choices)"
         assert decision in tile.help
     assert tiles["Marketing"].value == "54.8%"
-    assert labels["marketing"] == "Marketing, targeted offers, newsletters"
+    # The help quotes the privacy policy's own wording of the purpose.
+    assert "Marketing, targeted offers, newsletters" in tiles["Marketing"].help
 
     assert any("Necessary purposes are acknowledged, not chosen, so they have no opt-in rate" in caption.value
-               and "To process the transaction" in caption.value for caption in app.caption)
+               and "Transaction processing" in caption.value for caption in app.caption)
 
 
 def test_the_trend_shows_standing_consent_until_the_decision_rate_is_chosen(app):

@@ -119,7 +119,7 @@ def test_an_unrecognised_export_is_mapped_previewed_loaded_and_its_mapping_offer
     }
     # While a required column is unmapped, the preview says which one, in one line.
     assert [shown(error.value) for error in app.error] == [
-        f"{name}: column `subject_id` is missing for a consent export; found: Person, Event Time, Category, Choice"]
+        f"{name}: column ‘subject_id’ is missing for a consent export; found: Person, Event Time, Category, Choice"]
     assert button(app, "Load with this mapping").disabled
 
     choose(app, "subject_id", "Person")
@@ -130,14 +130,15 @@ def test_an_unrecognised_export_is_mapped_previewed_loaded_and_its_mapping_offer
     rows = table_with(app, "decision")
     assert len(set(rows["subject_id"])) == 2 and all(re.fullmatch(r"p_[0-9a-f]{32}", subject)
                                                      for subject in rows["subject_id"])
-    assert list(rows["purpose"]) == ["marketing", "research_development"]
-    assert list(rows["decision"]) == ["opt_in", "opt_out"]
+    # Shown by their names (data/purposes.csv's label, data/labels.toml's decision words), not their keys.
+    assert list(rows["purpose"]) == ["Marketing", "Research and development"]
+    assert list(rows["decision"]) == ["Opt-in", "Opt-out"]
     assert str(rows["occurred_at"].iloc[0]) == "2024-06-13 09:00:00"
-    rejects = table_with(app, "Reason")
-    assert list(rejects["Line"]) == [4, 5]
-    assert list(rejects["Column"]) == ["decision", "occurred_at"]
-    assert list(rejects["Value"]) == ["maybe", "not a date"]
-    assert "not opt_in, opt_out, acknowledge or shown" in rejects["Reason"].iloc[0]
+    rejects = table_with(app, "reason")
+    assert list(rejects["line"]) == [4, 5]
+    assert list(rejects["column_name"]) == ["decision", "occurred_at"]
+    assert list(rejects["value"]) == ["maybe", "not a date"]
+    assert "not opt_in, opt_out, acknowledge or shown" in rejects["reason"].iloc[0]
     # Nothing is stored before loading.
     assert store_counts() == before
 
@@ -153,14 +154,14 @@ def test_an_unrecognised_export_is_mapped_previewed_loaded_and_its_mapping_offer
                and "): rows read 4, loaded 2, duplicate 0, rejected 2" in shown(warning.value)
                for warning in app.warning)
     assert any(shown(caption.value) == "Columns mapped by you." for caption in app.caption)
-    assert any("The mapping was saved as «Shop consent»" in shown(caption.value) for caption in app.caption)
+    assert any("The mapping was saved as ‘Shop consent’" in shown(caption.value) for caption in app.caption)
     assert mapping_heading(app) is None and not held.exists()
 
     # A later export with the same header (spelled in lower case) is read with the saved mapping; mapped on
     # purpose, it starts from it.
     load(app, upload("shop_consent_july.csv"), map_myself=True)
     assert mapping_heading(app) == "Map the columns of shop_consent_july.csv"
-    assert any("This header matches the saved mapping «Shop consent»" in shown(info.value) for info in app.info)
+    assert any("This header matches the saved mapping ‘Shop consent’" in shown(info.value) for info in app.info)
     assert choices(app) == {
         "event_id": NOT_IN_FILE, "subject_id (required)": "person", "occurred_at (required)": "event time",
         "purpose (required)": "category", "decision (required)": "choice", "policy_version": NOT_IN_FILE,
@@ -204,7 +205,7 @@ def test_mapping_a_recognised_file_by_choice_previews_it_and_cancel_stores_nothi
     assert not any("saved mapping" in info.value for info in app.info)
     assert choices(app) == {label: label.removesuffix(" (required)") for label in choices(app)}
     assert metric(app, "Rows read") == "4" and metric(app, "Would be rejected") == "0"
-    assert list(table_with(app, "decision")["decision"]) == ["opt_in", "opt_out", "opt_in", "acknowledge"]
+    assert list(table_with(app, "decision")["decision"]) == ["Opt-in", "Opt-out", "Opt-in", "Acknowledged"]
     assert store_counts() == before
 
     held = Path(app.session_state["data_mapping_queue"][0].path)

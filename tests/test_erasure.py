@@ -272,9 +272,9 @@ def test_an_analyst_erases_people_on_the_data_page(app, app_store, tmp_path):
             store_bytes(app_store).count(pseudonym_of(app_store, "C-1001").encode())) == (0, 0, 0)
     # The typed identities are gone from the page, and the erasure is listed by its counts.
     assert app.text_area(key="data_erase_identities").value == ""
-    erasures = next(table.value for table in app.dataframe if "People" in table.value.columns)
-    assert erasures[["People", "Consent rows", "Request versions"]].values.tolist() == [[2, 3, 2]]
-    assert erasures["By"].iloc[0].endswith("(dashboard, sign-in off)")
+    erasures = next(table.value for table in app.dataframe if "people" in table.value.columns)
+    assert erasures[["people", "consent_rows", "request_rows"]].values.tolist() == [[2, 3, 2]]
+    assert erasures["erased_by"].iloc[0].endswith("(dashboard, sign-in off)")
 
 
 def subjects_of_app() -> list[str]:

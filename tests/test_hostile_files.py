@@ -67,7 +67,7 @@ def test_a_wide_header_without_the_needed_columns_is_refused_in_one_short_line(s
         ingest_file(store, "consent", export(tmp_path, "wide.csv", wide))
     message = str(refused.value)
     assert "\n" not in message and len(message) < 500
-    assert message.startswith("wide.csv: columns `subject_id`, `occurred_at`, `purpose`, `decision` are missing")
+    assert message.startswith("wide.csv: columns ‘subject_id’, ‘occurred_at’, ‘purpose’, ‘decision’ are missing")
     assert message.endswith("… (900 columns)")
 
 

@@ -102,7 +102,7 @@ def test_consent_identities_are_pseudonymised_dropped_or_rejected_and_never_stor
     assert report.file == f"{EMAIL}.csv"
     assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (7, 4, 3)
     assert "values holding an e-mail address or phone number were not stored, and their rows were kept without " \
-           "them: channel (1 rows), policy_version (1 rows), region (1 rows)" in report.warnings
+           "them: channel (1 row), policy_version (1 row), region (1 row)" in report.warnings
     assert not any("@" in warning or "frank" in warning for warning in report.warnings)
     assert rows(connection, "SELECT line, column_name, value, reason FROM rejected_rows ORDER BY line") == [
         (6, "purpose", EMAIL, "purpose holds an e-mail address or phone number, not a purpose"),
@@ -149,9 +149,9 @@ def test_request_ids_are_pseudonyms_that_find_the_same_request_again(tmp_path):
     assert first.file == f"requests from {PHONE}.csv"
     assert (first.rows_read, first.rows_loaded, first.rows_rejected) == (6, 3, 3)
     assert "values holding an e-mail address or phone number were not stored, and their rows were kept without " \
-           "them: channel (1 rows), jurisdiction (1 rows)" in first.warnings
+           "them: channel (1 row), jurisdiction (1 row)" in first.warnings
     # The jurisdiction that held an address is dropped, not listed among the unknown ones.
-    assert "jurisdictions not recognised, counted as `unspecified`: Narnia (1 rows)" in first.warnings
+    assert "jurisdictions not recognised, counted as ‘No law recorded’: Narnia (1 row)" in first.warnings
     assert rows(connection, "SELECT line, column_name, value, reason FROM rejected_rows ORDER BY line") == [
         (4, "request_type", EMAIL, "request_type holds an e-mail address or phone number, not a request type"),
         (5, "status", PHONE, "status holds an e-mail address or phone number, not a status"),
@@ -191,7 +191,7 @@ def test_policy_titles_and_links_holding_an_address_are_dropped(tmp_path):
 
     assert (report.rows_loaded, report.rows_rejected) == (2, 1)
     assert "values holding an e-mail address or phone number were not stored, and their rows were kept without " \
-           "them: title (1 rows), url (1 rows)" in report.warnings
+           "them: title (1 row), url (1 row)" in report.warnings
     assert rows(connection, "SELECT policy_version, title, url FROM policies ORDER BY 1") == [
         ("2023-06-01", "Privacy notice for shoppers", "https://shop.example/privacy"),
         ("2024-01-15", None, None),
@@ -233,7 +233,7 @@ def test_the_command_line_shows_placeholders(tmp_path):
     assert loaded.stderr.startswith(f"{EMAIL}.csv: ") and "kim" not in loaded.stderr.lower()
     history = run("uploads").stdout
     assert f"{EMAIL}.csv" in history
-    assert f"rejected line 6: `{EMAIL}` purpose holds an e-mail address or phone number" in history
+    assert f"rejected line 6: ‘{EMAIL}’ purpose holds an e-mail address or phone number" in history
     assert "jane" not in history and "@" not in history.replace(EMAIL, "")
 
 
@@ -263,10 +263,10 @@ def test_the_data_page_names_files_and_values_masked(app):
     assert [shown(error.value).split(": ")[0] for error in app.error] == [f"{EMAIL}.csv"]
     history = next(table.value for table in app.dataframe if "file_name" in table.value.columns)
     assert list(history["file_name"]) == [f"{EMAIL}.csv"]
-    rejected = next(table.value for table in app.dataframe if "Value" in table.value.columns)
-    assert list(rejected["Value"]) == [EMAIL, EMAIL, EMAIL]
+    rejected = next(table.value for table in app.dataframe if "value" in table.value.columns)
+    assert list(rejected["value"]) == [EMAIL, EMAIL, EMAIL]
     text = page_text(app)
-    assert "channel (1 rows), policy_version (1 rows), region (1 rows)" in text
+    assert "channel (1 row), policy_version (1 row), region (1 row)" in text
     assert_absent(text.encode(), ["jane", "kim", "frank", "grace", "olivia", "peggy", "judy", "7946"])
 
     # A file held for "Map columns myself" waits under its masked name.

@@ -60,7 +60,7 @@ def test_missing_policy_version_is_unknown(store, consent_loaded):
 
 
 def test_new_purpose_is_kept_and_reported(consent_loaded):
-    assert "purposes not in the catalogue, kept as new purposes: google_analytics (1 rows)" in consent_loaded.warnings
+    assert "purposes not in the catalogue, kept as new purposes: google_analytics (1 row)" in consent_loaded.warnings
 
 
 def test_rejected_rows_keep_line_column_value_and_reason(store, consent_loaded):
@@ -106,10 +106,10 @@ def test_requests_types_statuses_jurisdictions_and_flags(store, test_data):
         ("r4", "other", "completed", "unspecified", False, None),
         ("r9", "correction", "withdrawn", "GDPR", False, None),
     ]
-    assert "request types not recognised, kept as `other`: teleport (1 rows)" in report.warnings
-    assert "jurisdictions not recognised, counted as `unspecified`: Narnia (1 rows)" in report.warnings
+    assert "request types not recognised, counted as ‘Other’: teleport (1 row)" in report.warnings
+    assert "jurisdictions not recognised, counted as ‘No law recorded’: Narnia (1 row)" in report.warnings
     assert (
-        "1 rows have a closed status but no closed_at: kept, never overdue and not in the day figures (lines 4)"
+        "1 row has a closed status but no closed_at: kept, never overdue and not in the day figures (line 4)"
         in report.warnings
     )
 
@@ -257,7 +257,7 @@ UNUSABLE = [
      ("prose.csv: is not a delimited file: its first line has no comma, semicolon, tab or pipe "
       "(it is 29 characters long)")),
     ("columns.csv", b"id,type,date\n1,access,2024-01-01\n",
-     ("columns.csv: columns `subject_id`, `occurred_at`, `purpose`, `decision` are missing for a consent export; "
+     ("columns.csv: columns ‘subject_id’, ‘occurred_at’, ‘purpose’, ‘decision’ are missing for a consent export; "
       "found: id, type, date")),
     ("allbad.csv", b"subject_id,occurred_at,purpose,decision\na,someday,marketing,yes\nb,2024-01-01,marketing,perhaps\n",
      ("allbad.csv: every one of its 2 rows was rejected; first: line 2: "

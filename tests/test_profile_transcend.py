@@ -221,7 +221,7 @@ def test_request_types(requests_loaded):
                         "restriction": 1, "limit": 1}
     assert counts(requests_loaded.store, "SELECT request_type, count(*) FROM requests GROUP BY 1") == expected
     warning = next(warning for warning in requests_loaded.report.warnings if warning.startswith("request types"))
-    assert "automated_decision_making_opt_out (1 rows)" in warning and "sale_opt_in (1 rows)" in warning
+    assert "automated_decision_making_opt_out (1 row)" in warning and "sale_opt_in (1 row)" in warning
 
 
 def test_request_jurisdictions_from_the_state_in_the_us_and_the_country_elsewhere(requests_loaded):

@@ -7,8 +7,12 @@ import pandas as pd
 from dashboard.metrics import Filters, figure
 from dashboard.store import open_store
 
-TABLE_COLUMNS = ["request_type", "received", "completed", "denied", "withdrawn", "open", "median_days_to_close",
-                 "mean_days_to_close", "on_time_rate"]
+# The table's headings and the metrics document's keys; the request types by their names.
+TABLE_COLUMNS = {"Request type": "request_type", "Received": "received", "Completed": "completed", "Denied": "denied",
+                 "Withdrawn": "withdrawn", "Open": "open", "Median days to close": "median_days_to_close",
+                 "Mean days to close": "mean_days_to_close", "Closed on time": "on_time_rate"}
+TYPE_NAMES = {"Access": "access", "Deletion": "deletion", "Correction": "correction",
+              "Opt-out of sale/sharing": "opt_out", "Limit use of sensitive data": "limit"}
 
 
 def open_requests(app):
@@ -47,43 +51,54 @@ def test_tiles_table_chart_and_overdue_list_show_the_metrics_figures(app, sample
     open_requests(app)
 
     tiles = {tile.label: tile for tile in app.metric}
-    assert list(tiles) == ["Received in the range", "Closed on time", "Median days to close", "Overdue now"]
-    assert tiles["Overdue now"].value == str(expected["overdue"]) == "13"
+    # The sample's newest data is from 31 Oct 2024, the end of the default range.
+    assert list(tiles) == ["Received in the range", "Closed on time", "Median days to close", "Overdue at 31 Oct 2024"]
+    assert tiles["Overdue at 31 Oct 2024"].value == str(expected["overdue"]) == "13"
     received = sum(row["received"] for row in expected["by_type"])
     assert tiles["Received in the range"].value == f"{received:,}" == f"{int(summary['received']):,}" == "1,143"
     assert tiles["Closed on time"].value == f"{summary['on_time_rate']:.1%}" == "96.5%"
     assert tiles["Closed on time"].delta == f"of {int(summary['closed']):,} closed" == "of 1,048 closed"
-    assert tiles["Median days to close"].value == "14"
-    assert tiles["Median days to close"].delta == "mean 17.85"
+    # Day figures with one decimal, as everywhere: the median 14 days, the mean 17.85 days.
+    assert tiles["Median days to close"].value == "14.0"
+    assert tiles["Median days to close"].delta == "mean 17.9"
 
-    table = frame_with(app, "on_time_rate")
-    cells = [{column: plain(value) for column, value in row.items()}
-             for row in table[TABLE_COLUMNS].sort_values("request_type").to_dict("records")]
-    assert cells == expected["by_type"]
-    assert table["request_type_label"].tolist() == ["Access", "Deletion", "Correction", "Opt-out of sale/sharing",
-                                                    "Limit use of sensitive data"]
+    table = frame_with(app, "Closed on time")
+    assert table["Request type"].tolist() == list(TYPE_NAMES)
+    cells = []
+    for row in table[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS).to_dict("records"):
+        row = {column: plain(value) for column, value in row.items()}
+        row["request_type"] = TYPE_NAMES[row["request_type"]]
+        row["on_time_rate"] = round(row["on_time_rate"] / 100, 4)  # shown as a percentage
+        cells.append(row)
+    assert sorted(cells, key=lambda row: row["request_type"]) == expected["by_type"]
+    # Rates as percentages with one decimal: 97.02% of access requests is shown 97.0% (the column's format).
+    on_time = next(column for column in app.dataframe if "Closed on time" in column.value.columns)
+    assert '"format":"%.1f%%"' in on_time.proto.columns.replace(" ", "")
 
-    outcomes = frame_with(app, "status")
-    by_status = outcomes.pivot(index="request_type", columns="status", values="requests")
+    outcomes = frame_with(app, "Status")
+    by_status = outcomes.pivot(index="Request type", columns="Status", values="Requests")
     for row in expected["by_type"]:
-        assert by_status.loc[row["request_type"]].to_dict() == {
-            status: row[status] for status in ("completed", "denied", "withdrawn", "open")}
+        name = {key: name for name, key in TYPE_NAMES.items()}[row["request_type"]]
+        assert by_status.loc[name].to_dict() == {
+            status.capitalize(): row[status] for status in ("completed", "denied", "withdrawn", "open")}
 
     # The trailing twelve months: every month times every type, the counts of the metrics document.
-    volume = frame_with(app, "month_label")
+    volume = frame_with(app, "All types that month")
     types = {row["request_type"] for row in expected["trailing_12_months"]}
-    assert volume["month"].nunique() == 12 and len(volume) == 12 * len(types) == 60
-    assert sorted(zip(volume["month"], volume["request_type"], volume["received"], strict=True)) == [
+    assert volume["Month"].nunique() == 12 and len(volume) == 12 * len(types) == 60
+    assert sorted(zip(volume["Month"], [TYPE_NAMES[name] for name in volume["Request type"]], volume["Received"],
+                      strict=True)) == [
         (row["month"], row["request_type"], row["received"]) for row in expected["trailing_12_months"]]
-    assert (volume["month"].iloc[0], volume["month_label"].iloc[-1]) == ("2023-11", "Oct 2024")
+    assert (volume["Month"].iloc[0], volume["Month"].iloc[-1]) == ("2023-11", "2024-10")
 
-    distribution = frame_with(app, "days_to_close")
-    assert distribution.groupby("request_type")["requests"].sum().sum() == summary["closed"]
+    distribution = frame_with(app, "Days to close")
+    assert distribution["Requests"].sum() == summary["closed"]
 
     overdue = frame_with(app, "Days overdue")
     assert list(overdue.columns) == ["Request ID", "Request type", "Jurisdiction", "Received", "Due", "Days overdue"]
     assert len(overdue) == expected["overdue"]
-    assert overdue.iloc[0][["Request ID", "Jurisdiction", "Days overdue"]].tolist() == ["DSR-2023-00477", "CCPA", 304]
+    assert overdue.iloc[0][["Request ID", "Jurisdiction", "Days overdue"]].tolist() == [
+        "DSR-2023-00477", "CCPA (California)", 304]
     assert overdue["Days overdue"].is_monotonic_decreasing
 
 
@@ -95,18 +110,18 @@ def test_one_jurisdiction_draws_its_deadline_and_narrows_every_figure(app, sampl
     app.switch_page("views/requests.py").run()
     assert not app.exception
 
-    distribution = frame_with(app, "days_to_close")
-    deadlines = distribution.groupby("request_type")["deadline_days"].first()
+    distribution = frame_with(app, "Days to close")
+    deadlines = distribution.groupby("Request type")["Deadline (days)"].first()
     # CCPA: 45 calendar days for access, deletion and correction; 15 business days (no single number) for the others.
-    assert deadlines[["access", "correction", "deletion"]].tolist() == [45, 45, 45]
-    assert deadlines[["limit", "opt_out"]].isna().all()
+    assert deadlines[["Access", "Correction", "Deletion"]].tolist() == [45, 45, 45]
+    assert deadlines[["Limit use of sensitive data", "Opt-out of sale/sharing"]].isna().all()
     assert any(caption.value.startswith(":material/info: No deadline line for Opt-out of sale/sharing, Limit use")
                for caption in app.caption)
 
     overdue = frame_with(app, "Days overdue")
-    assert set(overdue["Jurisdiction"]) == {"CCPA"}
+    assert set(overdue["Jurisdiction"]) == {"CCPA (California)"}
     assert overdue["Request ID"].tolist() == ccpa_overdue["request_id"].tolist()
-    assert {tile.label: tile.value for tile in app.metric}["Overdue now"] == str(len(ccpa_overdue)) == "7"
+    assert {tile.label: tile.value for tile in app.metric}["Overdue at 31 Oct 2024"] == str(len(ccpa_overdue)) == "7"
     assert any("Only the request types, jurisdictions and channels chosen" in caption.value for caption in app.caption)
 
 
@@ -119,11 +134,11 @@ def test_a_range_without_requests_says_so_instead_of_drawing_empty_tables(app):
 
     tiles = {tile.label: tile.value for tile in app.metric}
     assert tiles == {"Received in the range": "0", "Closed on time": "–", "Median days to close": "–",
-                     "Overdue now": "0"}
+                     "Overdue at 31 Dec 2020": "0"}
     infos = [info.value for info in app.info]
     assert "No request was received in this range. Widen the dates or clear a filter in the sidebar." in infos
     assert "No request received in this range has been completed or denied yet." in infos
     assert any("No request is overdue" in success.value for success in app.success)
     # The twelve months to the end of 2020 still have their bars, all at zero.
-    volume = frame_with(app, "month_label")
-    assert len(volume) == 60 and volume["received"].sum() == 0
+    volume = frame_with(app, "All types that month")
+    assert len(volume) == 60 and volume["Received"].sum() == 0

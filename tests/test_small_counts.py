@@ -176,22 +176,22 @@ def test_every_page_says_that_small_counts_are_hidden(app, monkeypatch):
 
 def test_overview_and_requests_hide_small_counts_in_tiles_tables_and_charts(app, monkeypatch):
     run_page(app, monkeypatch, "views/overview.py", "20")
-    assert tiles(app)["Overdue now"][0] == "<20"  # 13
-    assert tiles(app)["Requests, last 12 months"][0] == "1,143"
+    assert tiles(app)["Overdue at 31 Oct 2024"][0] == "<20"  # 13
+    assert tiles(app)["Requests, 12 months to Oct 2024"][0] == "1,143"
 
     run_page(app, monkeypatch, "views/requests.py", "20")
-    assert tiles(app)["Overdue now"][0] == "<20"
-    by_type = frame_with(app, "on_time_rate").set_index("request_type")
-    assert by_type.loc["correction", ["received", "completed", "denied", "withdrawn", "open"]].tolist() == [
+    assert tiles(app)["Overdue at 31 Oct 2024"][0] == "<20"
+    by_type = frame_with(app, "Closed on time").set_index("Request type")
+    assert by_type.loc["Correction", ["Received", "Completed", "Denied", "Withdrawn", "Open"]].tolist() == [
         "74", "66", "<20", "<20", "<20"]
-    assert by_type.loc["correction", "median_days_to_close"] == 19.0  # over 69 closed: shown
+    assert by_type.loc["Correction", "Median days to close"] == 19.0  # over 69 closed: shown
     # The volume chart draws nothing for a month's type under 20, and its tooltip reads <20.
     volume = chart_data(app, 0)
     small = volume[volume["received_label"] == "<20"]
     assert len(small) > 0 and small["received"].isna().all()
     assert volume.loc[volume["received"] >= 20, "received_label"].str.match(r"^\d[\d,]*$").all()
-    assert frame_with(app, "month_label").set_index(["month", "request_type"]).loc[
-        ("2023-11", "correction"), "received"] == "<20"  # 6 in the sample
+    assert frame_with(app, "All types that month").set_index(["Month", "Request type"]).loc[
+        ("2023-11", "Correction"), "Received"] == "<20"  # 6 in the sample
     # Signed-out use is an analyst's: the overdue list stays, to act on.
     assert len(frame_with(app, "Days overdue")) == 13
 
@@ -215,15 +215,15 @@ def test_policy_and_consent_pages_hide_small_counts_and_the_rates_over_them(app,
     run_page(app, monkeypatch, "views/policies.py", "20")
     catalogue = frame_with(app, "url").set_index("policy_version")
     assert catalogue.loc["2022-11-01", "subjects_current"] == "<20"  # 13 people
-    assert catalogue.loc["2022-11-01", "share_current"] == 0.0043  # of 3,000
+    assert round(catalogue.loc["2022-11-01", "share_current"], 2) == 0.43  # % of 3,000
     assert tiles(app)["People with a current version"][0] == "3,000"
 
     # 3,000 people have a standing choice for each purpose: every standing rate is over fewer than 3,001.
     run_page(app, monkeypatch, "views/consent.py", "3001")
     assert tiles(app)["Marketing"] == ("–", "of <3001 people")
     (figures,) = [element.value for element in app.dataframe
-                  if "standing_opt_in_rate" in element.value.columns and "month" not in element.value.columns]
-    assert figures["standing_opt_in_rate"].isna().all() and set(figures["standing_subjects"]) == {"<3001"}
+                  if "Standing opt-in rate" in element.value.columns and "Month" not in element.value.columns]
+    assert figures["Standing opt-in rate"].isna().all() and set(figures["People with a choice"]) == {"<3001"}
 
 
 def test_the_ccpa_report_hides_small_counts_in_its_table_and_its_copy(app, monkeypatch):
@@ -235,7 +235,7 @@ def test_the_ccpa_report_hides_small_counts_in_its_table_and_its_copy(app, monke
     assert pd.isna(table.loc["Requests to correct", "Median days to respond"])
     assert table.loc["Requests to delete", "Requests received"] == "130"
     markdown = next(block.value for block in app.code if block.language == "markdown")
-    assert "| Requests to correct | &lt;20 | &lt;20 | 0 | N/A | N/A |" in markdown
+    assert "| Requests to correct | &lt;20 | &lt;20 | 0 | – | – |" in markdown
 
 
 def test_a_viewer_does_not_see_an_overdue_list_shorter_than_min_cell(app, monkeypatch, tmp_path):
@@ -274,16 +274,19 @@ def test_a_real_server_hides_small_counts_on_screen_and_in_the_download(browser,
         page = context.new_page()
         page.goto(f"{base}/requests")
         wait_for_app(page)
-        overdue = page.locator('[data-testid="stMetric"]').filter(has_text="Overdue now")
+        overdue = page.locator('[data-testid="stMetric"]').filter(has_text="Overdue at 31 Oct 2024")
         assert overdue.locator('[data-testid="stMetricValue"]').inner_text() == "<20"
         assert "Small counts are hidden: a count under 20 reads <20" in page.locator(
             '[data-testid="stSidebar"]').inner_text()
         assert "Counts under 20 are not drawn" in page.inner_text("body")
         with page.expect_download() as download:
             page.get_by_role("button", name="Data (CSV)").first.click()
-        rows = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
-        assert rows[0] == "month,month_label,request_type,request_type_label,received,month_total"
-        assert "2023-11,Nov 2023,correction,Correction,<20,89" in rows  # 6 corrections of 89 requests
+        lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+        # The file says so above its rows, as the chart does below itself.
+        assert "# Counts under 20 are not shown; they read <20 in the data." in lines
+        rows = [line for line in lines if not line.startswith("#")]
+        assert rows[0] == "Month,Request type,Received,All types that month"
+        assert "2023-11,Correction,<20,89" in rows  # 6 corrections of 89 requests
         screenshot(page, "requests-small-counts")
         context.close()
     finally:

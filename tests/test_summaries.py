@@ -22,8 +22,8 @@ CHANNELS = ("web", "app", "", "store")
 REGIONS = ("US-CA", "EU", "", "GB")
 DECISIONS = ("opt_in", "opt_out", "opt_out", "acknowledge", "yes")
 START = datetime(2024, 1, 1)
-SUMMARY_TABLES = ("consent_daily", "consent_version_days", "consent_standing_days", "policy_version_days",
-                  "request_fact_rows")
+SUMMARY_TABLES = ("consent_daily", "consent_version_days", "consent_standing_days", "consent_standing_slices",
+                  "policy_version_days", "policy_version_slices", "request_fact_rows")
 
 
 def consent_rows(rng: random.Random, count: int, first_event: int) -> list[list[str]]:
@@ -62,14 +62,47 @@ FILTERS = (
     Filters(start=date(2024, 1, 1), end=date(2024, 7, 31), purposes=("marketing", "communications")),
     Filters(start=date(2024, 1, 1), end=date(2024, 7, 31), channels=("web", "unknown")),
 )
+# One value of one filter: read from the summaries kept per value (the consent history per channel or
+# region, the version history per purpose, channel or region). Only the figures that follow each
+# subject's history read those; the others are compared for the filters above.
+SLICE_FILTERS = (
+    Filters(start=date(2024, 2, 10), end=date(2024, 6, 30), purposes=("research_and_development",)),
+    Filters(start=date(2024, 1, 1), end=date(2024, 7, 31), channels=("web",)),
+    Filters(start=date(2024, 1, 1), end=date(2024, 7, 31), channels=("app", "app"),
+            purposes=("marketing", "communications")),
+    # A missing region is chosen as 'unknown'.
+    Filters(start=date(2024, 3, 1), end=date(2024, 7, 31), regions=("unknown",)),
+)
 FIGURE_NAMES = sorted(FIGURES)
+HISTORY_FIGURES = ("consent_by_purpose", "consent_monthly_trend", "policy_adoption", "policy_version_mix",
+                   "policy_versions")
 
 
-def assert_summaries_agree(store) -> None:
-    """Every figure, for several filters, equal by both paths; and the kept
-    summaries equal to ones computed afresh."""
-    for filters in FILTERS:
-        for name in FIGURE_NAMES:
+def history_paths(store, filters: Filters) -> tuple:
+    """Which summary the consent and the version histories are read from for these filters (views.sql)."""
+    cursor = store.cursor()
+    try:
+        return tuple(cursor.execute(
+            "SELECT history_summary(NULL, $channels, $regions), history_summary($purposes, $channels, $regions)",
+            {"purposes": filters.parameters()["purposes"], "channels": filters.parameters()["channels"],
+             "regions": filters.parameters()["regions"]}).fetchall()[0])
+    finally:
+        cursor.close()
+
+
+def test_the_filters_compared_cover_every_summary_and_the_rows(store):
+    consent_paths, version_paths = zip(*(history_paths(store, filters) for filters in FILTERS + SLICE_FILTERS),
+                                       strict=True)
+    assert set(consent_paths) == {"all", "channel", "region", None}
+    assert set(version_paths) == {"all", "purpose", "channel", "region", None}
+
+
+def assert_summaries_agree(store, *, slices: bool = False) -> None:
+    """Every figure, for several filters, equal by both paths (and, with `slices`, the figures read from the
+    summaries kept per value of a filter); and the kept summaries equal to ones computed afresh."""
+    for filters, names in [(filters, FIGURE_NAMES) for filters in FILTERS] + [
+            (filters, HISTORY_FIGURES) for filters in (SLICE_FILTERS if slices else ())]:
+        for name in names:
             summarised = metric_figure(store, name, filters)
             straightforward = metric_figure(store, name, filters, straightforward=True)
             pd.testing.assert_frame_equal(summarised, straightforward, check_dtype=False, obj=f"{name} {filters}")
@@ -108,10 +141,12 @@ def test_summaries_stay_exact_through_uploads_and_undos(store, tmp_path, seed):
         "2024-01-01": "2024-01-01", "2024-03-01": "2024-03-01", "2024-06-01": "2024-06-01"})).upload_id
     assert_kept_summaries_are_fresh(store)
     ingest_file(store, "consent", write_consent(tmp_path / "third.csv", third))
-    assert_summaries_agree(store)
+    assert_summaries_agree(store, slices=True)
 
+    # The per-value summaries are compared with the rows where the store changed most, after an upload
+    # and after an undo; after every step they are compared with ones computed afresh.
     remove_upload(store, int(second_report.upload_id))
-    assert_summaries_agree(store)
+    assert_summaries_agree(store, slices=True)
     remove_upload(store, int(policies_id))
     assert_kept_summaries_are_fresh(store)
     remove_upload(store, int(requests_id))
@@ -159,3 +194,33 @@ def test_a_store_from_before_summaries_gets_them_on_open(tmp_path):
     reopened = open_store(path)
     assert reopened.execute("SELECT sum(events) FROM consent_daily").fetchone()[0] == expected == 100
     assert reopened.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+
+
+def test_a_store_from_before_the_per_value_summaries_gets_them_on_open(tmp_path):
+    """A store the previous version wrote (its definitions older, no per-value summaries) gets them made and
+    filled when it is next opened, before any page reads them."""
+    from dashboard.store import open_store
+
+    path = tmp_path / "before.duckdb"
+    store = open_store(path)
+    ingest_file(store, "consent", write_consent(tmp_path / "c.csv", consent_rows(random.Random(7), 120, 0)))
+    expected = {table: sorted(store.execute(f"SELECT * FROM {table}").fetchall(), key=str)
+                for table in ("consent_standing_slices", "policy_version_slices")}
+    assert all(expected.values())
+    for table in expected:
+        store.execute(f"DROP TABLE {table}")
+    store.execute("DELETE FROM store_meta WHERE key = 'definitions_sha256'")
+    store.close()
+
+    reopened = open_store(path)
+    try:
+        for table, rows in expected.items():
+            assert sorted(reopened.execute(f"SELECT * FROM {table}").fetchall(), key=str) == rows, table
+        filters = Filters(start=date(2024, 1, 1), end=date(2024, 7, 31), channels=("web",))
+        assert history_paths(reopened, filters) == ("channel", "channel")
+        for name in HISTORY_FIGURES:
+            pd.testing.assert_frame_equal(metric_figure(reopened, name, filters),
+                                          metric_figure(reopened, name, filters, straightforward=True),
+                                          check_dtype=False, obj=name)
+    finally:
+        reopened.close()

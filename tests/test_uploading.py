@@ -47,7 +47,7 @@ def test_a_refusal_knows_the_header_it_found(store, tmp_path):
     assert isinstance(refused, uploading.Refused)
     # The file's first line: event_id,subject_id,occurred_at,decision — no purpose, which a consent export needs.
     assert refused.header == ("event_id", "subject_id", "occurred_at", "decision") and refused.mappable
-    assert refused.message == ("consent_no_purpose.csv: column `purpose` is missing for a consent export; found: "
+    assert refused.message == ("consent_no_purpose.csv: column ‘purpose’ is missing for a consent export; found: "
                                "event_id, subject_id, occurred_at, decision")
     assert (refused.kind, refused.needs_confirmation) == ("consent", False)
 
@@ -102,7 +102,7 @@ def test_a_mapping_started_from_a_shipped_profile_is_saved_and_recognises_the_he
         store, saved_profiles):
     refused = uploading.load(store, "requests", SUBMITTED, file="submitted.csv")
     assert refused.header == SUBMITTED_HEADER
-    assert refused.message.startswith("submitted.csv: column `received_at` is missing for the transcend_requests "
+    assert refused.message.startswith("submitted.csv: column ‘received_at’ is missing for the transcend_requests "
                                       "profile; found: Request ID, Submitted,")
 
     # The mapping screen starts from the profile that recognises the header: its one-column takes found in
@@ -173,7 +173,7 @@ def test_a_mapping_saved_in_the_store_before_profiles_stays_readable(store):
 def test_a_mapping_is_not_saved_under_a_name_it_cannot_take(store, tmp_path):
     assert uploading.profile_title_problem("?!") == "a saved mapping needs a name with letters or digits"
     assert uploading.profile_title_problem("Usercentrics") == (
-        "`usercentrics` is the name of a shipped profile; choose another name")
+        "‘usercentrics’ is the name of a shipped profile; choose another name")
     assert uploading.profile_title_problem("My CRM") is None
 
     copy = tmp_path / "june.csv"
@@ -182,7 +182,7 @@ def test_a_mapping_is_not_saved_under_a_name_it_cannot_take(store, tmp_path):
     assert held.asked and held.header == ("Person", "Event Time", "Category", "Choice")
     columns = {"subject_id": "Person", "occurred_at": "Event Time", "purpose": "Category", "decision": "Choice"}
     refused = uploading.load_held(store, held, columns, date_order="mdy", save_as="Usercentrics")
-    assert refused.message == ("june.csv: not loaded: `usercentrics` is the name of a shipped profile; choose another "
+    assert refused.message == ("june.csv: not loaded: ‘usercentrics’ is the name of a shipped profile; choose another "
                                "name")
     assert stored(store) == (0, 0)
 
@@ -230,7 +230,7 @@ def test_the_command_line_counts_set_aside_rows_and_saves_a_mapping_as_a_profile
     shipped = dashboard("ingest", "requests", str(SUBMITTED), "--map", "received_at=Submitted",
                         "--save-map", "usercentrics", db=db)
     assert (shipped.returncode, shipped.stdout) == (2, "")
-    assert shipped.stderr == ("--save-map usercentrics: `usercentrics` is the name of a shipped profile; choose "
+    assert shipped.stderr == ("--save-map usercentrics: ‘usercentrics’ is the name of a shipped profile; choose "
                               "another name\n")
 
 
@@ -266,9 +266,9 @@ def test_the_data_page_shows_rows_set_aside_beside_the_rejected_ones(app):
     assert any(shown(caption.value) == "Recognised as Transcend privacy requests (CSV)." for caption in app.caption)
     texts = [shown(markdown.value) for markdown in app.markdown]
     assert f"Set aside (1): neither loaded nor rejected, by reason:\n- 1 row: {TEST_REQUEST}" in texts
-    rejected = next(table.value for table in app.dataframe if "Column" in table.value.columns)
-    assert list(rejected["Line"]) == [5]
-    set_aside = next(table.value for table in app.dataframe if list(table.value.columns) == ["Line", "Reason"])
+    rejected = next(table.value for table in app.dataframe if "column_name" in table.value.columns)
+    assert list(rejected["line"]) == [5]
+    set_aside = next(table.value for table in app.dataframe if list(table.value.columns) == ["line", "reason"])
     assert set_aside.values.tolist() == [[4, TEST_REQUEST]]
     history = next(table.value for table in app.dataframe if "file_name" in table.value.columns)
     assert list(history["rows_set_aside"]) == [1]
@@ -299,14 +299,14 @@ def test_the_mapping_screen_starts_from_the_profile_that_recognises_the_header(a
     assert any("This header is recognised as Transcend privacy requests (CSV)" in shown(info.value)
                for info in app.info)
     boxes = {box.label.removesuffix(" (required)"): box for box in app.selectbox if box.key.startswith("data_map_")}
-    rule = "— as «Transcend privacy requests (CSV)» makes it —"
+    rule = "— as ‘Transcend privacy requests (CSV)’ makes it —"
     assert {column: box.value for column, box in boxes.items()} == {
         "request_id": "Request ID", "request_type": "Request Type", "received_at": rule, "status": "Status",
         "closed_at": "Successfully Completed At", "subject_id": rule, "jurisdiction": rule,
         "extended": "— not in this file —", "channel": "Origin",
     }
     # received_at is still missing: the preview says so, in one line.
-    assert any("column `received_at` is missing for the transcend_requests profile" in shown(error.value)
+    assert any("column ‘received_at’ is missing for the transcend_requests profile" in shown(error.value)
                for error in app.error)
     boxes["received_at"].set_value("Submitted").run()
     assert next(metric.value for metric in app.metric if metric.label == "Rows read") == "4"
@@ -333,4 +333,6 @@ def test_the_data_page_takes_a_json_lines_export(app):
     assert any(shown(caption.value) == "Recognised as Didomi batch export, users (JSON lines)."
                for caption in app.caption)
     history = next(table.value for table in app.dataframe if "file_name" in table.value.columns)
-    assert list(history["file_name"]) == ["users-part-00000.json.gz"] and list(history["format"]) == ["didomi"]
+    # The history names the layout by its title, not the profile's key ("didomi").
+    assert list(history["file_name"]) == ["users-part-00000.json.gz"]
+    assert list(history["format"]) == ["Didomi batch export, users (JSON lines)"]

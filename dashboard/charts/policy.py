@@ -7,12 +7,17 @@ import json
 import altair as alt
 import pandas as pd
 
-from dashboard.charts.palette import GREY, series_colour
-from dashboard.small_counts import with_count_labels, with_totals
+from dashboard.charts import palette
+from dashboard.formatting import COUNT_D3, DATE_D3, PERCENT_D3, percent, plural
+from dashboard.small_counts import on, with_count_labels, with_totals
 
 # Reference lines on the adoption chart: the checkpoints privacy teams report adoption at.
 ADOPTION_CHECKPOINTS = (30, 60, 90)
-DATE_FORMAT = "%d %b %Y"
+# The adoption chart's days: the first 90 read clearly, and a little after.
+ADOPTION_WINDOW = 120
+DATE_FORMAT = DATE_D3
+
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 def version_order(versions: pd.DataFrame, *others: pd.DataFrame) -> list[str]:
@@ -32,19 +37,20 @@ def latest_version(versions: pd.DataFrame) -> str | None:
 
 
 def version_colour(order: list[str]) -> alt.Scale:
-    """The palette's colour of each version, with the legend in effective-date order."""
-    palette = series_colour(order)
-    colours = dict(zip(palette.domain, palette.range, strict=True))
-    return alt.Scale(domain=order, range=[colours[key] for key in order])
+    """Each version's colour by its position in `order` (version_order of all versions: the oldest first), so
+    a version keeps its colour when an upload adds a newer one; the legend follows the same order."""
+    return palette.version_colour(order)
 
 
-def _version_legend(latest: str | None) -> alt.Legend:
+def _version_legend(latest: str | None, order: list[str]) -> alt.Legend:
+    """The versions in effective-date order, under the chart, the latest named so."""
+    options = {"title": "Policy version", "values": order, "orient": "bottom", "columns": 2,
+               "labelLimit": palette.LABEL_LIMIT}
     if latest is None:
-        return alt.Legend(title="Policy version")
+        return alt.Legend(**options)
     # json.dumps gives a string literal the expression language reads as written, quotes escaped.
     return alt.Legend(
-        title="Policy version",
-        labelExpr=f"datum.label === {json.dumps(latest)} ? datum.label + ' (latest)' : datum.label",
+        **options, labelExpr=f"datum.label === {json.dumps(latest)} ? datum.label + ' (latest)' : datum.label",
     )
 
 
@@ -52,102 +58,161 @@ def _is_latest(latest: str | None):
     return alt.datum.policy_version == (latest if latest is not None else "")
 
 
-def version_mix_chart(mix: pd.DataFrame, versions: pd.DataFrame, *, min_cell: int = 0) -> alt.Chart:
-    """Stacked bars of policy_version_mix: each month's share of people on each version, summing to 100%.
+def _month_in_words(month: str) -> str:
+    return pd.Timestamp(f"{str(month)[:7]}-01").strftime("%b %Y")
 
-    The latest version sits at the base of each bar, drawn at full strength; older ones stack above it.
+
+def version_mix_chart(mix: pd.DataFrame, versions: pd.DataFrame, *, min_cell: int = 0,
+                      period: str | None = None) -> alt.LayerChart:
+    """Stacked bars of policy_version_mix: each month's share of people on each version, summing to 100%, the
+    month's people with a current version written above its bar.
+
+    The latest version sits at the base of each bar; older ones stack above it. While small counts are hidden,
+    a version with fewer than min_cell people in a month is not drawn (the bar stops short of 100%), and the
+    subtitle says so.
     """
     order = version_order(versions, mix)
     latest = latest_version(versions)
     mix = with_count_labels(with_totals("policy_version_mix", mix), ("subjects_current", "people_with_version"),
                             min_cell)
-    return (
-        alt.Chart(
-            mix,
-            title=alt.Title(
-                "Policy version of the people with a current version, at each month's end",
-                subtitle="Share of everyone whose latest consent record names a known version "
-                "(the last month at the end of the range).",
-            ),
-        )
-        .transform_calculate(version_position=f"indexof({json.dumps(order)}, datum.policy_version)")
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "month:O",
-                title="Month",
-                sort="ascending",
-                axis=alt.Axis(labelAngle=0, labelExpr="utcFormat(toDate(datum.value + '-01'), '%b %Y')"),
-            ),
-            y=alt.Y(
-                "share_current:Q",
-                title="Share of people with a current version",
-                stack="zero",
-                scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%"),
-            ),
-            color=alt.Color("policy_version:N", scale=version_colour(order), legend=_version_legend(latest)),
-            order=alt.Order("version_position:Q", sort="descending"),
-            opacity=alt.condition(_is_latest(latest), alt.value(1.0), alt.value(0.6)),
-            tooltip=[
-                alt.Tooltip("month:O", title="Month"),
-                alt.Tooltip("policy_version:N", title="Policy version"),
-                alt.Tooltip("subjects_current_label:N", title="People on it"),
-                alt.Tooltip("people_with_version_label:N", title="Of people with a current version"),
-                alt.Tooltip("share_current:Q", title="Share", format=".1%"),
-            ],
-        )
+    # A share whose count is hidden would give the count away (share × the month's people): not drawn either.
+    mix["share_current"] = mix["share_current"].astype("float64").where(mix["subjects_current"].notna())
+    hides = on(min_cell) and bool(mix["subjects_current"].isna().any())
+    note = (f"Versions with fewer than {min_cell} people in a month are not drawn; the figure above each bar is "
+            "the month's people with a current version." if hides else
+            "The figure above each bar is the month's people with a current version.")
+    months = sorted(mix["month"].unique())
+    x = alt.X("month:O", title=None, sort=months,
+              # Month above year on two lines, so a year of months fits a narrow column.
+              axis=alt.Axis(labelAngle=0, labelLineHeight=13,
+                            labelExpr="[utcFormat(toDate(datum.value + '-01'), '%b'), "
+                                      "utcFormat(toDate(datum.value + '-01'), '%Y')]"))
+    y_scale = alt.Scale(domain=[0, 1.12], nice=False)
+    bars = alt.Chart().transform_calculate(
+        version_position=f"indexof({json.dumps(order)}, datum.policy_version)"
+    ).mark_bar().encode(
+        x=x,
+        y=alt.Y("share_current:Q", title="Share of people with a current version", stack="zero", scale=y_scale,
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1])),
+        color=alt.Color("policy_version:N", scale=version_colour(order), legend=_version_legend(latest, order)),
+        order=alt.Order("version_position:Q", sort="descending"),
+        tooltip=[
+            alt.Tooltip("month:O", title="Month"),
+            alt.Tooltip("policy_version:N", title="Policy version"),
+            alt.Tooltip("subjects_current_label:N", title="People on it"),
+            alt.Tooltip("people_with_version_label:N", title="Of people with a current version"),
+            alt.Tooltip("share_current:Q", title="Share", format=PERCENT_D3),
+        ],
+    )
+    totals = alt.Chart().transform_aggregate(
+        people="max(people_with_version)", groupby=["month", "people_with_version_label"]
+    ).transform_calculate(at="1").mark_text(baseline="bottom", dy=-3, fontSize=10, color="black").encode(
+        x=x, y=alt.Y("at:Q", scale=y_scale), text=alt.Text("people_with_version_label:N"),
+        tooltip=[alt.Tooltip("month:O", title="Month"),
+                 alt.Tooltip("people_with_version_label:N", title="People with a current version")],
+    )
+    return alt.layer(bars, totals, data=mix).properties(
+        title=palette.title("Policy version of the people with a current version, at each month's end", period,
+                            "Share of everyone whose latest consent record names a known version (the last month "
+                            "at the end of the range).", note),
+        height=300, autosize=FIT_WIDTH,
+        description=palette.description(
+            "Policy version of the people with a current version, at each month's end (stacked bar chart of "
+            "shares)", period,
+            _mix_headline(mix, latest)),
     )
 
 
-def adoption_chart(adoption: pd.DataFrame, versions: pd.DataFrame, *, min_cell: int = 0) -> alt.LayerChart:
-    """Lines of policy_adoption: per version, the share of people on it or a later one, by days in force.
+def _mix_headline(mix: pd.DataFrame, latest: str | None) -> str | None:
+    shown = mix.dropna(subset=["share_current"])
+    if shown.empty:
+        return None
+    last = shown["month"].max()
+    rows = shown[shown["month"] == last].sort_values("share_current", ascending=False)
+    figures = [f"{row.policy_version}{' (latest)' if row.policy_version == latest else ''} "
+               f"{percent(row.share_current)}" for row in rows.itertuples(index=False)]
+    return f"At the end of {_month_in_words(last)}: " + ", ".join(figures)
 
-    Dashed rules mark 30, 60 and 90 days; the latest version's line is the thickest.
+
+def adoption_chart(adoption: pd.DataFrame, versions: pd.DataFrame, *, min_cell: int = 0,
+                   period: str | None = None) -> alt.LayerChart:
+    """Lines of policy_adoption over the first ADOPTION_WINDOW days: per version, the share of people on it or a
+    later one, by days in force.
+
+    The first version has no predecessor (everyone with a version is on it or a later one), so it has no line.
+    Dashed rules mark 30, 60 and 90 days, labelled above the plot; the latest version's line is the thickest.
+    A version's course after the window is the adoption_checkpoints table's.
     """
     order = version_order(versions, adoption)
+    first = order[0] if order else None
     latest = latest_version(versions)
-    adoption = with_count_labels(adoption, ("subjects_adopted", "subjects_with_version"), min_cell)
+    drawn = adoption[(adoption["policy_version"] != first)
+                     & (adoption["days_since_effective"] <= ADOPTION_WINDOW)].reset_index(drop=True)
+    drawn = with_count_labels(drawn, ("subjects_adopted", "subjects_with_version"), min_cell)
+    x_scale = alt.Scale(domain=[0, ADOPTION_WINDOW], nice=False)
     lines = (
-        alt.Chart(adoption)
+        alt.Chart(drawn)
         .mark_line(point=alt.OverlayMarkDef(filled=True, size=9))
         .encode(
-            x=alt.X("days_since_effective:Q", title="Days since the version took effect"),
+            x=alt.X("days_since_effective:Q", title="Days since the version took effect", scale=x_scale,
+                    axis=alt.Axis(values=[0, *ADOPTION_CHECKPOINTS, ADOPTION_WINDOW])),
             y=alt.Y(
                 "adoption_share:Q",
                 title="Share on this version or a later one",
                 scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%"),
             ),
-            color=alt.Color("policy_version:N", scale=version_colour(order), legend=_version_legend(latest)),
+            color=alt.Color("policy_version:N", scale=version_colour(order),
+                            legend=_version_legend(latest, [key for key in order if key != first])),
             strokeWidth=alt.condition(_is_latest(latest), alt.value(3.5), alt.value(1.5)),
             tooltip=[
                 alt.Tooltip("policy_version:N", title="Policy version"),
-                alt.Tooltip("effective_date:T", title="Took effect", format=DATE_FORMAT),
-                alt.Tooltip("days_since_effective:Q", title="Days since", format=","),
-                alt.Tooltip("as_of:T", title="At the end of", format=DATE_FORMAT),
+                alt.Tooltip("effective_date:T", title="Took effect", format=DATE_D3),
+                alt.Tooltip("days_since_effective:Q", title="Days since", format=COUNT_D3),
+                alt.Tooltip("as_of:T", title="At the end of", format=DATE_D3),
                 alt.Tooltip("subjects_adopted_label:N", title="People on it or a later version"),
                 alt.Tooltip("subjects_with_version_label:N", title="Of people with a current version"),
-                alt.Tooltip("adoption_share:Q", title="Share adopted", format=".1%"),
+                alt.Tooltip("adoption_share:Q", title="Share adopted", format=PERCENT_D3),
             ],
         )
     )
     checkpoints = alt.Chart(pd.DataFrame({"days": ADOPTION_CHECKPOINTS})).transform_calculate(
         label="datum.days + ' days'"
     )
-    rules = checkpoints.mark_rule(color=GREY, strokeDash=[4, 4]).encode(x=alt.X("days:Q"))
-    labels = checkpoints.mark_text(angle=270, align="right", baseline="bottom", dx=-4, dy=-3, color=GREY).encode(
-        x=alt.X("days:Q"), y=alt.value(0), text=alt.Text("label:N")
+    rules = checkpoints.mark_rule(color=palette.GREY, strokeDash=[4, 4]).encode(x=alt.X("days:Q", scale=x_scale))
+    # Level, above the plot, each centred on its rule: 30 days apart leaves room for "90 days" at any width
+    # the page gives the chart.
+    labels = checkpoints.mark_text(align="center", baseline="bottom", dy=-4, fontSize=11,
+                                   color=palette.GREY).encode(
+        x=alt.X("days:Q", scale=x_scale), y=alt.value(0), text=alt.Text("label:N")
     )
-    return alt.layer(
-        rules,
-        labels,
-        lines,
-        title=alt.Title(
-            "Adoption of each policy version, by days since it took effect",
-            subtitle="Share of the people with a current version that day who are on this version or a later one.",
-        ),
+    notes = [(f"Share of the people with a version that day who are on this version or a later one, over the first "
+              f"{ADOPTION_WINDOW} days; the table gives each version's share now.")]
+    if first is not None:
+        notes.append(f"No line for {first}, the first version: with none before it, it is always 100%.")
+    heading = palette.title("Adoption of each policy version, by days since it took effect", period, *notes)
+    heading.offset = 16  # room for the checkpoints' labels above the plot
+    return alt.layer(rules, labels, lines).properties(
+        title=heading,
+        height=300, autosize=FIT_WIDTH,
+        description=palette.description(
+            f"Adoption of each policy version over the first {ADOPTION_WINDOW} days after it took effect: the share "
+            "of people with a current version on it or a later one (line chart)", period,
+            _adoption_headline(drawn, latest)),
     )
+
+
+def _adoption_headline(drawn: pd.DataFrame, latest: str | None) -> str | None:
+    """The latest version's share at its last day drawn (else the newest version drawn)."""
+    shown = drawn.dropna(subset=["adoption_share"])
+    if shown.empty:
+        return None
+    version = latest if latest in set(shown["policy_version"]) else shown.sort_values("effective_date")[
+        "policy_version"].iloc[-1]
+    rows = shown[shown["policy_version"] == version]
+    last = rows.loc[rows["days_since_effective"].idxmax()]
+    return (f"{version}{' (latest)' if version == latest else ''}: {percent(last['adoption_share'])} on it or a "
+            f"later version {plural(int(last['days_since_effective']), 'day')} after it took effect")
 
 
 def adoption_checkpoints(adoption: pd.DataFrame, days=(30, 60)) -> pd.DataFrame:

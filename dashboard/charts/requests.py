@@ -8,45 +8,49 @@ import json
 import altair as alt
 import pandas as pd
 
-from dashboard.charts.palette import STATUSES, request_type_colour, status_colour
-from dashboard.small_counts import with_count_labels, with_totals
+from dashboard import labels
+from dashboard.charts.palette import (
+    description,
+    legend,
+    legend_names,
+    request_type_colour,
+    status_colour,
+    title,
+    wrapped_labels,
+)
+from dashboard.formatting import COUNT_D3, plural
+from dashboard.small_counts import count_text, on, with_count_labels, with_totals
 
-# How privacy teams name the request types; a type not listed is its key in words.
-REQUEST_TYPE_LABELS = {
-    "access": "Access",
-    "deletion": "Deletion",
-    "correction": "Correction",
-    "opt_out": "Opt-out of sale/sharing",
-    "limit": "Limit use of sensitive data",
-    "portability": "Portability",
-    "objection": "Objection",
-    "restriction": "Restriction",
-    "other": "Other",
-}
+# requests_by_type's status columns, in the catalogue's order of statuses.
+STATUSES = ["completed", "denied", "withdrawn", "open"]
 
 # The overdue list's columns, named in words, as the page shows and downloads them.
 OVERDUE_COLUMNS = {
     "request_id": "Request ID",
     "request_type_label": "Request type",
-    "jurisdiction": "Jurisdiction",
+    "jurisdiction_label": "Jurisdiction",
     "received": "Received",
     "due_date": "Due",
     "days_overdue": "Days overdue",
 }
 
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+# A request type's name on an axis is broken into lines of about this many characters.
+TYPE_CHARACTERS = 18
+
 
 def request_type_label(request_type: str) -> str:
-    return REQUEST_TYPE_LABELS.get(request_type) or str(request_type).replace("_", " ").capitalize()
+    """The display name of a request type (labels.name)."""
+    return labels.name("request_type", request_type)
 
 
 def type_order(present) -> list[str]:
-    """The request types present, in the palette's fixed order (new types after, by name)."""
-    present = set(present)
-    return [key for key in request_type_colour(present).domain if key in present]
+    """The request types present, in the catalogue's order (new types after, by name)."""
+    return labels.in_order("request_type", present)
 
 
 def with_type_labels(frame: pd.DataFrame) -> pd.DataFrame:
-    """The query's frame with each request type's label beside its key, rows in the palette's type order
+    """The query's frame with each request type's name beside its key, rows in the catalogue's type order
     (within each month, for a frame with months). The query's own columns are kept as they are."""
     labelled = frame.copy()
     labelled.insert(labelled.columns.get_loc("request_type") + 1, "request_type_label",
@@ -57,11 +61,16 @@ def with_type_labels(frame: pd.DataFrame) -> pd.DataFrame:
     return labelled.sort_values([*keys, "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
+def month_in_words(month: str) -> str:
+    """A YYYY-MM key as "Nov 2023"."""
+    return pd.Timestamp(f"{str(month)[:7]}-01").strftime("%b %Y")
+
+
 def with_month_labels(trailing: pd.DataFrame) -> pd.DataFrame:
     """requests_trailing_12_months (labelled) with each month in words ("Nov 2023") beside its YYYY-MM key."""
     labelled = trailing.copy()
     labelled.insert(labelled.columns.get_loc("month") + 1, "month_label",
-                    [pd.Timestamp(f"{month}-01").strftime("%b %Y") for month in labelled["month"]])
+                    [month_in_words(month) for month in labelled["month"]])
     return labelled
 
 
@@ -69,6 +78,8 @@ def overdue_list(overdue: pd.DataFrame) -> pd.DataFrame:
     """requests_overdue as the page lists it: the columns named in words, the longest overdue first."""
     labelled = with_type_labels(overdue) if not overdue.empty else overdue.assign(request_type_label=pd.Series(
         dtype="str"))
+    labelled = labelled.assign(jurisdiction_label=[labels.name("jurisdiction", key)
+                                                   for key in labelled["jurisdiction"]])
     listed = labelled[list(OVERDUE_COLUMNS)].rename(columns=OVERDUE_COLUMNS)
     # with_type_labels sorts by type; the query's order (most days overdue first) is the one to keep.
     return listed.sort_values(["Days overdue", "Request ID"], ascending=[False, True], kind="stable").reset_index(
@@ -80,38 +91,49 @@ def _type_colour(frame: pd.DataFrame, legend: alt.Legend | None = None) -> alt.C
 
 
 def _type_legend(frame: pd.DataFrame) -> alt.Legend:
-    """A legend of the types a chart shows, named by their labels (the scale keeps every known key)."""
-    pairs = dict(zip(frame["request_type"], frame["request_type_label"], strict=False))
-    ordered = type_order(pairs)
-    expression = "datum.label"
-    for key in reversed(ordered):
-        expression = f"datum.label === {json.dumps(key)} ? {json.dumps(pairs[key])} : ({expression})"
-    return alt.Legend(title="Request type", values=ordered, labelExpr=expression, labelLimit=320, orient="bottom")
+    """A legend of the types a chart shows, by their names (the scale keeps every known key)."""
+    return legend("request_type", type_order(frame["request_type"].unique()), "Request type")
 
 
-def _title(text: str, subtitle: str | None) -> alt.Title:
-    return alt.Title(text, subtitle=subtitle or "", anchor="start")
+def _hides(frame: pd.DataFrame, column: str, min_cell: int) -> bool:
+    """Whether the small-count rule left out a count of the column (a hidden count is missing)."""
+    return on(min_cell) and bool(frame[column].isna().any())
 
 
-def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, *, min_cell: int = 0) -> alt.Chart:
+def _room_for_totals(totals: pd.Series) -> alt.Scale:
+    """A count scale reaching a tenth past the largest total, so the total written past its bar stays inside."""
+    largest = pd.to_numeric(totals, errors="coerce").max()
+    largest = 0 if pd.isna(largest) else float(largest)
+    return alt.Scale(domain=[0, max(largest * 1.1, 1)], nice=True)
+
+
+def _rank(field: str, order: list[str]) -> str:
+    """An expression giving each key its position in `order` (others after), for a stack's order."""
+    positions = " : ".join(f"datum.{field} === {json.dumps(key)} ? {position}" for position, key in enumerate(order))
+    return f"{positions} : {len(order)}" if order else "0"
+
+
+def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, *, min_cell: int = 0) -> alt.LayerChart:
     """Stacked bars of requests received per month, one colour per request type, over the twelve months of
-    requests_trailing_12_months (labelled by with_type_labels and with_month_labels). Every month has its bar,
-    an empty month a zero one."""
+    requests_trailing_12_months (labelled by with_type_labels and with_month_labels), each month's total above
+    its bar. Every month has its bar, an empty month a zero one. While small counts are hidden, a type's count
+    under min_cell is not drawn, and the subtitle says so; the total above the bar still counts it."""
     months = list(dict.fromkeys(trailing["month_label"]))
     order = type_order(trailing["request_type"])
-    rank = " : ".join(f"datum.request_type === {json.dumps(key)} ? {position}" for position, key in enumerate(order))
-    subtitle = f"The twelve calendar months to {end_label}" if end_label else None
+    period = f"The twelve calendar months to {end_label}" if end_label else None
     trailing = with_count_labels(with_totals("requests_trailing_12_months", trailing), ("received", "month_total"),
                                  min_cell)
-    return alt.Chart(trailing).mark_bar().transform_calculate(
-        type_rank=f"{rank} : {len(order)}" if order else "0"
-    ).encode(
-        # Month above year on two lines, so twelve labels fit side by side.
-        x=alt.X("month_label:O", sort=months, title=None,
-                axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelLineHeight=14)),
-        y=alt.Y("received:Q", stack="zero", title="Requests received", axis=alt.Axis(format=",d", tickMinStep=1)),
+    note = (f"Types with fewer than {min_cell} requests in a month are not drawn; the figure above each bar is "
+            "the month's total." if _hides(trailing, "received", min_cell) else None)
+    # Month above year on two lines, so twelve labels fit side by side in a narrow column.
+    x = alt.X("month_label:O", sort=months, title=None,
+              axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelLineHeight=13))
+    bars = alt.Chart().transform_calculate(type_rank=_rank("request_type", order)).mark_bar().encode(
+        x=x,
+        y=alt.Y("received:Q", stack="zero", title="Requests received", scale=_room_for_totals(trailing["month_total"]),
+                axis=alt.Axis(format=COUNT_D3, tickMinStep=1)),
         color=_type_colour(trailing, _type_legend(trailing)),
-        # The first type in the palette's order sits at the base of each bar.
+        # The first type in the catalogue's order sits at the base of each bar.
         order=alt.Order("type_rank:Q", sort="ascending"),
         tooltip=[
             alt.Tooltip("month_label:N", title="Month"),
@@ -119,8 +141,35 @@ def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, 
             alt.Tooltip("received_label:N", title="Received"),
             alt.Tooltip("month_total_label:N", title="All types that month"),
         ],
-    ).properties(title=_title("Requests received per month, by request type", subtitle), height=320,
-                 width=alt.Step(48))
+    )
+    # One total per month, at its full height (above what is drawn when a count is hidden).
+    totals = alt.Chart().transform_filter(
+        f"datum.request_type === {json.dumps(order[0])}" if order else "true"
+    ).transform_calculate(
+        total_at="isValid(datum.month_total) ? datum.month_total : 0"
+    ).mark_text(baseline="bottom", dy=-3, fontSize=10, color="black").encode(
+        x=x, y=alt.Y("total_at:Q"), text=alt.Text("month_total_label:N"),
+        tooltip=[alt.Tooltip("month_label:N", title="Month"),
+                 alt.Tooltip("month_total_label:N", title="All types that month")],
+    )
+    return alt.layer(bars, totals, data=trailing).properties(
+        title=title("Requests received per month, by request type", period, note), height=320, autosize=FIT_WIDTH,
+        description=description("Requests received per month, by request type (stacked bar chart)",
+                                f"the twelve calendar months to {end_label}" if end_label else None,
+                                _trailing_headline(trailing)),
+    )
+
+
+def _trailing_headline(trailing: pd.DataFrame) -> str | None:
+    totals = trailing.drop_duplicates("month")[["month_label", "month_total"]]
+    shown = totals.dropna(subset=["month_total"])
+    if shown.empty:
+        return None
+    busiest = shown.loc[shown["month_total"].astype("int64").idxmax()]
+    busiest = f"{plural(int(busiest['month_total']), 'request')} in {busiest['month_label']}, the most in a month"
+    if len(shown) < len(totals):  # a month's total is hidden: the sum would give it away
+        return busiest
+    return f"{plural(int(shown['month_total'].sum()), 'request')} in all; {busiest}"
 
 
 def outcomes_by_status(by_type: pd.DataFrame) -> pd.DataFrame:
@@ -128,27 +177,35 @@ def outcomes_by_status(by_type: pd.DataFrame) -> pd.DataFrame:
     requests received (the counts' total) beside it."""
     long = by_type.melt(id_vars=["request_type", "request_type_label", "received"], value_vars=STATUSES,
                         var_name="status", value_name="requests")
-    long.insert(long.columns.get_loc("status") + 1, "status_label", long["status"].str.capitalize())
+    long.insert(long.columns.get_loc("status") + 1, "status_label",
+                [labels.name("status", key) for key in long["status"]])
     order = {key: position for position, key in enumerate(type_order(long["request_type"]))}
+    statuses = {key: position for position, key in enumerate(labels.order("status", STATUSES))}
     long["_order"] = long["request_type"].map(order)
-    long["_status"] = long["status"].map({key: position for position, key in enumerate(STATUSES)})
+    long["_status"] = long["status"].map(statuses)
     return long.sort_values(["_order", "_status"], kind="stable").drop(columns=["_order", "_status"]).reset_index(
         drop=True)[["request_type", "request_type_label", "status", "status_label", "requests", "received"]]
 
 
-def outcomes_chart(outcomes: pd.DataFrame, period: str | None = None, *, min_cell: int = 0) -> alt.Chart:
+def outcomes_chart(outcomes: pd.DataFrame, period: str | None = None, *, min_cell: int = 0) -> alt.LayerChart:
     """Per request type, a bar of the requests received in the range split by their latest status
-    (outcomes_by_status's frame): completed, denied, withdrawn, still open."""
-    labels = [request_type_label(key) for key in type_order(outcomes["request_type"])]
+    (outcomes_by_status's frame): completed, denied, withdrawn, still open; the type's requests received beside
+    it. While small counts are hidden, a status under min_cell is not drawn, and the subtitle says so; the
+    figure beside the bar still counts it."""
+    names = [request_type_label(key) for key in type_order(outcomes["request_type"])]
+    statuses = labels.in_order("status", outcomes["status"].unique())
     outcomes = with_count_labels(outcomes, ("requests", "received"), min_cell)
-    rank = " : ".join(f"datum.status === {json.dumps(key)} ? {position}" for position, key in enumerate(STATUSES))
-    return alt.Chart(outcomes).mark_bar().transform_calculate(status_rank=f"{rank} : {len(STATUSES)}").encode(
-        y=alt.Y("request_type_label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=320)),
+    note = (f"Statuses with fewer than {min_cell} requests of a type are not drawn; the figure beside each bar is "
+            "all the type's requests." if _hides(outcomes, "requests", min_cell) else None)
+    y = alt.Y("request_type_label:N", sort=names, title=None,
+              axis=alt.Axis(labelExpr=wrapped_labels(names, TYPE_CHARACTERS), labelLimit=0, labelLineHeight=12))
+    bars = alt.Chart().transform_calculate(status_rank=_rank("status", statuses)).mark_bar().encode(
+        y=y,
         x=alt.X("requests:Q", stack="zero", title="Requests received in the range",
-                axis=alt.Axis(format=",d", tickMinStep=1)),
-        color=alt.Color("status:N", scale=status_colour(), title="Status",
-                        legend=alt.Legend(orient="bottom", labelExpr="upper(slice(datum.label, 0, 1)) + "
-                                                                     "slice(datum.label, 1)")),
+                scale=_room_for_totals(outcomes["received"] * 1.05), axis=alt.Axis(format=COUNT_D3, tickMinStep=1)),
+        color=alt.Color("status:N", scale=status_colour(statuses), title="Status",
+                        legend=alt.Legend(orient="bottom", values=statuses,
+                                          labelExpr=legend_names("status", statuses))),
         order=alt.Order("status_rank:Q", sort="ascending"),
         tooltip=[
             alt.Tooltip("request_type_label:N", title="Request type"),
@@ -156,8 +213,34 @@ def outcomes_chart(outcomes: pd.DataFrame, period: str | None = None, *, min_cel
             alt.Tooltip("requests_label:N", title="Requests"),
             alt.Tooltip("received_label:N", title="Of received"),
         ],
-    ).properties(title=_title("Requests received in the range by latest status, by request type", period),
-                 height=alt.Step(34))
+    )
+    totals = alt.Chart().transform_filter(
+        f"datum.status === {json.dumps(statuses[0])}" if statuses else "true"
+    ).transform_calculate(
+        total_at="isValid(datum.received) ? datum.received : 0"
+    ).mark_text(align="left", baseline="middle", dx=4, fontSize=11, color="black").encode(
+        y=y, x=alt.X("total_at:Q"), text=alt.Text("received_label:N"),
+        tooltip=[alt.Tooltip("request_type_label:N", title="Request type"),
+                 alt.Tooltip("received_label:N", title="Received in the range")],
+    )
+    return alt.layer(bars, totals, data=outcomes).properties(
+        title=title("Requests received in the range by latest status, by request type", period, note),
+        height=alt.Step(34), autosize=FIT_WIDTH,
+        description=description("Requests received in the range by latest status, by request type (stacked bar "
+                                "chart)", period, _outcomes_headline(outcomes, min_cell)),
+    )
+
+
+def _outcomes_headline(outcomes: pd.DataFrame, min_cell: int) -> str | None:
+    """The type with the most requests received, its statuses in words."""
+    received = outcomes.drop_duplicates("request_type").dropna(subset=["received"])
+    if received.empty:
+        return None
+    top = received.loc[received["received"].astype("int64").idxmax()]
+    rows = outcomes[outcomes["request_type"] == top["request_type"]]
+    parts = [f"{count_text(row.requests, min_cell)} {row.status_label.lower()}" for row in rows.itertuples()]
+    return (f"Most requests: {top['request_type_label']}, {plural(int(top['received']), 'request')} received: "
+            + ", ".join(parts))
 
 
 def deadline_note(days: pd.DataFrame) -> str | None:
@@ -189,27 +272,58 @@ def in_weeks(days: pd.DataFrame) -> pd.DataFrame:
     return grouped
 
 
-def days_to_close_chart(days: pd.DataFrame, period: str | None = None, *, min_cell: int = 0) -> alt.FacetChart:
+def days_to_close_chart(days: pd.DataFrame, period: str | None = None, *, min_cell: int = 0) -> alt.VConcatChart:
     """For each request type, how many closed requests took each number of days (requests_days_to_close,
     labelled, or in_weeks of it), with the type's deadline as a dashed line where one number of calendar days
-    applies to all."""
+    applies to all. One chart per type, stacked, sharing the days axis; each takes the page's width."""
     order = type_order(days["request_type"])
     days = with_count_labels(with_totals("requests_days_to_close", days), ("requests", "type_closed"), min_cell)
     if "days_to" not in days.columns:
         days = days.assign(days_to=days["days_to_close"])
     days["days_text"] = [f"{first:,}" if first == last else f"{first:,}–{last:,}"
                          for first, last in zip(days["days_to_close"], days["days_to"], strict=True)]
-    labels = [request_type_label(key) for key in order]
-    # Each bar covers its whole days, centred on them.
-    base = alt.Chart().transform_calculate(
-        day_from="datum.days_to_close - 0.5", day_to="datum.days_to + 0.5"
+    weekly = bool((days["days_to"] != days["days_to_close"]).any())
+    unit = "weeks" if weekly else "days"
+    note = (f"{unit.capitalize()} with fewer than {min_cell} requests of a type are not drawn."
+            if _hides(days, "requests", min_cell) else None)
+    # Every part has the same days, reaching past the longest deadline with room for its words.
+    longest = max(float(days["days_to"].max()) if not days.empty else 0.0,
+                  float(days["deadline_days"].max()) * 1.3 if days["deadline_days"].notna().any() else 0.0)
+    x_scale = alt.Scale(domain=[-0.5, longest + 0.5], nice=False)
+    parts = []
+    for position, key in enumerate(order):
+        rows = days[days["request_type"] == key]
+        heading = f"{request_type_label(key)}: {rows['type_closed_label'].iloc[0]} closed"
+        empty = (f"Fewer than {min_cell} on each of its {unit}: none drawn."
+                 if on(min_cell) and rows["requests"].isna().all() else None)
+        parts.append(_days_part(key, heading, empty, x_scale, last=position == len(order) - 1))
+    return alt.vconcat(*parts, data=days, spacing=14).resolve_scale(x="shared", y="independent").properties(
+        title=title("Days from receipt to closing of completed and denied requests, by request type", period, note),
+        autosize=FIT_WIDTH,
+        description=description(
+            "Days from receipt to closing of completed and denied requests, by request type (a bar chart per "
+            "type, with its deadline)", period, _days_headline(days, order)),
     )
-    bars = base.mark_bar().encode(
-        x=alt.X("day_from:Q", title="Days from receipt to closing", axis=alt.Axis(format="d", tickMinStep=1)),
+
+
+def _days_part(request_type: str, heading: str, empty: str | None, x_scale: alt.Scale,
+               last: bool) -> alt.LayerChart:
+    """One request type's chart of days_to_close_chart: its bars, its deadline line, and its heading (with
+    `empty` under it when none of its counts may be drawn)."""
+    base = alt.Chart().transform_filter(f"datum.request_type === {json.dumps(request_type)}")
+    # Each bar covers its whole days, centred on them.
+    bars = base.transform_calculate(
+        day_from="datum.days_to_close - 0.5", day_to="datum.days_to + 0.5"
+    ).mark_bar().encode(
+        x=alt.X("day_from:Q", scale=x_scale, title="Days from receipt to closing" if last else None,
+                axis=alt.Axis(format="d", tickMinStep=1)),
         x2="day_to:Q",
-        y=alt.Y("requests:Q", title="Requests", axis=alt.Axis(format=",d", tickMinStep=1)),
+        y=alt.Y("requests:Q", title="Requests", axis=alt.Axis(format=COUNT_D3, tickMinStep=1, tickCount=3,
+                                                                 # The same room for every part's counts, so
+                                                                 # their days line up.
+                                                                 minExtent=40, maxExtent=40)),
         y2=alt.Y2Datum(0),
-        color=_type_colour(days, legend=None),
+        color=alt.Color("request_type:N", scale=request_type_colour([request_type]), legend=None),
         tooltip=[
             alt.Tooltip("request_type_label:N", title="Request type"),
             alt.Tooltip("days_text:N", title="Days to close"),
@@ -217,23 +331,33 @@ def days_to_close_chart(days: pd.DataFrame, period: str | None = None, *, min_ce
             alt.Tooltip("type_closed_label:N", title="Of all closed of this type"),
         ],
     )
-    deadline = alt.Chart().transform_filter("isValid(datum.deadline_days)").transform_aggregate(
+    deadline = base.transform_filter("isValid(datum.deadline_days)").transform_aggregate(
         deadline_days="max(deadline_days)", groupby=["request_type_label"]
     ).transform_calculate(deadline_text="'Deadline: ' + datum.deadline_days + ' days'")
     rule = deadline.mark_rule(color="black", strokeDash=[6, 4], strokeWidth=1.5).encode(
-        x=alt.X("deadline_days:Q"),
+        x=alt.X("deadline_days:Q", scale=x_scale),
         tooltip=[
             alt.Tooltip("request_type_label:N", title="Request type"),
             alt.Tooltip("deadline_days:Q", title="Deadline (calendar days)"),
         ],
     )
     rule_label = deadline.mark_text(align="left", baseline="top", dx=4, y=2, fontSize=11).encode(
-        x=alt.X("deadline_days:Q"), text="deadline_text:N"
+        x=alt.X("deadline_days:Q", scale=x_scale), text="deadline_text:N"
     )
-    return alt.layer(bars, rule, rule_label, data=days).properties(height=110, width=640).facet(
-        row=alt.Row("request_type_label:N", sort=labels, title=None,
-                    header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
-                                      labelFontWeight="bold")),
-    ).resolve_scale(y="independent").properties(
-        title=_title("Days from receipt to closing of completed and denied requests, by request type", period),
+    return alt.layer(bars, rule, rule_label).properties(
+        height=100, title=alt.Title(heading, subtitle=empty or "", anchor="start", fontSize=12, color="black",
+                                    offset=4),
     )
+
+
+def _days_headline(days: pd.DataFrame, order: list[str]) -> str | None:
+    parts = []
+    for key in order:
+        rows = days[days["request_type"] == key]
+        deadline = rows["deadline_days"].dropna()
+        text = f"{request_type_label(key)}: {rows['type_closed_label'].iloc[0]} closed"
+        if not deadline.empty:
+            text += f", deadline {int(deadline.iloc[0])} days"
+        parts.append(text)
+    return "; ".join(parts) or None
+

@@ -1,10 +1,13 @@
 """CCPA report: the section 7102 request metrics of one calendar year, ready to publish in the privacy policy."""
 
+from datetime import date
+
 import streamlit as st
 
 from dashboard import shell, small_counts
-from dashboard.downloads import csv_bytes
-from dashboard.report_tables import CCPA_HEADINGS, ccpa_table, html_table, markdown_table
+from dashboard.downloads import Document, csv_bytes
+from dashboard.formatting import day
+from dashboard.report_tables import CCPA_HEADINGS, ccpa_table, html_table, markdown_table, published_cells
 
 filters = shell.current_filters()
 
@@ -25,26 +28,38 @@ years = list(range(last.year, first.year - 1, -1))
 default_year = last.year - 1 if last.year - 1 in years else last.year
 
 
-def year_label(year: int) -> str:
-    if year == last.year and (last.month, last.day) != (12, 31):
-        return f"{year} (data to {last:%d %b}, not complete)"
-    return str(year)
+def incomplete(year: int) -> bool:
+    """The newest data stops before the year's end: the report covers part of the year only."""
+    return year == last.year and (last.month, last.day) != (12, 31)
 
 
-choice, scope = st.columns([1, 2], vertical_alignment="bottom")
-year = choice.selectbox("Calendar year", years, index=years.index(default_year), format_func=year_label,
-                        key="ccpa-year")
-all_jurisdictions = scope.toggle("All jurisdictions", value=False, key="ccpa-all-jurisdictions",
-                                 help="Off: only requests under the CCPA. On: requests under every law, for a "
-                                      "business that reports them all the same way.")
+# The year and the scope are in the URL (`?year=2023&all_jurisdictions=true`), so a link opens the report it was
+# copied from. The URL holds a widget's shown text: the years are shown as they are, and an incomplete year is
+# said so below the choice.
+choices = [str(year) for year in years]
+if "year" in st.query_params and st.query_params["year"] not in choices:
+    del st.query_params["year"]
+with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
+    year = int(st.selectbox("Calendar year", choices, index=choices.index(str(default_year)), key="year",
+                            bind="query-params", width=200))
+    all_jurisdictions = st.toggle("All jurisdictions", value=False, key="all_jurisdictions", bind="query-params",
+                                  help="Off: only requests under the CCPA. On: requests under every law, for a "
+                                       "business that reports them all the same way.")
 
 report = shell.query("ccpa_report", year=year, all_jurisdictions=all_jurisdictions)
 # Published as downloads and copies with "<min_cell" for a hidden count; on screen as text beside it.
 table = ccpa_table(small_counts.shown(report, shell.min_cell()))
 whose = "all jurisdictions" if all_jurisdictions else "the CCPA"
-caption = f"Requests received from 1 January to 31 December {year} under {whose}"
+year_end = last if incomplete(year) else date(year, 12, 31)
+caption = f"Requests received from 1 January to {year_end:%-d %B} {year} under {whose}"
+if incomplete(year):
+    caption += " (the newest data; the year is not complete)"
 
-st.subheader(f"Requests received in {year}, {'all jurisdictions' if all_jurisdictions else 'CCPA only'}")
+st.subheader(f"Requests received in {year}{f' to {year_end:%-d %B}' if incomplete(year) else ''}, "
+             f"{'all jurisdictions' if all_jurisdictions else 'CCPA only'}")
+if incomplete(year):
+    st.warning(f"{year} is not complete: the newest data is from {day(last)}. Publish the report for a whole "
+               "calendar year.", icon=":material/event_busy:")
 if not small_counts.any_counted(report["received"]):
     st.info(f"No request under {whose} was received in {year}. The table still has its five rows, as the "
             "regulation asks.", icon=":material/info:")
@@ -58,9 +73,9 @@ st.dataframe(
         CCPA_HEADINGS["received"]: count(CCPA_HEADINGS["received"]),
         CCPA_HEADINGS["complied"]: count(CCPA_HEADINGS["complied"], help="Requests completed, in whole or in part."),
         CCPA_HEADINGS["denied"]: count(CCPA_HEADINGS["denied"]),
-        CCPA_HEADINGS["median_days"]: number(format="%.2f", help="Calendar days from receipt to the response, over "
+        CCPA_HEADINGS["median_days"]: number(format="%.1f", help="Calendar days from receipt to the response, over "
                                                                  "the requests complied with or denied."),
-        CCPA_HEADINGS["mean_days"]: number(format="%.2f", help="The same requests' average."),
+        CCPA_HEADINGS["mean_days"]: number(format="%.1f", help="The same requests' average."),
     },
 )
 st.caption(
@@ -77,14 +92,18 @@ if small_counts.on(shell.min_cell()):
 markdown = markdown_table(table)
 html_text = html_table(table, caption=caption)
 name = f"ccpa-metrics-{year}{'-all-jurisdictions' if all_jurisdictions else ''}"
-buttons = st.columns([1, 1, 1, 2])
-buttons[0].download_button("Table (CSV)", csv_bytes(table), file_name=f"{name}.csv", mime="text/csv",
-                           key="ccpa-csv", icon=":material/download:", on_click="ignore")
-buttons[1].download_button("Table (HTML)", html_text.encode("utf-8"), file_name=f"{name}.html", mime="text/html",
-                           key="ccpa-html", icon=":material/code:", on_click="ignore")
-buttons[2].download_button("Table (Markdown)", markdown.encode("utf-8"), file_name=f"{name}.md",
-                           mime="text/markdown", key="ccpa-markdown", icon=":material/description:",
-                           on_click="ignore")
+document = Document(title=f"CCPA request metrics, {year}", period=caption,
+                    filters=(f"Scope: {'requests under every law' if all_jurisdictions else 'requests under the CCPA'}",),
+                    note=shell.document("", "requests", hides=small_counts.on(shell.min_cell())).note,
+                    source=shell.source_line())
+with st.container(horizontal=True, gap="small"):
+    st.download_button("Table (CSV)", csv_bytes(published_cells(table), document), file_name=f"{name}.csv", mime="text/csv",
+                       key="ccpa-csv", icon=":material/download:", on_click="ignore", width="content")
+    st.download_button("Table (HTML)", html_text.encode("utf-8"), file_name=f"{name}.html", mime="text/html",
+                       key="ccpa-html", icon=":material/code:", on_click="ignore", width="content")
+    st.download_button("Table (Markdown)", markdown.encode("utf-8"), file_name=f"{name}.md",
+                       mime="text/markdown", key="ccpa-markdown", icon=":material/description:",
+                       on_click="ignore", width="content")
 
 with st.expander("Copy the table for the privacy policy page", icon=":material/content_copy:"):
     st.caption("Paste it where the policy lists its request metrics; the copy button is at the top right.")

@@ -6,9 +6,10 @@ import string
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, erasure, shell, store, uploading
+from dashboard import access, erasure, labels, shell, store, uploading
 from dashboard.downloads import csv_bytes
 from dashboard.formats import CANONICAL_COLUMNS, KINDS
+from dashboard.formatting import MISSING, count, day, missing, plural
 from dashboard.identities import mask_file_name
 from dashboard.server_connection import reopen_held
 from dashboard.store import StoreError
@@ -22,9 +23,65 @@ DATE_ORDER_LABELS = {
     "mdy": "Month first (06/01/2023 is 1 June)",
     "dmy": "Day first (06/01/2023 is 6 January)",
 }
-REJECTED_COLUMNS = {"line": "Line", "column_name": "Column", "value": "Value", "reason": "Reason"}
-SET_ASIDE_COLUMNS = {"line": "Line", "reason": "Reason"}
+# The tables' columns: (heading, kind[, help]); the kinds are those _table() knows.
+REJECTED_COLUMNS = {"line": ("Line", "line"), "column_name": ("Column", "text"), "value": ("Value", "text"),
+                    "reason": ("Reason", "text")}
+SET_ASIDE_COLUMNS = {"line": ("Line", "line"), "reason": ("Reason", "text")}
+HISTORY_COLUMNS = {
+    "upload_id": ("Upload", "number"),
+    "file_name": ("File", "text"),
+    "removed": ("Undone (UTC)", "text", "Who removed the upload's rows, and when"),
+    "kind": ("Kind", "text"),
+    "format": ("Read as", "text", "The export's layout the file was recognised as, or the columns it was mapped with"),
+    "rows_read": ("Rows read", "count"),
+    "rows_loaded": ("Loaded", "count"),
+    "rows_duplicate": ("Duplicate", "count"),
+    "rows_rejected": ("Rejected", "count"),
+    "rows_set_aside": ("Set aside", "count",
+                       "Rows the export's profile set aside (test requests, say): neither loaded nor rejected"),
+    "warnings": ("Warnings", "count"),
+    "loaded_at": ("Loaded at (UTC)", "when"),
+    "loaded_by": ("Loaded by", "text"),
+    "is_sample": ("Sample data", "yes/no"),
+}
+ERASURE_COLUMNS = {
+    "erasure_id": ("Erasure", "number"),
+    "erased_at": ("When (UTC)", "when"),
+    "erased_by": ("By", "text"),
+    "people": ("People", "count"),
+    "consent_rows": ("Consent rows", "count"),
+    "request_rows": ("Request versions", "count"),
+    "values_cleared": ("Values cleared", "count", "Values of rejected rows and of the history that named them"),
+}
+# The preview of a mapped file: each canonical column in words, its values as every page names them. The long
+# event ids and pseudonyms come last, so that a narrow screen shows what the mapping decides first.
+PREVIEW_COLUMNS = {
+    "request_id": ("Request", "text"),
+    "occurred_at": ("When (UTC)", "when"),
+    "purpose": ("Purpose", "purpose"),
+    "decision": ("Decision", "decision"),
+    "request_type": ("Type", "request_type"),
+    "received_at": ("Received (UTC)", "when"),
+    "status": ("Status", "status"),
+    "closed_at": ("Closed (UTC)", "when"),
+    "jurisdiction": ("Jurisdiction", "jurisdiction"),
+    "extended": ("Extended", "yes/no"),
+    "policy_version": ("Policy version", "text"),
+    "effective_date": ("In force from", "date"),
+    "title": ("Title", "text"),
+    "url": ("Link", "text"),
+    "channel": ("Channel", "channel"),
+    "region": ("Region", "region"),
+    "event_id": ("Event", "text"),
+    "subject_id": ("Person (pseudonym)", "text"),
+}
+# A time of day in a table, after the date as formatting.day writes it: Python's and the table's own words.
+WHEN_FORMAT = "%d %b %Y %H:%M"
+WHEN_GRID_FORMAT = "DD MMM YYYY HH:mm"
+DATE_GRID_FORMAT = "DD MMM YYYY"
 NOT_IN_FILE = "— not in this file —"
+# The mapping's choice boxes, in pixels: "occurred_at (required)" and a column name fit.
+MAPPING_BOX_WIDTH = 200
 # Files waiting for their column mapping (uploading.Held, oldest first), each a private copy until loaded or cancelled.
 MAPPING_QUEUE = "data_mapping_queue"
 
@@ -38,8 +95,57 @@ def as_text(text: str) -> str:
     return " ".join(str(text).split()).translate(_MARKDOWN_ESCAPES)
 
 
-def _rows(count: int) -> str:
-    return f"{count:,} row{'s' if count != 1 else ''}"
+def _cell_text(value, kind: str) -> str:
+    """One cell of a column that has a missing value, as text (the column is then text): "–" for none."""
+    if missing(value):
+        return MISSING
+    if kind in ("count", "line"):
+        return count(value)
+    if kind == "number":
+        return f"#{int(value)}"
+    if kind == "when":
+        return pd.Timestamp(value).strftime(WHEN_FORMAT)
+    if kind == "date":
+        return day(value)
+    if kind == "yes/no":
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def _table(frame: pd.DataFrame, columns: dict[str, tuple], **options) -> None:
+    """A table with headings in words and "–" for no value, never None, NaN or NaT.
+
+    `columns` maps each column shown, in order, to (heading, kind) or (heading, kind, help). Kinds: "text";
+    "count" (1,234); "line" (of the file); "number" (#12); "when" (31 Dec 2023 14:05); "date" (31 Dec 2023);
+    "yes/no"; or a field of labels.py ("purpose", "request_type", ...): the key's display name. A number,
+    time or yes/no column with a missing value is shown as text, formatted the same.
+    """
+    shown = frame[[column for column in columns if column in frame.columns]].copy()
+    config = {}
+    for column in shown.columns:
+        heading, kind, *rest = columns[column]
+        settings = {"help": rest[0] if rest else None}
+        values = shown[column]
+        if kind in labels.FIELDS:
+            shown[column] = [MISSING if missing(value) else labels.name(kind, value) for value in values]
+            config[column] = st.column_config.TextColumn(heading, **settings)
+        elif kind == "text" or values.isna().any():
+            shown[column] = [_cell_text(value, kind) for value in values]
+            alignment = "right" if kind in ("count", "line", "number") else None
+            config[column] = st.column_config.TextColumn(heading, alignment=alignment, **settings)
+        elif kind in ("count", "line"):
+            config[column] = st.column_config.NumberColumn(heading, format="localized", **settings)
+        elif kind == "number":
+            config[column] = st.column_config.NumberColumn(heading, format="#%d", **settings)
+        elif kind == "when":
+            config[column] = st.column_config.DatetimeColumn(heading, format=WHEN_GRID_FORMAT, **settings)
+        elif kind == "date":
+            config[column] = st.column_config.DateColumn(heading, format=DATE_GRID_FORMAT, **settings)
+        elif kind == "yes/no":
+            config[column] = st.column_config.CheckboxColumn(heading, **settings)
+        else:
+            raise ValueError(f"unknown kind of column: {kind}")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, **options)
 
 
 # --- Loading -------------------------------------------------------------------------------------------------
@@ -103,7 +209,7 @@ def _load(files: list, kind: str, date_order: str, map_myself: bool = False) -> 
     # A new load replaces the files still waiting for a mapping.
     _drop_pending()
     outcomes = []
-    with st.status(f"Loading {len(files)} file{'s' if len(files) > 1 else ''}…", expanded=True) as status:
+    with st.status(f"Loading {plural(len(files), 'file')}…", expanded=True) as status:
         progress = st.progress(0.0)
         for number, uploaded in enumerate(files, start=1):
             # The file is named by its masked name from here on, and only by it: on the page, in the mapping
@@ -125,22 +231,22 @@ def _load(files: list, kind: str, date_order: str, map_myself: bool = False) -> 
 # --- What a load did -----------------------------------------------------------------------------------------
 def _reason_item(rows: int, first_line, reason: str) -> str:
     """One reason as a list item: how many rows, where the first is, and the reason itself."""
-    where = "" if first_line is None or pd.isna(first_line) else f" (first on line {int(first_line):,})"
-    return f"- {_rows(rows)}{where}: {as_text(reason)}"
+    where = "" if missing(first_line) else f" (first on line {count(first_line)})"
+    return f"- {plural(rows, 'row')}{where}: {as_text(reason)}"
 
 
 def _rejected_table(upload_id: int, key: str) -> None:
     """Why an upload's rows were rejected, each rejected row with its reason, and the rows as CSV."""
-    rejected = store.rejected_rows(shell.connection(), upload_id).rename(columns=REJECTED_COLUMNS)
+    rejected = store.rejected_rows(shell.connection(), upload_id)
     if rejected.empty:
         st.caption("No rejected rows.")
         return
     reasons = shell.query("rejected_reasons", upload_id=upload_id)
     st.markdown("\n".join(_reason_item(reason.rejected, reason.first_line, reason.reason)
                           for reason in reasons.itertuples(index=False)))
-    st.dataframe(rejected, hide_index=True, width="stretch",
-                 column_config={"Line": st.column_config.NumberColumn(format="%d")})
-    st.download_button(f"Rejected rows of upload #{upload_id} (CSV)", csv_bytes(rejected),
+    _table(rejected, REJECTED_COLUMNS)
+    headings = {column: heading for column, (heading, *_rest) in REJECTED_COLUMNS.items()}
+    st.download_button(f"Rejected rows of upload #{upload_id} (CSV)", csv_bytes(rejected.rename(columns=headings)),
                        file_name=f"upload-{upload_id}-rejected-rows.csv", mime="text/csv", key=key,
                        icon=":material/download:", on_click="ignore")
 
@@ -151,12 +257,11 @@ def _set_aside_table(upload_id: int, set_aside: list[tuple[str, int, int | None]
     if not set_aside:
         return
     total = sum(rows for _reason, rows, _line in set_aside)
-    st.markdown(f"**Set aside** ({total:,}): neither loaded nor rejected, by reason:\n"
+    st.markdown(f"**Set aside** ({count(total)}): neither loaded nor rejected, by reason:\n"
                 + "\n".join(_reason_item(rows, first_line, reason) for reason, rows, first_line in set_aside))
-    lines = store.set_aside_rows(shell.connection(), upload_id).rename(columns=SET_ASIDE_COLUMNS)
+    lines = store.set_aside_rows(shell.connection(), upload_id)
     if not lines.empty:
-        st.dataframe(lines, hide_index=True, width="stretch",
-                     column_config={"Line": st.column_config.NumberColumn(format="%d")})
+        _table(lines, SET_ASIDE_COLUMNS)
 
 
 def _show_held(held: Held) -> None:
@@ -189,11 +294,11 @@ def _show_result(outcome, present_ids: set[int]) -> None:
         st.error(as_text(outcome.message), icon=":material/error:")
         return
     report, upload_id = outcome.report, outcome.upload_id
-    set_aside = f", set aside {outcome.rows_set_aside:,}" if outcome.rows_set_aside else ""
-    folded = f", folded into their purpose {report.rows_folded:,}" if report.rows_folded else ""
+    set_aside = f", set aside {count(outcome.rows_set_aside)}" if outcome.rows_set_aside else ""
+    folded = f", folded into their purpose {count(report.rows_folded)}" if report.rows_folded else ""
     counts = (f"**{as_text(report.file)}** ({report.kind}, upload #{upload_id}): "
-              f"rows read {report.rows_read:,}, loaded {report.rows_loaded:,}, "
-              f"duplicate {report.rows_duplicate:,}{folded}, rejected {report.rows_rejected:,}{set_aside}.")
+              f"rows read {count(report.rows_read)}, loaded {count(report.rows_loaded)}, "
+              f"duplicate {count(report.rows_duplicate)}{folded}, rejected {count(report.rows_rejected)}{set_aside}.")
     if report.rows_rejected or not report.rows_read:
         st.warning(counts, icon=":material/warning:")
     else:
@@ -201,7 +306,7 @@ def _show_result(outcome, present_ids: set[int]) -> None:
     if _how_read(outcome):
         st.caption(_how_read(outcome))
     if outcome.saved_as is not None:
-        st.caption(f"The mapping was saved as «{as_text(outcome.saved_as.title)}»: a later file with the same "
+        st.caption(f"The mapping was saved as ‘{as_text(outcome.saved_as.title)}’: a later file with the same "
                    "header is read with it.")
     if outcome.save_error:
         st.error(as_text(outcome.save_error), icon=":material/error:")
@@ -211,7 +316,7 @@ def _show_result(outcome, present_ids: set[int]) -> None:
         st.caption("This upload has since been removed.")
         return
     if report.rows_rejected:
-        st.markdown(f"**Rejected rows** ({report.rows_rejected:,}), by reason:")
+        st.markdown(f"**Rejected rows** ({count(report.rows_rejected)}), by reason:")
         _rejected_table(upload_id, key=f"result-rejected-{upload_id}")
     _set_aside_table(upload_id, [(reason, rows, None) for reason, rows in outcome.set_aside])
 
@@ -220,7 +325,7 @@ def _upload_label(upload) -> str:
     """How an upload is named in a choice (plain text: a select box shows no Markdown)."""
     sample = ", sample" if upload.is_sample else ""
     removed = ", removed" if not pd.isna(upload.removed_at) else ""
-    return f"#{upload.upload_id} {upload.file_name} ({upload.kind}, {upload.loaded_at:%Y-%m-%d}{sample}{removed})"
+    return f"#{upload.upload_id} {upload.file_name} ({upload.kind}, {day(upload.loaded_at)}{sample}{removed})"
 
 
 def _removal(remove, describe, what: str, *finished_keys: str) -> None:
@@ -248,8 +353,9 @@ def _remove_upload(upload_id: int) -> None:
     _removal(
         lambda cursor, person: store.remove_upload(cursor, upload_id, removed_by=person.name),
         lambda removed: (f"Removed upload #{removed.upload_id} **{as_text(removed.file_name)}**: "
-                         f"{removed.rows_removed:,} stored {ROW_WORDS[removed.kind]} rows left the store "
-                         f"and every figure; {removed.rows_staying:,} stayed, because another upload holds them."),
+                         f"{plural(removed.rows_removed, f'stored {ROW_WORDS[removed.kind]} row')} left the store "
+                         f"and every figure; {count(removed.rows_staying)} stayed, because another upload "
+                         f"{'holds it' if removed.rows_staying == 1 else 'holds them'}."),
         f"upload #{upload_id}", "data_pending_removal", "data_confirm_removal",
     )
 
@@ -257,13 +363,13 @@ def _remove_upload(upload_id: int) -> None:
 def _remove_sample() -> None:
     _removal(
         lambda cursor, _person: store.remove_sample(cursor),
-        lambda count: f"Removed the sample data ({count} uploads). The store is empty until you load your exports.",
+        lambda removed: (f"Removed the sample data ({plural(removed, 'upload')}). The store is empty until you load "
+                         "your exports."),
         "the sample data", "data_pending_sample", "data_confirm_sample",
     )
 
 
 ERASE_WORD = "erase"
-ERASURE_COLUMNS = ("Erasure", "When (UTC)", "By", "People", "Consent rows", "Request versions", "Values cleared")
 
 
 def _erase() -> None:
@@ -317,15 +423,17 @@ def _cancel(*keys: str) -> None:
 def _removal_question(upload_id: int, upload) -> str:
     """The undo's confirmation: which upload, how many of its rows go and how many another upload keeps."""
     going, staying = store.removal_preview(shell.connection(), upload_id)
-    rows = ROW_WORDS[upload.kind]
-    return (f"Remove upload #{upload_id} **{as_text(upload.file_name)}**? {going:,} stored {rows} "
-            f"row{'s' if going != 1 else ''} leave the store and every figure; {staying:,} stay, because another "
-            "upload holds them too. A request or policy it updated shows its earlier state again.")
+    rows = plural(going, f"stored {ROW_WORDS[upload.kind]} row")
+    stay = f"{count(staying)} stays, because another upload holds it" if staying == 1 else (
+        f"{count(staying)} stay, because another upload holds them")
+    return (f"Remove upload #{upload_id} **{as_text(upload.file_name)}**? {rows} "
+            f"{'leaves' if going == 1 else 'leave'} the store and every figure; {stay} too. A request or policy it "
+            "updated shows its earlier state again.")
 
 
 # --- Column mapping ----------------------------------------------------------------------------------------
 def _rule_label(start: uploading.MappingStart) -> str:
-    return f"— as «{start.name}» makes it —"
+    return f"— as ‘{start.name}’ makes it —"
 
 
 def _preview(held: Held, based_on, mapping: dict[str, str], date_order: str) -> Previewed | Refused:
@@ -349,9 +457,9 @@ def _preview(held: Held, based_on, mapping: dict[str, str], date_order: str) -> 
 
 def _show_preview(previewed: Previewed) -> None:
     preview = previewed.preview
-    rows_read, rejected = st.columns(2)
-    rows_read.metric("Rows read", f"{preview.rows_read:,}")
-    rejected.metric("Would be rejected", f"{preview.rows_rejected:,}")
+    figures = st.container(horizontal=True)
+    figures.metric("Rows read", count(preview.rows_read))
+    figures.metric("Would be rejected", count(preview.rows_rejected))
     if previewed.date_orders:
         st.markdown("**Slash dates** are read:\n" + "\n".join(
             f"- {as_text(decided.column)}: {decided.words} ({as_text(decided.why)})"
@@ -361,12 +469,16 @@ def _show_preview(previewed: Previewed) -> None:
     if preview.rows.empty:
         st.caption("No row of the file would be loaded.")
     else:
-        st.markdown(f"**The first {len(preview.rows):,} rows as they would be stored**")
-        st.dataframe(preview.rows, hide_index=True, width="stretch")
+        shown = len(preview.rows)
+        st.markdown("**The first row as it would be stored**" if shown == 1 else
+                    f"**The first {count(shown)} rows as they would be stored**")
+        _table(preview.rows, {column: heading + (f"Canonical column {column}",)
+                              for column, heading in PREVIEW_COLUMNS.items() if column in preview.rows.columns})
     if not preview.rejects.empty:
-        st.markdown(f"**The first {len(preview.rejects):,} rows that would be rejected**, with the reason")
-        st.dataframe(preview.rejects.rename(columns=REJECTED_COLUMNS), hide_index=True, width="stretch",
-                     column_config={"Line": st.column_config.NumberColumn(format="%d")})
+        shown = len(preview.rejects)
+        st.markdown(("**The first row that would be rejected**" if shown == 1 else
+                     f"**The first {count(shown)} rows that would be rejected**") + ", with the reason")
+        _table(preview.rejects, REJECTED_COLUMNS)
 
 
 def _load_held(held: Held, based_on, mapping: dict[str, str], date_order: str, save_as: str,
@@ -412,7 +524,7 @@ def _mapping_section(held: Held, waiting: int) -> None:
                "until you load." + after)
     start = uploading.mapping_start(shell.connection(), kind, header)
     if start.saved:
-        st.info(f"This header matches the saved mapping «{as_text(start.name)}»: its choices are pre-selected.",
+        st.info(f"This header matches the saved mapping ‘{as_text(start.name)}’: its choices are pre-selected.",
                 icon=":material/bookmark:")
     elif start.profile is not None:
         st.info(f"This header is recognised as {as_text(start.name)}: its columns are pre-selected, and its "
@@ -421,19 +533,19 @@ def _mapping_section(held: Held, waiting: int) -> None:
 
     options = list(dict.fromkeys(header))
     chosen = {}
-    grid = st.columns(4)
-    for number, (column, required) in enumerate(CANONICAL_COLUMNS[kind]):
+    # Boxes of one width that wrap: four to a row on a wide screen, two at 800 pixels, never squeezed.
+    grid = st.container(horizontal=True, key=f"{prefix}_grid")
+    for column, required in CANONICAL_COLUMNS[kind]:
         made_by_profile = start.profile is not None and column in start.profile.columns
         placeholder = _rule_label(start) if made_by_profile else NOT_IN_FILE
         column_options = [placeholder, *options]
         first = start.choices.get(column)
-        with grid[number % len(grid)]:
-            chosen[column] = st.selectbox(
-                f"{column} (required)" if required else column, column_options,
-                index=column_options.index(first) if first in column_options else 0, key=f"{prefix}_{column}",
-            )
+        chosen[column] = grid.selectbox(
+            f"{column} (required)" if required else column, column_options, width=MAPPING_BOX_WIDTH,
+            index=column_options.index(first) if first in column_options else 0, key=f"{prefix}_{column}",
+        )
     if start.ruled:
-        st.caption(f"{', '.join(start.ruled)}: made by a rule of «{as_text(start.name)}» (the first filled of "
+        st.caption(f"{', '.join(start.ruled)}: made by a rule of ‘{as_text(start.name)}’ (the first filled of "
                    "several columns, a constant, ...) unless you choose a column.")
     placeholders = {NOT_IN_FILE, _rule_label(start)}
     mapping = {column: source for column, source in chosen.items() if source not in placeholders}
@@ -459,7 +571,7 @@ def _mapping_section(held: Held, waiting: int) -> None:
         if problem:
             st.caption(f"It cannot be saved under that name: {as_text(problem)}.")
         elif uploading.saved_profile_named(save_as) is not None:
-            st.caption(f"A saved mapping is called «{as_text(save_as)}» already: saving replaces it.")
+            st.caption(f"A saved mapping is called ‘{as_text(save_as)}’ already: saving replaces it.")
     failed = st.session_state.get("data_mapping_failure")
     if failed is not None and failed[0] == held.number:
         st.error(as_text(failed[1]), icon=":material/error:")
@@ -490,20 +602,19 @@ st.subheader("Load exports")
 sample_ids = store.sample_upload_ids(shell.connection())
 generation = st.session_state.setdefault("data_uploader_generation", 0)
 with st.form("data_upload"):
-    left, right = st.columns(2)
-    with left:
-        kind = st.segmented_control(
-            "Kind of export", KINDS, default="consent", required=True, key="data_kind",
-            help="**consent**: one row per consent decision; **requests**: one row per data-subject request; "
-            "**policies**: the catalogue of privacy-policy versions and their effective dates.",
-        )
-    with right:
-        date_order = st.radio(
-            "Slash dates that read both ways", list(DATE_ORDER_LABELS), format_func=DATE_ORDER_LABELS.get,
-            key="data_date_order", horizontal=True,
-            help="Used only for a column whose slash dates could all be read either way; a column with a day "
-            "over 12 in either place decides for itself.",
-        )
+    # Side by side where they fit, one under the other on a narrow screen (never squeezed into half a column).
+    choices = st.container(horizontal=True, gap="medium")
+    kind = choices.segmented_control(
+        "Kind of export", KINDS, default="consent", required=True, key="data_kind", width="content",
+        help="**consent**: one row per consent decision; **requests**: one row per data-subject request; "
+        "**policies**: the catalogue of privacy-policy versions and their effective dates.",
+    )
+    date_order = choices.radio(
+        "Slash dates that read both ways", list(DATE_ORDER_LABELS), format_func=DATE_ORDER_LABELS.get,
+        key="data_date_order", horizontal=True, width="content",
+        help="Used only for a column whose slash dates could all be read either way; a column with a day "
+        "over 12 in either place decides for itself.",
+    )
     files = st.file_uploader(
         "Export files (CSV, JSON lines or Parquet; also gzipped)", type=list(uploading.UPLOAD_TYPES),
         accept_multiple_files=True,
@@ -565,31 +676,12 @@ if history.empty:
 else:
     table = history.assign(
         warnings=history["warnings"].map(lambda values: len(values) if values is not None else 0),
-        removed=[f"Removed {at:%Y-%m-%d %H:%M} by {by}" if not pd.isna(at) else ""
+        removed=[None if missing(at) else f"Removed {at:{WHEN_FORMAT}} by {by}"
                  for at, by in zip(history["removed_at"], history["removed_by"], strict=True)],
-    )[["upload_id", "file_name", "removed", "kind", "format", "rows_read", "rows_loaded", "rows_duplicate",
-       "rows_rejected", "rows_set_aside", "warnings", "loaded_by", "loaded_at", "is_sample"]]
-    st.dataframe(
-        table, hide_index=True, width="stretch",
-        column_config={
-            "upload_id": st.column_config.NumberColumn("Upload", format="#%d"),
-            "file_name": st.column_config.TextColumn("File"),
-            "removed": st.column_config.TextColumn("Undone (UTC)", help="Who removed the upload's rows, and when"),
-            "kind": st.column_config.TextColumn("Kind"),
-            "format": st.column_config.TextColumn("Format"),
-            "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
-            "rows_loaded": st.column_config.NumberColumn("Loaded", format="localized"),
-            "rows_duplicate": st.column_config.NumberColumn("Duplicate", format="localized"),
-            "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
-            "rows_set_aside": st.column_config.NumberColumn(
-                "Set aside", format="localized", help="Rows the export's profile set aside (test requests, say): "
-                "neither loaded nor rejected"),
-            "warnings": st.column_config.NumberColumn("Warnings", format="localized"),
-            "loaded_by": st.column_config.TextColumn("Loaded by"),
-            "loaded_at": st.column_config.DatetimeColumn("Loaded at (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-            "is_sample": st.column_config.CheckboxColumn("Sample data"),
-        },
+        format=history["format"].map(uploading.format_title),
     )
+    # Not pinned: a pinned column's text is grey, too faint to read; a narrow screen scrolls the table in its frame.
+    _table(table, HISTORY_COLUMNS)
 
     uploads = {int(upload.upload_id): upload for upload in history.itertuples(index=False)}
     with st.expander("Warnings, rejected and set-aside rows of an upload", icon=":material/rule:"):
@@ -619,11 +711,11 @@ else:
             with st.container(border=True):
                 st.warning(_removal_question(chosen, upload), icon=":material/warning:")
                 understood = st.checkbox("I understand its rows will be removed", key="data_confirm_removal")
-                confirm, cancel, _ = st.columns([1, 1, 3])
-                confirm.button(f"Remove upload #{chosen}", type="primary", disabled=not understood,
+                buttons = st.container(horizontal=True)
+                buttons.button(f"Remove upload #{chosen}", type="primary", disabled=not understood,
                                key="data_remove_confirm", on_click=_remove_upload, args=(chosen,))
-                cancel.button("Cancel", key="data_remove_cancel", on_click=_cancel,
-                              args=("data_pending_removal", "data_confirm_removal"))
+                buttons.button("Cancel", key="data_remove_cancel", on_click=_cancel,
+                               args=("data_pending_removal", "data_confirm_removal"))
 
 
 # --- Erase people ------------------------------------------------------------------------------------------
@@ -649,9 +741,7 @@ try:
 finally:
     erasure_cursor.close()
 if erasures:
-    st.dataframe(pd.DataFrame(erasures, columns=list(ERASURE_COLUMNS)), hide_index=True, width="stretch",
-                 column_config={"Erasure": st.column_config.NumberColumn(format="#%d"),
-                                "When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    _table(pd.DataFrame(erasures, columns=list(ERASURE_COLUMNS)), ERASURE_COLUMNS)
 
 
 # --- Sample data -------------------------------------------------------------------------------------------
@@ -664,11 +754,11 @@ if sample_ids:
                   on_click=_set, args=("data_pending_sample", True))
     else:
         with st.container(border=True):
-            st.warning(f"Remove the sample data ({len(sample_ids)} uploads)? Every page then says there is no "
-                       "data until you load your own exports.", icon=":material/warning:")
+            st.warning(f"Remove the sample data ({plural(len(sample_ids), 'upload')})? Every page then says there "
+                       "is no data until you load your own exports.", icon=":material/warning:")
             understood = st.checkbox("I understand the sample rows will be removed", key="data_confirm_sample")
-            confirm, cancel, _ = st.columns([1, 1, 3])
-            confirm.button("Remove sample data", type="primary", disabled=not understood,
+            buttons = st.container(horizontal=True)
+            buttons.button("Remove sample data", type="primary", disabled=not understood,
                            key="data_sample_confirm", on_click=_remove_sample)
-            cancel.button("Cancel", key="data_sample_cancel", on_click=_cancel,
-                          args=("data_pending_sample", "data_confirm_sample"))
+            buttons.button("Cancel", key="data_sample_cancel", on_click=_cancel,
+                           args=("data_pending_sample", "data_confirm_sample"))

@@ -5,24 +5,17 @@ import streamlit as st
 
 from dashboard import access, metrics, shell, small_counts
 from dashboard.charts import requests as charts
-from dashboard.downloads import csv_bytes
+from dashboard.formatting import day, days, percent, plural
 
 filters = shell.current_filters()
+OVERDUE_COLUMNS = ("request_id", "request_type", "jurisdiction", "received", "due_date", "days_overdue")
 
-
-def percent(rate) -> str:
-    return "–" if rate is None or pd.isna(rate) else f"{rate:.1%}"
-
-
-def days(value) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
-period = f"{filters.start:%d %b %Y} – {filters.end:%d %b %Y} (UTC)"
+period = shell.period_text(filters)
+end = day(filters.end)
 st.title("Requests")
 st.caption(
     "How many data-subject requests arrive, how they end, how long they take against their legal deadline, and "
-    f"which are overdue at the end of {filters.end:%d %b %Y} (UTC). A combined request (access and deletion) counts "
+    f"which are overdue at the end of {end} (UTC). A combined request (access and deletion) counts "
     "once for each of its types."
 )
 if filters.request_types or filters.jurisdictions or filters.request_channels:
@@ -36,48 +29,50 @@ if trailing.empty and by_type.empty and overdue.empty:
     shell.no_data("No request is stored yet. Load a requests export on the **Data** page.")
     st.stop()
 
-tiles = st.columns(4)
-tiles[0].metric(
+tiles = shell.tile_row()
+tiles.metric(
     "Received in the range",
     shell.count_text(summary["received"]),
-    help=f"Requests received from {filters.start:%d %b %Y} to {filters.end:%d %b %Y}, every type together "
-    "(a combined request counts once per type).",
+    help=shell.definition("requests-received"),
     border=True,
+    width=shell.TILE_WIDTH,
 )
-tiles[1].metric(
+tiles.metric(
     "Closed on time",
     percent(summary["on_time_rate"]),
-    f"of {shell.count_text(summary['closed'])} closed",
+    f"of {shell.count_text(summary['closed'])} closed",  # "of 1 closed" reads right in both numbers
     delta_color="off",
     delta_arrow="off",
-    help=f"Of the {shell.count_text(summary['closed'])} requests received in the range and completed or denied with a closing "
-    "date, the share closed on or before their due date (the deadline of their law and type, extensions included).",
+    help=f"{shell.requests(summary['closed'])} completed or denied with a closing date." + "\n\n" + shell.definition("requests-on-time"),
     border=True,
+    width=shell.TILE_WIDTH,
 )
-tiles[2].metric(
+tiles.metric(
     "Median days to close",
     days(summary["median_days_to_close"]),
     None if pd.isna(summary["mean_days_to_close"]) else f"mean {days(summary['mean_days_to_close'])}",
     delta_color="off",
     delta_arrow="off",
-    help="Calendar days from receipt to closing, over the completed and denied requests received in the range.",
+    help=shell.definition("requests-median-days"),
     border=True,
+    width=shell.TILE_WIDTH,
 )
-tiles[3].metric(
-    "Overdue now",
+tiles.metric(
+    f"Overdue at {end}",
     shell.count_text(metrics.overdue_count(overdue)),
-    help=f"Requests still open at the end of {filters.end:%d %b %Y} whose due date has passed, wherever in time "
-    "they were received. Listed at the bottom of the page.",
+    help=shell.definition("requests-overdue"),
     border=True,
+    width=shell.TILE_WIDTH,
 )
 
-st.subheader("Volume over the last twelve months")
+st.subheader(f"Volume over the twelve months to {filters.end:%B %Y}")
 if trailing.empty:
     shell.no_data("No request type is stored for these filters.")
 else:
     volume = charts.with_month_labels(charts.with_type_labels(trailing))
-    shell.show_chart(charts.trailing_volume_chart(volume, f"{filters.end:%d %b %Y}", min_cell=shell.min_cell()), volume,
-                     "Requests received per month by type", key="requests-trailing-12-months")
+    shell.show_chart((charts.trailing_volume_chart, volume, f"{filters.end:%B %Y}", {"min_cell": shell.min_cell()}), volume,
+                     "Requests received per month by type", about="requests", key="requests-trailing-12-months",
+                     period=shell.twelve_months_text(filters.end))
 
 st.subheader("Outcomes by request type")
 st.caption(f"Requests received {period}, by their latest known status, even where it was reached after the range.")
@@ -86,32 +81,9 @@ if by_type.empty:
 else:
     labelled = charts.with_type_labels(by_type)
     outcomes = charts.outcomes_by_status(labelled)
-    shell.show_chart(charts.outcomes_chart(outcomes, period, min_cell=shell.min_cell()), outcomes,
-                     "Requests by status and type",
-                     key="requests-by-status")
-    number, count = st.column_config.NumberColumn, shell.count_column
-    st.dataframe(
-        shell.table(labelled),
-        hide_index=True,
-        width="stretch",
-        column_order=["request_type_label", "received", "completed", "denied", "withdrawn", "open",
-                      "median_days_to_close", "mean_days_to_close", "on_time_rate"],
-        column_config={
-            "request_type_label": st.column_config.TextColumn("Request type", pinned=True),
-            "received": count("Received", help="Requests received in the range."),
-            "completed": count("Completed", help="Of those, completed (in whole or in part)."),
-            "denied": count("Denied"),
-            "withdrawn": count("Withdrawn"),
-            "open": count("Open", help="Not closed yet, as the latest export says."),
-            "median_days_to_close": number("Median days", format="%.2f",
-                                           help="Calendar days from receipt to closing, completed and denied "
-                                                "requests with a closing date."),
-            "mean_days_to_close": number("Mean days", format="%.2f", help="The same requests' average."),
-            "on_time_rate": number("On time", format="percent",
-                                   help="Completed and denied requests with a closing date that closed by their due "
-                                        "date ÷ all of them."),
-        },
-    )
+    shell.show_chart((charts.outcomes_chart, outcomes, period, {"min_cell": shell.min_cell()}), outcomes,
+                     "Requests by status and type", about="requests", key="requests-by-status")
+    shell.show_table(labelled)
 
 st.subheader("Days to close against the deadline")
 # A day's count is often small: while small counts are hidden, the days are grouped by week.
@@ -129,10 +101,10 @@ else:
     note = charts.deadline_note(distribution)
     if note:
         st.caption(f":material/info: {note}")
-    shell.show_chart(charts.days_to_close_chart(distribution, period, min_cell=shell.min_cell()), distribution,
-                     "Days to close by request type", key="requests-days-to-close")
+    shell.show_chart((charts.days_to_close_chart, distribution, period, {"min_cell": shell.min_cell()}), distribution,
+                     "Days to close by request type", about="requests", key="requests-days-to-close")
 
-st.subheader(f"Overdue at the end of {filters.end:%d %b %Y}")
+st.subheader(f"Overdue at the end of {end}")
 if overdue.empty:
     st.success("No request is overdue: every open request is still within its deadline.",
                icon=":material/check_circle:")
@@ -141,23 +113,14 @@ elif pd.isna(metrics.overdue_count(overdue)) and not access.current().may_change
     st.info(f"Fewer than {shell.min_cell()} requests are overdue. While small counts are hidden, only analysts "
             "see which.", icon=":material/visibility_off:")
 else:
-    listed = charts.overdue_list(overdue)
+    # The longest overdue first, as the query lists them; names, not keys, in the table and its CSV.
+    listed = overdue[list(OVERDUE_COLUMNS)].sort_values(["days_overdue", "request_id"], ascending=[False, True],
+                                                        ignore_index=True)
     total = metrics.overdue_count(overdue)
-    shown = (f"The {len(listed):,} longest overdue of {total:,} open requests past their due date; narrow the "
+    shown = (f"The {len(listed):,} longest overdue of {plural(total, 'open request')} past their due date; narrow the "
              "sidebar's request filters to list the others." if not pd.isna(total) and total > len(listed)
              else "Open requests past their due date, the longest overdue first.")
     st.caption(f"{shown} Request IDs are those of the exports.")
-    st.dataframe(
-        listed,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Received": st.column_config.DateColumn(format="YYYY-MM-DD"),
-            "Due": st.column_config.DateColumn(format="YYYY-MM-DD", help="Deadline of the request's law and "
-                                                                        "type, extensions included."),
-            "Days overdue": st.column_config.NumberColumn(format="localized",
-                                                          help=f"Days from the due date to {filters.end:%d %b %Y}."),
-        },
-    )
-    st.download_button("Overdue list (CSV)", csv_bytes(listed), file_name=f"overdue-requests-{filters.end}.csv",
-                       mime="text/csv", key="requests-overdue-csv", icon=":material/download:", on_click="ignore")
+    shell.show_table(listed)
+    shell.download_buttons("requests-overdue", shell.document(f"Requests overdue at the end of {end}", "requests"),
+                           data=listed)

@@ -1,0 +1,588 @@
+"""What every figure and column is called and means: the Definitions page, the tooltips and the Data tabs
+all read their words here (spec/metrics.md in a reader's words).
+
+- `COLUMNS`: each column a metric query or a chart helper returns, with its heading, its kind of number and
+  its meaning.
+- `FIGURES`: each figure the pages show (tiles and charts), page by page, with its definition, its
+  denominator and its small-count rule.
+- `help_text(key, end=..., min_cell=...)`: the tooltip of a figure or a column, dates and min_cell filled in.
+- `readable(frame)`: a figure's frame as a person reads it in a Data tab or a CSV: names, not keys; headings,
+  not column names; numbers kept as numbers.
+
+A text may hold the placeholders {at_end}, {range}, {end}, {year} and {min_cell}; `fill` puts in the values
+given, or words that read right without them ("at the end of the range").
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from dashboard import formatting, labels, small_counts
+
+KINDS = ("percent", "days", "count", "date", "text", "key")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a figure's frame as a reader sees it."""
+
+    heading: str   # "Opt-in rate of choices"
+    # How its values read: "percent" (a rate from 0 to 1), "days" (a median or mean of days, one decimal),
+    # "count" (a whole number: people, requests, or a whole number of days), "date", "text", or "key"
+    # (a key shown by its name from dashboard/labels.py; the column's name is the labels field).
+    kind: str
+    help: str = ""  # one or two sentences: what it counts, over which rows, its denominator
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure a page shows: a tile, a chart, or a table of them."""
+
+    key: str                     # the chart's download key where it is a chart ("consent-by-purpose")
+    page: str                    # "Overview", "Consent", "Requests", "Policy versions", "CCPA report"
+    name: str                    # the tile's label or the chart's title, as the page writes it
+    definition: str              # what is counted, over which rows, at which date
+    denominator: str | None      # what a rate is divided by (a noun phrase); None for counts and dates
+    counts: tuple[str, ...]      # the columns (COLUMNS keys) it is made of
+    small_counts: str = ""       # what the small-count rule hides of it
+
+
+# --- Columns -------------------------------------------------------------------------------------------
+
+COLUMNS: dict[str, Column] = {
+    # Keys, shown by their names.
+    "purpose": Column("Purpose", "key", "The purpose a choice is about, by its name in the purpose catalogue."),
+    "request_type": Column("Request type", "key",
+                           "What the person asked for. A combined request (access and deletion) counts once "
+                           "for each of its types."),
+    "status": Column("Status", "key",
+                     "The request's latest known status (completed, denied, withdrawn or open), as the newest "
+                     "export gives it."),
+    "jurisdiction": Column("Jurisdiction", "key", "The law the request was made under; it sets the deadline."),
+    "channel": Column("Channel", "key",
+                      "The channel a choice or a request came through; Unknown where none is recorded."),
+    "region": Column("Region", "key", "The region of the person making the choice; Unknown where none is recorded."),
+    "policy_version": Column("Policy version", "key", "The privacy policy version, by its key in the catalogue."),
+    # Names the chart helpers put beside the keys (readable() keeps the key's name instead).
+    "purpose_label": Column("Purpose", "text", "The purpose's name in the purpose catalogue."),
+    "request_type_label": Column("Request type", "text", "The request type's name."),
+    "status_label": Column("Status", "text", "The request status's name."),
+    "month_label": Column("Month", "text", "The calendar month in words."),
+    "label": Column("Request type", "text",
+                    "The request type in the words of the CCPA regulations (title 11, section 7102)."),
+    "rate_label": Column("Label", "text", "The rate and its denominator in words, as the chart labels a bar."),
+    # Consent.
+    "month": Column("Month", "text",
+                    "The calendar month (YYYY-MM). Standing figures are taken at its last day, or at the range's "
+                    "last day for a partial last month."),
+    "opt_ins": Column("Opt-ins", "count",
+                      "Opt-in choices made {range}. Acknowledgements of necessary purposes do not count."),
+    "opt_outs": Column("Opt-outs", "count", "Opt-out choices made {range}."),
+    "choices": Column("Choices", "count",
+                      "Opt-ins plus opt-outs made {range}: the denominator of the opt-in rate of choices."),
+    "decision_opt_in_rate": Column("Opt-in rate of choices", "percent",
+                                   "The share of the choices made {range} that were opt-ins: opt-ins ÷ choices. "
+                                   "Empty when no choice was made."),
+    "standing_subjects": Column("People with a choice", "count",
+                                "People with an opt-in or opt-out for the purpose on record {at_end} (in a "
+                                "monthly table, at the month's end): the denominator of the standing opt-in "
+                                "rate."),
+    "standing_opt_ins": Column("Opted in at end", "count",
+                               "Of the people with a choice, those whose latest choice is an opt-in (an opt-out "
+                               "wins a tie at the same instant)."),
+    "standing_opt_in_rate": Column("Standing opt-in rate", "percent",
+                                   "Opted in at end ÷ people with a choice: the share of the people with a "
+                                   "choice on record {at_end} whose latest choice is an opt-in."),
+    # The consent page's two rates side by side (charts.consent.rates_side_by_side).
+    "measure": Column("Measure", "text",
+                      "Which opt-in rate: of the choices made in the range, or standing at its end."),
+    "opt_in_rate": Column("Opt-in rate", "percent", "The measure's rate: opted in ÷ out of."),
+    "opted_in": Column("Opted in", "count",
+                       "Opt-ins made in the range, or people opted in at its end, as the measure says."),
+    "denominator": Column("Out of", "count",
+                          "The rate's denominator: the choices made in the range, or the people with a choice "
+                          "on record at its end."),
+    "denominator_unit": Column("Counted in", "text", "What the denominator counts: choices or people."),
+    # Requests.
+    "received": Column("Received", "count",
+                       "Requests received in the range, or in the row's month or year; in the overdue list, the "
+                       "date received. A combined request counts once for each of its types."),
+    "completed": Column("Completed", "count",
+                        "Of the requests received {range}, those completed (in whole or in part), even where "
+                        "that happened after the range."),
+    "denied": Column("Denied", "count", "Of the requests received, those denied."),
+    "withdrawn": Column("Withdrawn", "count", "Of the requests received, those withdrawn by the person."),
+    "open": Column("Open", "count", "Of the requests received, those not closed yet, as the newest export says."),
+    "closed": Column("Closed with a date", "count",
+                     "Completed and denied requests received {range} that have a closing date: the denominator of "
+                     "the day figures and of the on-time rate."),
+    "median_days_to_close": Column("Median days to close", "days",
+                                   "Calendar days from the date received to the date closed: the median over "
+                                   "the completed and denied requests received {range} that have a closing "
+                                   "date."),
+    "mean_days_to_close": Column("Mean days to close", "days", "The same requests' average days to close."),
+    "on_time_rate": Column("Closed on time", "percent",
+                           "Completed and denied requests with a closing date that closed on or before their due "
+                           "date ÷ all of them, among those received {range}."),
+    "month_total": Column("All types that month", "count", "Requests of every type received that month."),
+    "requests": Column("Requests", "count",
+                       "The requests of the row: of the type with that status, or of the type closed after that "
+                       "many days."),
+    "days_to_close": Column("Days to close", "count",
+                            "Calendar days from the date received to the date closed."),
+    "deadline_days": Column("Deadline (days)", "count",
+                            "The type's deadline in calendar days, without extension, where all its requests "
+                            "have the same one; empty under business-day or month deadlines."),
+    "type_closed": Column("Closed of the type", "count",
+                          "Completed and denied requests of the type received {range} that have a closing date."),
+    "request_id": Column("Request ID", "text", "The request's ID in the exports."),
+    "due_date": Column("Due", "date",
+                       "The date received plus the deadline of the request's law and type, with the extension "
+                       "when the request was extended."),
+    "days_overdue": Column("Days overdue", "count", "Days from the due date to {end}."),
+    "overdue_total": Column("Overdue in all", "count",
+                            "Every request overdue {at_end}; the list holds the longest overdue (up to 1,000)."),
+    # CCPA report.
+    "complied": Column("Complied with in whole or in part", "count",
+                       "Requests received in {year} whose latest status is completed."),
+    "median_days": Column("Median days to respond", "days",
+                          "Calendar days from the date received to the date closed: the median over the requests "
+                          "of {year} complied with or denied that have a closing date."),
+    "mean_days": Column("Mean days to respond", "days", "The same requests' average days to respond."),
+    "responded": Column("Responded with a date", "count",
+                        "Requests complied with or denied that have a closing date: those the day figures are "
+                        "taken over."),
+    # Policy versions.
+    "effective_date": Column("Effective date", "date",
+                             "The date the version took effect: from the policy catalogue, or for a version "
+                             "missing from it the date of its earliest consent record."),
+    "title": Column("Title", "text", "The version's title in the policy catalogue."),
+    "url": Column("Published text", "text", "Where the version's text is published."),
+    "subjects_current": Column("People on it", "count",
+                               "People whose current version it is {at_end} (in a monthly table, at the month's "
+                               "end): the version on their latest consent record."),
+    "share_current": Column("Share of people with a version", "percent",
+                            "People on it ÷ people with a current version at the same date."),
+    "people_with_version": Column("People with a version", "count",
+                                  "People whose consent records up to that date name a known policy version: the "
+                                  "denominator of the share."),
+    "is_latest": Column("Latest", "text",
+                        "Yes for the version with the latest effective date on or before {end}."),
+    "days_since_effective": Column("Days since effective", "count", "Days from the version's effective date."),
+    "as_of": Column("Date", "date", "The day the share is taken at: the effective date plus the days since."),
+    "subjects_adopted": Column("People on it or later", "count",
+                               "People whose current version that day is this version or a later one."),
+    "subjects_with_version": Column("People with a version that day", "count",
+                                    "People with a current version that day: the denominator of the share "
+                                    "adopted."),
+    "adoption_share": Column("Share adopted", "percent",
+                             "People on it or a later version ÷ people with a version that day."),
+    # charts.policy.adoption_checkpoints.
+    "after_30_days": Column("After 30 days", "percent", "The share adopted 30 days after the effective date."),
+    "after_60_days": Column("After 60 days", "percent", "The share adopted 60 days after the effective date."),
+    "after_90_days": Column("After 90 days", "percent", "The share adopted 90 days after the effective date."),
+    "days_in_force": Column("Days in force", "count", "Days from the effective date to {end}."),
+    "now": Column("At the end of the range", "percent", "The share adopted {at_end}."),
+}
+
+# A column whose values are dates where the same name elsewhere is a count (requests_overdue.received).
+DATE_COLUMNS: dict[str, Column] = {
+    "received": Column("Received", "date", "The date the request was received (UTC)."),
+}
+# A column that means something narrower in one figure, by (query name, column name).
+FIGURE_COLUMNS: dict[tuple[str, str], Column] = {
+    ("requests_overdue", "received"): DATE_COLUMNS["received"],
+    ("requests_trailing_12_months", "received"): Column(
+        "Received", "count", "Requests of the type received that month (up to {end} in its last month)."),
+    ("ccpa_report", "received"): Column(
+        "Requests received", "count",
+        "Requests received in {year} under the CCPA (or every law, with All jurisdictions on). A combined request "
+        "counts once for each of its types."),
+    ("ccpa_report", "denied"): Column("Denied", "count", "Requests received in {year} whose latest status is denied."),
+}
+
+# Name columns the chart helpers add beside a key; readable() keeps the key's catalogue name instead.
+NAME_OF = {f"{key}_label": key for key, column in COLUMNS.items() if column.kind == "key"}
+# The CCPA report's request type in the regulation's words: kept, and the key beside it dropped.
+REGULATION_NAME = ("label", "request_type")
+
+
+# --- Figures, page by page ------------------------------------------------------------------------------
+
+_STANDING = (
+    "the share of the people with an opt-in or opt-out for the purpose on record {at_end} whose latest choice "
+    "is an opt-in (where two choices share a timestamp, the opt-out wins). Acknowledgements do not count."
+)
+_STANDING_DENOMINATOR = "People with an opt-in or opt-out for the purpose on record {at_end}."
+_STANDING_HIDDEN = "The rate is left out when fewer than {min_cell} people have a choice on record."
+_CHOICES_DENOMINATOR = "Choices (opt-ins plus opt-outs) made {range}."
+_ON_TIME = (
+    "Of the requests received {range} that were completed or denied and have a closing date, the share closed "
+    "on or before their due date: the date received plus the deadline of the request's law and type, with the "
+    "extension when the request was extended."
+)
+_CLOSED_DENOMINATOR = "Completed and denied requests received {range} that have a closing date."
+_CLOSED_HIDDEN = "Left out when fewer than {min_cell} such requests closed."
+_OVERDUE = (
+    "Requests received on or before {end} and still open {at_end} (closed later, or not closed) whose due date "
+    "is before {end}, wherever in time they were received. A combined request counts once for each of its types."
+)
+_COUNT_HIDDEN = "A count under {min_cell} reads <{min_cell}."
+_CURRENT_VERSION = (
+    "A person's current version is the one on their latest consent record (any purpose, any decision) that "
+    "names a known version."
+)
+_MIX = (
+    "For each month of the range, the share of the people with a current version at the month's end (the "
+    "range's last day for a partial last month) who are on each version. " + _CURRENT_VERSION
+)
+_MIX_DENOMINATOR = "People with a current version at the month's end."
+_MIX_HIDDEN = ("A month's shares are left out when fewer than {min_cell} people had a current version then; "
+               "a number of people under {min_cell} reads <{min_cell}.")
+_VOLUME = (
+    "Requests received per calendar month and request type over the twelve months ending with the month of "
+    "{end}, up to {end} in that month; a month without requests has an empty bar. This window ignores the "
+    "start of the range. A combined request counts once for each of its types."
+)
+_VOLUME_HIDDEN = ("A type's part of a bar is not drawn when its count is under {min_cell}; the month's total is "
+                  "still shown when it is {min_cell} or more.")
+
+FIGURES: tuple[Figure, ...] = (
+    # Overview.
+    Figure("overview-opted-in", "Overview", "‹Purpose›: opted in",
+           "For each purpose people consent to, standing consent: " + _STANDING + " The change beside it is "
+           "in percentage points against the same rate at the end of the day before the range began.",
+           _STANDING_DENOMINATOR, ("standing_opt_ins", "standing_subjects"),
+           _STANDING_HIDDEN + " So is the change, when either rate is left out."),
+    Figure("overview-consent-trend", "Overview", "Standing opt-in rate by month",
+           "For each purpose people consent to, the standing opt-in rate at each month's last day (the range's "
+           "last day for a partial last month): the share of the people with a choice on record then whose "
+           "latest choice is an opt-in.",
+           "People with an opt-in or opt-out for the purpose on record at the month's end.",
+           ("standing_opt_ins", "standing_subjects"),
+           "A month's point is left out when fewer than {min_cell} people had a choice on record then."),
+    Figure("overview-requests-received", "Overview", "Requests, 12 months to ‹month›",
+           "Requests of every type received in the twelve calendar months ending with the month of {end}, up "
+           "to {end} in that month. This window ignores the start of the range. A combined request counts once "
+           "for each of its types. The change is against the twelve months before them.",
+           None, ("received",),
+           "The total reads <{min_cell} when it is under {min_cell}, and the change is then left out."),
+    Figure("overview-on-time", "Overview", "Closed on time", _ON_TIME, _CLOSED_DENOMINATOR, ("closed",),
+           _CLOSED_HIDDEN),
+    Figure("overview-overdue", "Overview", "Overdue at ‹end of the range›", _OVERDUE, None, ("overdue_total",), _COUNT_HIDDEN),
+    Figure("overview-requests-volume", "Overview", "Requests received per month", _VOLUME, None,
+           ("received", "month_total"), _VOLUME_HIDDEN),
+    Figure("overview-latest-version", "Overview", "On the latest policy",
+           "The share of the people with a current version {at_end} who are on the latest version in force "
+           "then: the version with the latest effective date on or before {end}. " + _CURRENT_VERSION,
+           "People with a current version {at_end}.", ("subjects_current", "people_with_version"),
+           "Left out when fewer than {min_cell} people have a current version; the people on it read "
+           "<{min_cell} when they are fewer than {min_cell}."),
+    Figure("overview-version-mix", "Overview", "Policy version mix by month", _MIX, _MIX_DENOMINATOR,
+           ("subjects_current", "people_with_version"), _MIX_HIDDEN),
+    # Consent.
+    Figure("consent-standing", "Consent", "Opted in at the end of the range (one tile per purpose)",
+           "Standing consent: " + _STANDING + " Below it, the number of people with a choice; the line is the "
+           "same rate at each month's end.",
+           _STANDING_DENOMINATOR, ("standing_opt_ins", "standing_subjects"), _STANDING_HIDDEN),
+    Figure("consent-by-purpose", "Consent", "Opt-in rate by purpose",
+           "Two rates per purpose side by side. Choices made in the range: the share of the opt-in and opt-out "
+           "choices made {range} that were opt-ins, counted by the date of each choice. Standing at the end: "
+           + _STANDING,
+           "Choices made {range} for the first bar; people with an opt-in or opt-out on record {at_end} for the "
+           "second.",
+           ("opt_ins", "choices", "standing_opt_ins", "standing_subjects"),
+           "A bar is left out, and labelled too few to show, when its denominator is under {min_cell}."),
+    Figure("consent-monthly-trend", "Consent", "Opt-in rate by month and purpose",
+           "Per purpose and calendar month of the range, either rate: standing at the month's last day (the "
+           "range's last day for a partial last month), or of the choices made that month.",
+           "People with a choice on record at the month's end (standing), or choices made that month.",
+           ("standing_opt_ins", "standing_subjects", "opt_ins", "choices"),
+           "A point is left out when its denominator is under {min_cell}."),
+    Figure("consent-by-channel", "Consent", "Opt-in rate by purpose and channel",
+           "Per purpose and channel, the share of the opt-in and opt-out choices made {range} through that "
+           "channel that were opt-ins. A choice with no channel recorded counts under Unknown.",
+           "Choices (opt-ins plus opt-outs) made {range} for the purpose through the channel.",
+           ("opt_ins", "opt_outs", "choices"),
+           "A cell is left out when fewer than {min_cell} choices were made in it."),
+    Figure("consent-by-region", "Consent", "Opt-in rate by purpose and region",
+           "Per purpose and region, the share of the opt-in and opt-out choices made {range} by people of that "
+           "region that were opt-ins. A choice with no region recorded counts under Unknown.",
+           "Choices (opt-ins plus opt-outs) made {range} for the purpose by people of the region.",
+           ("opt_ins", "opt_outs", "choices"),
+           "A cell is left out when fewer than {min_cell} choices were made in it."),
+    # Requests.
+    Figure("requests-received", "Requests", "Received in the range",
+           "Requests received {range}, every type together. A combined request counts once for each of its types.",
+           None, ("received",), _COUNT_HIDDEN),
+    Figure("requests-on-time", "Requests", "Closed on time", _ON_TIME, _CLOSED_DENOMINATOR, ("closed",),
+           _CLOSED_HIDDEN),
+    Figure("requests-median-days", "Requests", "Median days to close",
+           "Calendar days from the date received to the date closed, median over the completed and denied "
+           "requests received {range} that have a closing date; the mean beside it is their average. A closed "
+           "request with no closing date is left out.",
+           _CLOSED_DENOMINATOR, ("closed",), _CLOSED_HIDDEN),
+    Figure("requests-overdue", "Requests", "Overdue at ‹end of the range›",
+           _OVERDUE + " The list at the foot of the page shows them, the longest overdue first.",
+           None, ("overdue_total",),
+           _COUNT_HIDDEN + " While fewer than {min_cell} are overdue, only analysts see the list."),
+    Figure("requests-trailing-12-months", "Requests", "Requests received per month by type", _VOLUME, None,
+           ("received", "month_total"), _VOLUME_HIDDEN),
+    Figure("requests-by-status", "Requests", "Requests by status and type",
+           "Requests received {range}, per type, by their latest known status (completed, denied, withdrawn, "
+           "open), even where that status was reached after the range.",
+           None, ("requests", "received"),
+           "A status's part of a bar is not drawn when its count is under {min_cell}; the type's total is still "
+           "shown when it is {min_cell} or more."),
+    Figure("requests-days-to-close", "Requests", "Days to close by request type",
+           "Completed and denied requests received {range} that have a closing date, by calendar days from the "
+           "date received to the date closed. The dashed line is the type's deadline without extension, where "
+           "all its requests have the same one in calendar days.",
+           None, ("requests", "type_closed"),
+           "While small counts are hidden the days are grouped by week, and a week with fewer than {min_cell} "
+           "requests is not drawn."),
+    # Policy versions.
+    Figure("policies-latest-version", "Policy versions", "Latest policy version",
+           "The version with the latest effective date on or before {end}. A version missing from the policy "
+           "catalogue takes the date of its earliest consent record as its effective date.",
+           None, ()),
+    Figure("policies-on-latest", "Policy versions", "On the latest version",
+           "The share of the people with a current version {at_end} whose current version is the latest one. "
+           + _CURRENT_VERSION,
+           "People with a current version {at_end}.", ("subjects_current", "people_with_version"),
+           "Left out when fewer than {min_cell} people have a current version."),
+    Figure("policies-people-with-version", "Policy versions", "People with a current version",
+           "People with a current version {at_end}: those whose consent records up to then name a known "
+           "policy version. Everyone counted here is on exactly one version.",
+           None, ("people_with_version",), _COUNT_HIDDEN),
+    Figure("policy-version-mix", "Policy versions", "Policy version mix by month", _MIX, _MIX_DENOMINATOR,
+           ("subjects_current", "people_with_version"), _MIX_HIDDEN),
+    Figure("policy-adoption", "Policy versions", "Policy version adoption",
+           "For each version, by days since its effective date up to {end}: the share of the people with a "
+           "current version that day whose current version is this one or a later one (later by effective "
+           "date). The table beside it reads the same share 30 and 60 days after the effective date.",
+           "People with a current version that day.", ("subjects_adopted", "subjects_with_version"),
+           "A day's share is left out when fewer than {min_cell} people had a current version that day."),
+    Figure("policies-catalogue", "Policy versions", "Catalogue",
+           "Every version of the policy catalogue with its effective date and the people on it {at_end}. A "
+           "version missing from the catalogue takes the date of its earliest consent record.",
+           "People with a current version {at_end} (for the share).", ("subjects_current", "people_with_version"),
+           _COUNT_HIDDEN + " A share over fewer than {min_cell} people is left out."),
+    # CCPA report.
+    Figure("ccpa-received", "CCPA report", "Requests received",
+           "Requests received in {year} under the CCPA (or under every law, with All jurisdictions "
+           "on), one row per type in the regulation's order: to delete, to correct, to know, to opt out of "
+           "sale or sharing, to limit. A type without requests keeps its row. The sidebar's dates and filters do "
+           "not apply.",
+           None, ("received",), _COUNT_HIDDEN),
+    Figure("ccpa-complied", "CCPA report", "Complied with in whole or in part",
+           "Requests received in {year} (under the CCPA, or every law with All jurisdictions on) whose latest "
+           "status is completed: complied with in whole or in part. Withdrawn and open requests count as "
+           "received only.",
+           None, ("complied",), _COUNT_HIDDEN),
+    Figure("ccpa-denied", "CCPA report", "Denied",
+           "Requests received in {year} (under the CCPA, or every law with All jurisdictions on) whose latest "
+           "status is denied.",
+           None, ("denied",), _COUNT_HIDDEN),
+    Figure("ccpa-days", "CCPA report", "Median and mean days to respond",
+           "Calendar days from the date received to the date closed, median and average over the requests of "
+           "{year} complied with or denied that have a closing date.",
+           "Requests of {year} complied with or denied that have a closing date.", ("responded",),
+           "Left out when fewer than {min_cell} requests were responded to."),
+)
+
+PAGES = ("Overview", "Consent", "Requests", "Policy versions", "CCPA report")
+_BY_KEY = {figure.key: figure for figure in FIGURES}
+
+SMALL_COUNTS = (
+    "A count of at least 1 and under {min_cell} reads <{min_cell} in tiles, tables and downloads and is not "
+    "drawn in charts, and a rate or average taken over fewer than {min_cell} is left out."
+)
+
+
+# --- Texts with the view's values ------------------------------------------------------------------------
+
+def _values(start=None, end=None, min_cell=None, year=None) -> dict[str, str]:
+    return {
+        "end": formatting.day(end) if end is not None else "the range's last day",
+        "at_end": f"at the end of {formatting.day(end)}" if end is not None else "at the end of the range",
+        "range": (f"from {formatting.day(start)} to {formatting.day(end)}" if start is not None and end is not None
+                  else "in the range"),
+        "year": str(year) if year is not None else "the chosen calendar year",
+        "min_cell": str(min_cell) if min_cell is not None else "min_cell",
+    }
+
+
+def fill(text: str, *, start: date | None = None, end: date | None = None, min_cell: int | None = None,
+         year: int | None = None) -> str:
+    """A text with its placeholders filled: the view's dates and min_cell, or words for those not given."""
+    values = _values(start, end, min_cell, year)
+    return string.Formatter().vformat(text, (), values)
+
+
+def figure_by_key(key: str) -> Figure:
+    """The figure of a key (KeyError for an unknown one)."""
+    return _BY_KEY[key]
+
+
+def figures(page: str) -> tuple[Figure, ...]:
+    """A page's figures, in the page's order."""
+    return tuple(item for item in FIGURES if item.page == page)
+
+
+def column(name: str, figure: str | None = None, values=None) -> Column | None:
+    """The Column of a frame's column: the figure's own meaning where it has one, the date meaning where
+    the values are dates (requests_overdue's `received`), else COLUMNS'; None for a name not known."""
+    if figure is not None and (figure, name) in FIGURE_COLUMNS:
+        return FIGURE_COLUMNS[(figure, name)]
+    if name in DATE_COLUMNS and values is not None and _are_dates(values):
+        return DATE_COLUMNS[name]
+    return COLUMNS.get(name)
+
+
+def help_text(key: str, *, start: date | None = None, end: date | None = None, min_cell: int | None = None,
+              year: int | None = None, figure: str | None = None) -> str:
+    """The tooltip of a figure (by its key, e.g. "consent-by-purpose") or a column (by its name, e.g.
+    "standing_opt_in_rate"): the same words the Definitions page shows.
+
+    A figure's text is its definition, then "Denominator: ...", then, when `min_cell` is given and hides
+    anything, its small-count rule. `figure` picks a column's narrower meaning in one query
+    ("requests_trailing_12_months"). Unknown keys raise KeyError.
+    """
+    values = {"start": start, "end": end, "min_cell": min_cell, "year": year}
+    if key in _BY_KEY:
+        item = _BY_KEY[key]
+        parts = [fill(item.definition, **values)]
+        if item.denominator:
+            parts.append("Denominator: " + fill(item.denominator, **values))
+        if item.small_counts and min_cell is not None and small_counts.on(min_cell):
+            parts.append(fill(item.small_counts, **values))
+        return " ".join(parts)
+    spec = column(key, figure)
+    if spec is None:
+        raise KeyError(f"no figure or column named {key!r}")
+    return fill(spec.help, **values)
+
+
+def small_count_rule(min_cell: int | None = None) -> str:
+    """The rule every figure follows, for the current setting."""
+    return fill(SMALL_COUNTS, min_cell=min_cell)
+
+
+# --- Frames as a person reads them -----------------------------------------------------------------------
+
+def _are_dates(values) -> bool:
+    series = pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return True
+    present = series.dropna()
+    return not present.empty and all(isinstance(value, (date, pd.Timestamp)) for value in present)
+
+
+def _guessed_kind(values: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(values):
+        return "text"
+    if _are_dates(values):
+        return "date"
+    if pd.api.types.is_integer_dtype(values):
+        return "count"
+    if pd.api.types.is_float_dtype(values):
+        return "days"
+    return "text"
+
+
+def _with_hidden_counts(values: pd.Series, min_cell: int) -> pd.Series:
+    """A count column with each hidden (missing) count as "<min_cell"; untouched when none is hidden."""
+    if not small_counts.on(min_cell) or not values.isna().any():
+        return values
+    return pd.Series([f"<{min_cell}" if small_counts.is_hidden(value) else value for value in values],
+                     index=values.index, dtype=object)
+
+
+def readable(frame: pd.DataFrame, *, keep_keys: bool = False, figure: str | None = None,
+             min_cell: int = 0) -> pd.DataFrame:
+    """A figure's frame as a person reads it in a Data tab or a CSV.
+
+    - A key column (purpose, request_type, status, jurisdiction, channel, region, policy_version) holds
+      its names from dashboard/labels.py under the key's heading; the chart helpers' `<key>_label` beside
+      it is dropped (one name column). `keep_keys` adds the keys too, as "<heading> key" after the names.
+      The CCPA report keeps its `label` (the regulation's words) and drops the key beside it.
+    - Columns are renamed to their headings and kept in the frame's order; internal columns (a leading
+      "_"), chart label columns (`*_label`, `rate_label`) are left out.
+    - Values stay numbers and dates, so the table sorts; True/False read Yes/No. While `min_cell` hides
+      counts, a hidden count reads "<min_cell" (that column then holds text beside numbers).
+    - `figure` (a query's name) picks a column's narrower meaning where one has it.
+
+    `column_kinds(result)` gives each heading's kind, to pick number formats.
+    """
+    present = {str(name) for name in frame.columns}
+    regulation_names = set(REGULATION_NAME) <= present
+    columns: dict[str, pd.Series] = {}
+    kinds: dict[str, str] = {}
+
+    def add(heading: str, values: pd.Series, kind: str) -> None:
+        while heading in columns:  # two columns, one heading: never lose one
+            heading += " (2)"
+        columns[heading] = values.reset_index(drop=True)
+        kinds[heading] = kind
+
+    for raw in frame.columns:
+        name = str(raw)
+        values = frame[raw]
+        if name.startswith("_") or name == "rate_label":
+            continue
+        if name.endswith("_label"):
+            key = NAME_OF.get(name)
+            if key is None or key in present:
+                continue  # a count's or month's label for a chart, or a name its key column gives
+            add(COLUMNS[key].heading, values, "key")
+            continue
+        spec = column(name, figure, values)
+        if spec is None:
+            add(labels.words(name), values, _guessed_kind(values))
+            continue
+        if spec.kind == "key":
+            if not (name == REGULATION_NAME[1] and regulation_names):
+                add(spec.heading, pd.Series([labels.name(name, value) for value in values], index=values.index,
+                                            dtype=object), "key")
+            if keep_keys:
+                add(f"{spec.heading} key", values, "text")
+            continue
+        if pd.api.types.is_bool_dtype(values):
+            values = values.map({True: "Yes", False: "No"})
+        elif spec.kind == "count" and name in small_counts.COUNT_COLUMNS:
+            values = _with_hidden_counts(values, min_cell)
+        add(spec.heading, values, spec.kind)
+
+    result = pd.DataFrame(columns) if columns else pd.DataFrame(index=range(len(frame)))
+    result.attrs["kinds"] = dict(kinds)
+    return result
+
+
+# Each heading's kind, for a frame that lost readable()'s record of them (the first column of a heading wins).
+_HEADING_KINDS: dict[str, str] = {}
+for _column in (*COLUMNS.values(), *FIGURE_COLUMNS.values()):
+    _HEADING_KINDS.setdefault(_column.heading, _column.kind)
+for _column in COLUMNS.values():
+    if _column.kind == "key":
+        _HEADING_KINDS.setdefault(f"{_column.heading} key", "text")
+
+
+def column_kinds(frame_readable: pd.DataFrame) -> dict[str, str]:
+    """Each heading of a readable() frame with its kind ("percent", "days", "count", "date", "text",
+    "key"), so that a page can pick each column's number format."""
+    recorded = frame_readable.attrs.get("kinds") or {}
+    kinds = {}
+    for heading in frame_readable.columns:
+        values = frame_readable[heading]
+        if heading in recorded:
+            kinds[heading] = recorded[heading]
+        elif _are_dates(values):
+            kinds[heading] = "date"
+        else:
+            kinds[heading] = _HEADING_KINDS.get(heading) or _guessed_kind(values)
+    return kinds
