@@ -12,10 +12,13 @@ inside another counts for itself only), into:
 - store version reads: store.store_version, which shell.version() runs for every figure a page asks for;
 - figure lookups: the figure cache (st.cache_data hashes the arguments and copies the frame out) and the
   small-count rule (shell.figure, shell.query, shell.total, shell.version);
+- chart spec and table lookups: the caches of built chart specs and Data-tab tables, where the pages have them
+  (shell.chart_spec, shell._table_view: st.cache_data hashes the frames they are given, every run);
 - chart data (pandas): functions of dashboard/charts/ that return a frame;
 - chart objects (Altair): functions of dashboard/charts/ that return a chart or a chart part;
 - chart.to_dict: Altair's conversion with its schema validation (called by st.altair_chart, and for a PNG);
-- st.altair_chart: the rest of Streamlit's chart element (the data to Arrow, the spec to JSON, the message);
+- chart element: the rest of Streamlit's chart element, st.altair_chart or st.vega_lite_chart (the data to
+  Arrow, the spec to JSON, the message);
 - st.dataframe, st.download_button, CSV bytes (downloads.csv_bytes, made before any click);
 - the rest: the page's own code, other elements, the sign-in and sidebar, the script runner.
 
@@ -48,8 +51,9 @@ APP = PROJECT / "dashboard" / "app.py"
 STORE_ENV = "PRIVACY_DASHBOARD_DB"
 PAGES = {"overview": "views/overview.py", "consent": "views/consent.py", "requests": "views/requests.py",
          "policies": "views/policies.py", "ccpa": "views/ccpa.py"}
-PARTS = ("queries", "store version reads", "figure lookups", "chart data (pandas)", "chart objects (Altair)", "chart.to_dict",
-         "st.altair_chart", "st.dataframe", "st.download_button", "CSV bytes", "the rest")
+PARTS = ("queries", "store version reads", "figure lookups", "chart spec and table lookups", "chart data (pandas)",
+         "chart objects (Altair)", "chart.to_dict", "chart element", "st.dataframe", "st.download_button", "CSV bytes",
+         "the rest")
 # AppTest compiles the entry file and the page afresh for every run (a new ScriptCache each time); a server
 # compiles each once. That time is measured apart and left out of the run's total.
 COMPILING = "compiling (AppTest only)"
@@ -145,9 +149,13 @@ def install() -> None:
     for name in ("figure", "query", "total", "version"):
         original = getattr(shell, name)
         _replace_everywhere(original, LEDGER.timed("figure lookups", original))
+    for name in ("chart_spec", "_table_view"):
+        if hasattr(shell, name):
+            original = getattr(shell, name)
+            _replace_everywhere(original, LEDGER.timed("chart spec and table lookups", original))
 
-    def counted_csv(frame):
-        made = original_csv(frame)
+    def counted_csv(*arguments, **keywords):
+        made = original_csv(*arguments, **keywords)
         LEDGER.facts["csv_bytes"] += len(made)
         LEDGER.facts["csvs"] += 1
         return made
@@ -170,14 +178,15 @@ def install() -> None:
     alt.Chart.to_dict = LEDGER.timed("chart.to_dict", alt.Chart.to_dict)
     alt.TopLevelMixin.to_dict = LEDGER.timed("chart.to_dict", alt.TopLevelMixin.to_dict)
 
-    original_altair = vega_charts.VegaChartsMixin.altair_chart
+    for name in ("altair_chart", "vega_lite_chart"):
+        original_element = getattr(vega_charts.VegaChartsMixin, name)
 
-    def counted_altair(self, chart, *arguments, **keywords):
-        LEDGER.facts["charts"] += 1
-        return original_altair(self, chart, *arguments, **keywords)
+        def counted_element(self, *arguments, __element=original_element, **keywords):
+            LEDGER.facts["charts"] += 1
+            return __element(self, *arguments, **keywords)
 
-    vega_charts.VegaChartsMixin.altair_chart = LEDGER.timed("st.altair_chart", functools.wraps(original_altair)(
-        counted_altair))
+        setattr(vega_charts.VegaChartsMixin, name,
+                LEDGER.timed("chart element", functools.wraps(original_element)(counted_element)))
     original_spec = vega_charts._stabilize_vega_json_spec
 
     def counted_spec(spec):
@@ -187,10 +196,11 @@ def install() -> None:
 
     vega_charts._stabilize_vega_json_spec = counted_spec
     DeltaGenerator.altair_chart = vega_charts.VegaChartsMixin.altair_chart
+    DeltaGenerator.vega_lite_chart = vega_charts.VegaChartsMixin.vega_lite_chart
     DeltaGenerator.dataframe = LEDGER.timed("st.dataframe", DeltaGenerator.dataframe)
     DeltaGenerator.download_button = LEDGER.timed("st.download_button", DeltaGenerator.download_button)
     # `st.altair_chart` and the like were bound to the main container when Streamlit was imported.
-    for name in ("altair_chart", "dataframe", "download_button"):
+    for name in ("altair_chart", "vega_lite_chart", "dataframe", "download_button"):
         setattr(st, name, getattr(DeltaGenerator, name).__get__(st._main))
 
 

@@ -409,8 +409,8 @@ def checks(results: dict) -> list[dict]:
         target = TARGETS["fresh_page_large_ms" if scale["consent"] >= 10_000_000 else "fresh_page_ms"]
         for page, timing in fresh.items():
             later = timing["later_median"]
-            add(f"{page} from a link in a fresh browser session: drawn, first session after the server started / "
-                f"later sessions (of those: Streamlit's scripts loaded, the script's run finished)",
+            add(f"{page} from a link in a fresh browser session, drawn: first / later sessions "
+                f"(later: scripts loaded, run finished)",
                 f"{_ms(timing['first']['drawn'])} / {_ms(later['drawn'])} ({_ms(later['scripts_loaded'])}, "
                 f"{_ms(later['script_finished'])})",
                 f"< {target / 1000:g} s", max(timing["first"]["drawn"], later["drawn"]) < target)
