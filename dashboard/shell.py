@@ -294,17 +294,20 @@ def period_text(filters: metrics.Filters) -> str:
     return f"{span(filters.start, filters.end)} (UTC)"
 
 
+def small_count_note() -> str:
+    """What a download says while the small-count rule hides some of its counts."""
+    return f"Counts under {min_cell()} are not shown; they read <{min_cell()} in the data."
+
+
 def document(title: str, about: str, *, period: str | None = None, hides: bool = False) -> Document:
     """What a download of this run says about itself: title, range, the filters in force, the small-count
     note when counts are hidden, and the source line."""
     filters = st.session_state.get("_filters")
-    note = (f"Counts under {min_cell()} are not shown; they read <{min_cell()} in the data."
-            if hides else None)
     return Document(
         title=title,
         period=period or (period_text(filters) if filters is not None else ""),
         filters=filter_lines(filters, about),
-        note=note,
+        note=small_count_note() if hides else None,
         source=source_line(),
     )
 

@@ -94,7 +94,7 @@ html_text = html_table(table, caption=caption)
 name = f"ccpa-metrics-{year}{'-all-jurisdictions' if all_jurisdictions else ''}"
 document = Document(title=f"CCPA request metrics, {year}", period=caption,
                     filters=(f"Scope: {'requests under every law' if all_jurisdictions else 'requests under the CCPA'}",),
-                    note=shell.document("", "requests", hides=small_counts.on(shell.min_cell())).note,
+                    note=shell.small_count_note() if small_counts.on(shell.min_cell()) else None,
                     source=shell.source_line())
 with st.container(horizontal=True, gap="small"):
     st.download_button("Table (CSV)", csv_bytes(published_cells(table), document), file_name=f"{name}.csv", mime="text/csv",
