@@ -74,16 +74,19 @@ def with_month_labels(trailing: pd.DataFrame) -> pd.DataFrame:
     return labelled
 
 
+def overdue_rows(overdue: pd.DataFrame) -> pd.DataFrame:
+    """requests_overdue's rows as the page lists them, by key: the listed columns, the longest overdue first."""
+    keys = ["request_id", "request_type", "jurisdiction", "received", "due_date", "days_overdue"]
+    return overdue[keys].sort_values(["days_overdue", "request_id"], ascending=[False, True], kind="stable",
+                                     ignore_index=True)
+
+
 def overdue_list(overdue: pd.DataFrame) -> pd.DataFrame:
-    """requests_overdue as the page lists it: the columns named in words, the longest overdue first."""
-    labelled = with_type_labels(overdue) if not overdue.empty else overdue.assign(request_type_label=pd.Series(
-        dtype="str"))
-    labelled = labelled.assign(jurisdiction_label=[labels.name("jurisdiction", key)
-                                                   for key in labelled["jurisdiction"]])
-    listed = labelled[list(OVERDUE_COLUMNS)].rename(columns=OVERDUE_COLUMNS)
-    # with_type_labels sorts by type; the query's order (most days overdue first) is the one to keep.
-    return listed.sort_values(["Days overdue", "Request ID"], ascending=[False, True], kind="stable").reset_index(
-        drop=True)
+    """overdue_rows with the columns and values named in words."""
+    listed = overdue_rows(overdue)
+    listed["request_type_label"] = [request_type_label(key) for key in listed["request_type"]]
+    listed["jurisdiction_label"] = [labels.name("jurisdiction", key) for key in listed["jurisdiction"]]
+    return listed[list(OVERDUE_COLUMNS)].rename(columns=OVERDUE_COLUMNS)
 
 
 def _type_colour(frame: pd.DataFrame, legend: alt.Legend | None = None) -> alt.Color:

@@ -8,7 +8,6 @@ from dashboard.charts import requests as charts
 from dashboard.formatting import day, days, percent, plural
 
 filters = shell.current_filters()
-OVERDUE_COLUMNS = ("request_id", "request_type", "jurisdiction", "received", "due_date", "days_overdue")
 
 period = shell.period_text(filters)
 end = day(filters.end)
@@ -114,8 +113,7 @@ elif pd.isna(metrics.overdue_count(overdue)) and not access.current().may_change
             "see which.", icon=":material/visibility_off:")
 else:
     # The longest overdue first, as the query lists them; names, not keys, in the table and its CSV.
-    listed = overdue[list(OVERDUE_COLUMNS)].sort_values(["days_overdue", "request_id"], ascending=[False, True],
-                                                        ignore_index=True)
+    listed = charts.overdue_rows(overdue)
     total = metrics.overdue_count(overdue)
     shown = (f"The {len(listed):,} longest overdue of {plural(total, 'open request')} past their due date; narrow the "
              "sidebar's request filters to list the others." if not pd.isna(total) and total > len(listed)
