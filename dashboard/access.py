@@ -226,7 +226,7 @@ def _same_person(session_user: str | None, signed_in_as: str | None) -> bool:
         str(session_user).strip().lower() == str(signed_in_as).strip().lower())
 
 
-def _role_now(email: str | None) -> str | None:
+def role_now(email: str | None) -> str | None:
     try:
         return read_roles().role_of(email)
     except RolesFileError:
@@ -239,7 +239,7 @@ def may_upload(session_user: str | None, signed_in_as: str | None) -> bool:
     the session was opened by, an analyst in the roles file now."""
     if not sign_in_configured():
         return listens_on_this_computer_only() or opened_on_purpose()
-    return _same_person(session_user, signed_in_as) and _role_now(session_user) == ANALYST
+    return _same_person(session_user, signed_in_as) and role_now(session_user) == ANALYST
 
 
 def may_download(session_users: Iterable[str | None], signed_in_as: str | None) -> bool:
@@ -247,7 +247,7 @@ def may_download(session_users: Iterable[str | None], signed_in_as: str | None) 
     now and, for a file that page sessions hold, as the person one of them was opened by. A file no session
     holds (Streamlit keeps a file made on click, a chart's PNG, apart from its session, and a page's earlier
     file until its next sweep) can only be checked for the first."""
-    if _role_now(signed_in_as) is None:
+    if role_now(signed_in_as) is None:
         return False
     holders = list(session_users)
     return not holders or any(_same_person(holder, signed_in_as) for holder in holders)

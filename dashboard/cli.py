@@ -1,36 +1,24 @@
-"""The command line, `python -m dashboard ...`: the same functions the pages call, for automation."""
+"""The command line, `python -m dashboard ...`: the same operations the pages and the server's API do, for
+automation. When a dashboard is running on the store (or --server names one), the work is sent to it and printed
+the same way; otherwise the command opens the store itself."""
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
+import os
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-import pandas as pd
-
-from dashboard import erasure, metrics, small_counts, uploading
+from dashboard import erasure, operations, server_address, small_counts
 from dashboard.formats import KINDS, format_names
 from dashboard.formatting import count, plural
 from dashboard.identities import mask, mask_file_name
 from dashboard.ingest import DATE_ORDERS
-from dashboard.profiles import Profile, ProfileError, find_profile
-from dashboard.reading import UnusableFile
-from dashboard.store import (
-    StoreError,
-    list_uploads,
-    local_user,
-    open_store,
-    rejected_rows,
-    remove_upload,
-    set_aside_reasons,
-    store_path,
-)
-
-# How many rejected rows `uploads` shows under each upload before pointing at --rejected.
-REJECTED_SHOWN = 20
+from dashboard.reading import UnusableFile, refuse_what_is_not_a_file
+from dashboard.remote import TOKEN_ENV, Remote
+from dashboard.store import StoreError, local_user, open_store, store_path
 
 
 def _date(text: str) -> date:
@@ -65,7 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     store = argparse.ArgumentParser(add_help=False)
-    store.add_argument("--db", metavar="PATH", help="the store (default: $PRIVACY_DASHBOARD_DB or data/privacy.duckdb)")
+    store.add_argument("--db", metavar="PATH", help="the store (default: $PRIVACY_DASHBOARD_DB or data/privacy.duckdb); "
+                       "when a dashboard is running on it, the work is sent there")
+    store.add_argument("--server", metavar="URL",
+                       help=f"a running dashboard to send the work to (http://host:8501), with the token in ${TOKEN_ENV}")
 
     ingest = commands.add_parser("ingest", parents=[store], help="load export files into the store")
     ingest.add_argument("kind", choices=KINDS, metavar="KIND", help="consent, requests or policies")
@@ -90,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     figures = commands.add_parser("metrics", parents=[store, small], help="every figure of the dashboard as JSON")
     figures.add_argument("--start", type=_date, metavar="YYYY-MM-DD")
     figures.add_argument("--end", type=_date, metavar="YYYY-MM-DD")
+    for name, what in (("purpose", "a purpose key (marketing, ...)"), ("channel", "a consent channel"),
+                       ("region", "a region"), ("request-type", "a request type (access, deletion, ...)"),
+                       ("jurisdiction", "a jurisdiction (CCPA, GDPR, ...)"), ("request-channel", "a request channel")):
+        figures.add_argument(f"--{name}", action="append", metavar="KEY",
+                             help=f"only {what}, as the pages' filter (repeatable)")
 
     report = commands.add_parser("report", parents=[store, small], help="published reports")
     report.add_argument("report", choices=("ccpa",), metavar="REPORT", help="ccpa")
@@ -106,6 +102,17 @@ def _parser() -> argparse.ArgumentParser:
     forget.add_argument("identities", nargs="+", metavar="IDENTITY",
                         help="an e-mail address, phone number or customer number, as the exports write it")
 
+    token = commands.add_parser("token", help="tokens for the dashboard's HTTP API")
+    token_actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = token_actions.add_parser("create", parents=[store], help="make a named token (shown once)")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--role", choices=("analyst", "viewer"), default="analyst",
+                        help="analyst (may load and undo) or viewer (may read figures); default analyst")
+    create.add_argument("--owner", metavar="WHO", help="whose token it is (default: this account)")
+    token_actions.add_parser("list", parents=[store], help="the tokens not revoked")
+    revoke = token_actions.add_parser("revoke", parents=[store], help="revoke a token by name")
+    revoke.add_argument("name", metavar="NAME")
+
     sample = commands.add_parser("sample", help="write the sample exports")
     sample.add_argument("--out", default="sample", metavar="DIR", help="folder to write to (default: ./sample)")
     return parser
@@ -115,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     try:
         return COMMANDS[arguments.command](arguments)
+    except operations.Failure as failure:
+        print(failure.message, file=sys.stderr)
+        return failure.exit_code
     except StoreError as error:
         print(error, file=sys.stderr)
         return 1
@@ -125,198 +135,216 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-class UsageError(Exception):
-    """A bad option value found once the store is open (exit status 2)."""
+# --- Where the work is done: the store itself, or the dashboard that holds it ---------------------------------
+
+class _Local:
+    """The store opened by this command, as without a server: the same operations, on its own connection."""
+
+    def __init__(self, db, readable=()) -> None:
+        self.db, self.readable, self._connection = db, readable, None
+
+    @property
+    def connection(self):
+        if self._connection is None:
+            self._connection = open_store(self.db, readable=self.readable)
+        return self._connection
+
+    def ingest(self, kind: str, path: Path, **options) -> dict:
+        return operations.ingest(self.connection, kind, path, **options)
+
+    def metrics_document(self, *, min_cell=None, **options) -> dict:
+        return operations.metrics_document(self.connection, min_cell=_or_setting(min_cell), **options)
+
+    def ccpa_report(self, year: int, *, all_jurisdictions: bool, min_cell=None) -> dict:
+        return operations.ccpa_report(self.connection, year, all_jurisdictions=all_jurisdictions,
+                                      min_cell=_or_setting(min_cell))
+
+    def uploads_document(self) -> dict:
+        return operations.uploads_document(self.connection)
+
+    def rejected(self, upload_id: int) -> list[dict]:
+        return operations.rejected(self.connection, upload_id)
+
+    def remove(self, upload_id: int) -> dict:
+        return operations.remove(self.connection, upload_id)
+
+    def forget(self, identities: list[str]) -> dict:
+        path = store_path(self.db)
+        identities = operations.checked_identities(identities)
+        if not path.is_file():
+            raise operations.Failure(f"{path}: no store here, so nobody to erase (check --db)")
+        connection = open_store(path)
+        try:
+            done = erasure.forget(connection, identities)
+        finally:
+            # Closed before the rewrite: the file is copied whole, with no connection writing to it.
+            connection.close()
+        if done.rewrite_needed:
+            erasure.rewrite(path)
+        return {"summary": done.summary(rewritten=done.rewrite_needed), "people": done.people}
+
+    def create_token(self, name: str, *, role: str, owner: str | None) -> dict:
+        return operations.create_token(self.connection, name, role=role, owner=owner or local_user(),
+                                       created_by=local_user())
+
+    def list_tokens(self) -> list[dict]:
+        return operations.list_tokens(self.connection)
+
+    def revoke_token(self, name: str) -> dict:
+        return operations.revoke_token(self.connection, name, revoked_by=local_user())
 
 
-def _column_mapping(connection, arguments) -> tuple[Profile | None, dict[str, str] | None]:
-    """What --format and --map say: the profile the file is read with (None: the header decides, or the
-    canonical columns), and the CANONICAL=SOURCE pairs on top of it. A NAME given to --map is a saved
-    profile, else a mapping the store kept from before profiles (its pairs are expanded; later pairs win)."""
-    based_on = None if arguments.format in ("auto", "canonical") else find_profile(arguments.format)
-    columns: dict[str, str] = {}
-    for item in arguments.map:
-        if not isinstance(item, str):
-            columns[item[0]] = item[1]
-            continue
-        saved = uploading.find_mapping(connection, item)
-        if saved is None:
-            raise UsageError(f"--map {item}: no saved mapping of that name")
-        if saved.kind != arguments.kind:
-            raise UsageError(f"--map {item}: that mapping is for {saved.kind} exports, not {arguments.kind}")
-        if isinstance(saved, Profile):
-            if based_on is not None and based_on.name != saved.name:
-                raise UsageError(f"--map {item}: the file is read with {based_on.name} already; give one profile")
-            based_on = saved
-        else:
-            columns.update(saved.columns)
-    return based_on, columns or None
+def _or_setting(min_cell: int | None) -> int:
+    """--min-cell when given, else the operator's setting."""
+    return operations.configured_min_cell() if min_cell is None else min_cell
 
+
+def _where(arguments, *, readable=()) -> _Local | Remote:
+    """--server URL (with the token in PRIVACY_DASHBOARD_TOKEN); else the dashboard running on this store, found by
+    its address file (with that token, or the file's secret: this account owns the store); else the store itself."""
+    token = os.environ.get(TOKEN_ENV, "").strip() or None
+    if getattr(arguments, "server", None):
+        return Remote(arguments.server, token)
+    running = server_address.running_server(arguments.db)
+    if running is not None:
+        return Remote(running.url, token or running.secret)
+    return _Local(arguments.db, readable)
+
+
+# --- The commands -----------------------------------------------------------------------------------------------
 
 def _ingest(arguments) -> int:
-    # The store's connection may read the files named here and nothing else outside its own folder.
-    connection = open_store(arguments.db, readable=[
+    # Without a server, the store's connection may read the files named here and nothing else outside its folder.
+    where = _where(arguments, readable=[
         Path(file) for file in arguments.files if Path(file).is_file() and not Path(file).is_symlink()])
-    try:
-        based_on, mapping = _column_mapping(connection, arguments)
-    except UsageError as error:
-        print(error, file=sys.stderr)
-        return 2
-    if arguments.save_map:
-        problem = (uploading.profile_title_problem(arguments.save_map)
-                   or (None if mapping or based_on else "it needs --map CANONICAL=SOURCE pairs (or a profile) to save"))
-        if problem:
-            print(f"--save-map {arguments.save_map}: {problem}", file=sys.stderr)
-            return 2
-    status, saved = 0, False
+    status, save_map = 0, arguments.save_map
     for file in arguments.files:
         name = mask_file_name(Path(file).name)
-        try:
-            outcome = uploading.load(connection, arguments.kind, Path(file), file=name,
-                                     date_order=arguments.date_order, mapping=mapping, confirm=arguments.confirm,
-                                     format=based_on.name if based_on is not None else arguments.format)
-        except Exception as error:  # noqa: BLE001 - one line, never a traceback; the store is untouched
-            # Masked like every message (identities.py): the name or the detail may quote a person.
-            print(f"{name}: could not be loaded ({type(error).__name__}: "
-                  f"{mask(str(error).splitlines()[0]) if str(error) else 'no detail'})", file=sys.stderr)
+        if isinstance(where, Remote):
+            try:
+                # What the store's own reader refuses by the path alone, refused here before anything is sent.
+                refuse_what_is_not_a_file(name, Path(file))
+            except UnusableFile as error:
+                print(mask(str(error)), file=sys.stderr)
+                status = 1
+                continue
+        done = where.ingest(arguments.kind, Path(file), file=name, format=arguments.format,
+                            date_order=arguments.date_order, maps=arguments.map, confirm=arguments.confirm,
+                            save_map=save_map)
+        if "report" not in done:
+            print(done.get("refused") or done["error"], file=sys.stderr)
             status = 1
             continue
-        if isinstance(outcome, uploading.Refused):
-            print(outcome.message, file=sys.stderr)
-            status = 1
-            continue
-        print(json.dumps(outcome.report.as_dict(), ensure_ascii=False), flush=True)
-        if arguments.save_map and not saved:
+        print(json.dumps(done["report"], ensure_ascii=False), flush=True)
+        if save_map:
             # The first file loaded gives the header later files are recognised by.
-            saved = True
-            status = max(status, _save_map(connection, arguments, Path(file), name, based_on, mapping or {}))
+            save_map = None
+            if "saved" in done:
+                print(done["saved"], file=sys.stderr)
+            else:
+                print(done["save_failed"], file=sys.stderr)
+                status = max(status, 1)
     return status
 
 
-def _save_map(connection, arguments, path: Path, name: str, based_on: Profile | None, mapping: dict) -> int:
-    """Save the mapping a file was loaded with as a profile (one line on stderr says where); 1 when it cannot."""
-    try:
-        header = uploading.header_of(connection, path, name)
-        profile = uploading.save_mapping(arguments.save_map, arguments.kind, header, mapping, based_on=based_on,
-                                         saved_by=local_user())
-    except (UnusableFile, ProfileError, OSError) as error:
-        print(f"--save-map {arguments.save_map}: the file was loaded, but the mapping was not saved ({error})",
-              file=sys.stderr)
-        return 1
-    print(f"saved the mapping as profile {profile.name} ({profile.path})", file=sys.stderr)
-    return 0
-
-
 def _metrics(arguments) -> int:
-    connection = open_store(arguments.db)
-    filters = metrics.Filters.for_range(connection, arguments.start, arguments.end)
-    if filters.start > filters.end:
-        print(f"--start {filters.start} is after --end {filters.end}", file=sys.stderr)
-        return 2
-    print(json.dumps(metrics.metrics_document(connection, filters, min_cell=_min_cell(arguments)), indent=2))
+    selections = {name: values for name in operations.SELECTIONS
+                  if (values := getattr(arguments, name.replace("-", "_"), None))}
+    document = _where(arguments).metrics_document(start=arguments.start, end=arguments.end, selections=selections,
+                                                  min_cell=arguments.min_cell)
+    print(json.dumps(document, indent=2))
     return 0
-
-
-def _min_cell(arguments) -> int:
-    """--min-cell when given, else the operator's setting (SettingError when that is unusable)."""
-    return small_counts.configured_min_cell() if arguments.min_cell is None else arguments.min_cell
 
 
 def _report(arguments) -> int:
-    connection = open_store(arguments.db)
-    table = metrics.ccpa_report(connection, arguments.year, all_jurisdictions=arguments.all_jurisdictions,
-                                min_cell=_min_cell(arguments))
+    document = _where(arguments).ccpa_report(arguments.year, all_jurisdictions=arguments.all_jurisdictions,
+                                             min_cell=arguments.min_cell)
     if arguments.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(metrics.CCPA_COLUMNS)
-        for row in table:
-            writer.writerow(["" if row[column] is None else row[column] for column in metrics.CCPA_COLUMNS])
+        sys.stdout.write(operations.ccpa_csv(document))
         return 0
-    document = {
-        "year": arguments.year,
-        "jurisdictions": "all" if arguments.all_jurisdictions else "CCPA",
-        "rows": table,
-    }
     print(json.dumps(document, indent=2))
     return 0
 
 
 def _uploads(arguments) -> int:
-    connection = open_store(arguments.db)
+    where = _where(arguments)
     if arguments.rejected is not None:
-        rows = rejected_rows(connection, arguments.rejected)
         print("line\tcolumn\tvalue\treason")
-        for row in rows.itertuples(index=False):
-            print("\t".join("" if _missing(value) else str(value) for value in row))
+        for row in where.rejected(arguments.rejected):
+            print("\t".join("" if row[field] is None else str(row[field])
+                            for field in ("line", "column", "value", "reason")))
         return 0
-    history = list_uploads(connection)
-    if history.empty:
+    document = where.uploads_document()
+    if not document["uploads"]:
         print("No uploads yet. Load a file with: python -m dashboard ingest KIND FILE")
         return 0
-    set_aside = set_aside_reasons(connection)
-    for upload in history.itertuples(index=False):
-        reasons = set_aside.get(int(upload.upload_id), [])
+    for upload in document["uploads"]:
         print(
-            f"upload {upload.upload_id}  {upload.loaded_at:%Y-%m-%d %H:%M} UTC  {upload.kind:<8}  "
-            f"{upload.file_name}  ({upload.format})  by {upload.loaded_by}\n"
-            f"    read {count(upload.rows_read)}, loaded {count(upload.rows_loaded)}, "
-            f"duplicate {count(upload.rows_duplicate)}, rejected {count(upload.rows_rejected)}"
-            + (f", set aside {count(upload.rows_set_aside)}" if upload.rows_set_aside else "")
-            + (f", folded into their purpose {count(upload.rows_folded)}" if upload.rows_folded else "")
+            f"upload {upload['upload_id']}  {_minute(upload['loaded_at'])} UTC  {upload['kind']:<8}  "
+            f"{upload['file_name']}  ({upload['format']})  by {upload['loaded_by']}\n"
+            f"    read {count(upload['rows_read'])}, loaded {count(upload['rows_loaded'])}, "
+            f"duplicate {count(upload['rows_duplicate'])}, rejected {count(upload['rows_rejected'])}"
+            + (f", set aside {count(upload['rows_set_aside'])}" if upload["rows_set_aside"] else "")
+            + (f", folded into their purpose {count(upload['rows_folded'])}" if upload["rows_folded"] else "")
         )
-        for reason, rows, first_line in reasons:
-            print(f"    set aside {plural(rows, 'row')}, first on line {first_line}: {reason}")
-        if not _missing(upload.removed_at):
-            print(f"    removed {upload.removed_at:%Y-%m-%d %H:%M} UTC by {upload.removed_by}: its rows are no longer "
-                  "in the store")
-        for warning in upload.warnings:
+        for reason in upload["set_aside"]:
+            print(f"    set aside {plural(reason['rows'], 'row')}, first on line {reason['first_line']}: "
+                  f"{reason['reason']}")
+        if upload["removed_at"] is not None:
+            print(f"    removed {_minute(upload['removed_at'])} UTC by {upload['removed_by']}: its rows are no "
+                  "longer in the store")
+        for warning in upload["warnings"]:
             print(f"    warning: {warning}")
-        if upload.rows_rejected:
-            rejects = rejected_rows(connection, upload.upload_id)
-            for reject in rejects.head(REJECTED_SHOWN).itertuples(index=False):
-                where = f"line {count(reject.line)}" if not _missing(reject.line) else "line ?"
-                value = "" if _missing(reject.value) else f" ‘{reject.value}’"
-                print(f"    rejected {where}:{value} {reject.reason}")
-            if len(rejects) > REJECTED_SHOWN:
-                print(f"    … {count(len(rejects) - REJECTED_SHOWN)} more: "
-                      f"python -m dashboard uploads --rejected {upload.upload_id}")
-    for row in erasure.history(connection):
-        print(erasure.history_line(row))
+        for reject in upload["rejected"]:
+            where_ = f"line {count(reject['line'])}" if reject["line"] is not None else "line ?"
+            value = "" if reject["value"] is None else f" ‘{reject['value']}’"
+            print(f"    rejected {where_}:{value} {reject['reason']}")
+        if upload["rejected_more"]:
+            print(f"    … {count(upload['rejected_more'])} more: "
+                  f"python -m dashboard uploads --rejected {upload['upload_id']}")
+    for row in document["erasures"]:
+        print(erasure.history_line(tuple(
+            datetime.fromisoformat(value) if field == "erased_at" else value for field, value in row.items())))
     return 0
 
 
-def _missing(value) -> bool:
-    return bool(pd.isna(value))
+def _minute(moment: str) -> str:
+    return f"{datetime.fromisoformat(moment):%Y-%m-%d %H:%M}"
 
 
 def _remove(arguments) -> int:
-    connection = open_store(arguments.db)
-    removed = remove_upload(connection, arguments.upload_id)
-    print(f"removed upload {removed.upload_id} ({removed.file_name}, {removed.kind}): "
-          f"{plural(removed.rows_removed, 'stored row')} removed, {count(removed.rows_staying)} kept because another "
-          "upload holds them")
+    removed = _where(arguments).remove(arguments.upload_id)
+    print(f"removed upload {removed['upload_id']} ({removed['file_name']}, {removed['kind']}): "
+          f"{plural(removed['rows_removed'], 'stored row')} removed, {count(removed['rows_staying'])} kept because "
+          "another upload holds them")
     return 0
 
 
 def _forget(arguments) -> int:
-    path = store_path(arguments.db)
-    try:
-        identities = erasure.checked(arguments.identities)
-    except erasure.BadIdentity as error:
-        print(f"forget: {error}", file=sys.stderr)
-        return 2
-    if not path.is_file():
-        print(f"{path}: no store here, so nobody to erase (check --db)", file=sys.stderr)
-        return 1
-    connection = open_store(path)
-    try:
-        done = erasure.forget(connection, identities)
-    finally:
-        # Closed before the rewrite: the file is copied whole, with no connection writing to it.
-        connection.close()
-    if done.rewrite_needed:
-        erasure.rewrite(path)
-    print(done.summary(rewritten=done.rewrite_needed))
+    print(_where(arguments).forget(arguments.identities)["summary"])
+    return 0
+
+
+def _token(arguments) -> int:
+    where = _where(arguments)
+    if arguments.action == "create":
+        made = where.create_token(arguments.name, role=arguments.role, owner=arguments.owner)
+        # The token alone on standard output (TOKEN=$(python -m dashboard token create NAME)); the words on stderr.
+        print(made["token"])
+        print(f"token ‘{made['name']}’ ({made['role']}, owner {made['owner']}) made: it is shown this once, and the "
+              f"store keeps only its hash. Give it to the job as {TOKEN_ENV}.", file=sys.stderr)
+    elif arguments.action == "list":
+        live = where.list_tokens()
+        if not live:
+            print("No tokens. Make one with: python -m dashboard token create NAME")
+        for token in live:
+            used = token["last_used_at"][:16].replace("T", " ") + " UTC" if token["last_used_at"] else "never"
+            print(f"{token['name']}  {token['role']}  owner {token['owner']}  made {token['created_at'][:10]} by "
+                  f"{token['created_by']}  last used {used}")
+    else:
+        revoked = where.revoke_token(arguments.name)
+        print(f"revoked token ‘{revoked['name']}’ ({revoked['role']}, owner {revoked['owner']}): it is refused from "
+              "now on")
     return 0
 
 
@@ -335,5 +363,6 @@ COMMANDS = {
     "uploads": _uploads,
     "remove": _remove,
     "forget": _forget,
+    "token": _token,
     "sample": _sample,
 }

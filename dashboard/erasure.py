@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard import summaries
+from dashboard import audit, summaries
 from dashboard.store import WRITE_LOCK, StoreError, bump_store_version, local_user, work_dir
 
 # What stands in a file name or warning of the upload history where an erased person's identifier was.
@@ -175,6 +175,9 @@ def forget(connection, identities: list[str], *, erased_by: str | None = None) -
         except BaseException:
             connection.execute("ROLLBACK")
             raise
+    # Counts only: whom is never written anywhere.
+    audit.record("erasure", who=erased_by or local_user(), people=len(found), consent_rows=consent_rows,
+                 request_rows=request_rows, values_cleared=values_cleared)
     return Erasure(len(people), len(found), tuple(not_found), consent_rows, request_rows, values_cleared, True)
 
 

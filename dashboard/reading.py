@@ -207,7 +207,7 @@ def _chunks_with_progress(path: Path, compressed: bool, digest):
             pass
 
 
-def _refuse_what_is_not_a_file(name: str, path: Path) -> None:
+def refuse_what_is_not_a_file(name: str, path: Path) -> None:
     """One line for a path that is no regular file of the upload, told from the path alone (nothing opened)."""
     try:
         link = path.lstat()
@@ -706,7 +706,7 @@ def open_export(path: Path, display_name: str | None = None, *, work_dir: Path |
     """
     name = display_name or path.name
     try:
-        _refuse_what_is_not_a_file(name, path)
+        refuse_what_is_not_a_file(name, path)
         size = path.stat().st_size
         if size == 0:
             raise _fail(name, "the file is empty")

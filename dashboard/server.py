@@ -40,7 +40,7 @@ from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dashboard import access
+from dashboard import access, api, audit
 
 log = logging.getLogger("dashboard.server")
 
@@ -149,22 +149,60 @@ def _path_in_app(scope: Scope) -> str:
     return path[len(base):] if base != "/" and path.startswith(base + "/") else path
 
 
+def _address_of_this_server() -> str:
+    """The address the command line reaches this server at: on this computer, through loopback."""
+    host = st.get_option("server.address") or "127.0.0.1"
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if st.get_option("server.sslCertFile") else "http"
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{scheme}://{host}:{st.get_option('server.port')}" + (f"/{base}" if base else "")
+
+
+def _api() -> api.Api:
+    from dashboard import server_connection, shell
+
+    return api.Api(shell.connection, server_connection.reopen_held)
+
+
+API = _api()
+
+
 @asynccontextmanager
 async def _store_for_the_servers_life(_app):
     """The store opens as the server starts (leftover copies of a stopped server's uploads go then) and
-    closes as it stops. A store that cannot be opened is said on every page, in one line, instead."""
-    from dashboard import server_connection, shell, store
+    closes as it stops. A store that cannot be opened is said on every page, in one line, instead.
 
+    While it runs, the server is the store's one owner: it writes its address next to the store for the
+    command line (server_address.py), and checks the watched folders (watching.py)."""
+    from dashboard import server_address, server_connection, shell, store, watching
+
+    watcher = None
     try:
         shell.connection()
     except store.StoreError as error:
         log.error("%s", error)
-    yield
-    server_connection.close_held()
+    else:
+        API.address = server_address.write(None, _address_of_this_server())
+        watcher = watching.Watcher(shell.connection)
+        watcher.start()
+    try:
+        yield
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        if API.address is not None:
+            server_address.remove(None, API.address)
+        server_connection.close_held()
 
 
+# One structured line per upload, undo, refusal, erasure and API call in the server's log.
+audit.enable()
 # The pages refuse to serve with sign-in on unless this check stands in front of the endpoints.
 os.environ["PRIVACY_DASHBOARD_ENDPOINTS_CHECKED"] = "1"
 # The pages' entry file by its full path: found the same under `streamlit run` and under an ASGI server.
 app = st.App(Path(__file__).resolve().with_name("app.py"), middleware=[Middleware(OnlyPeopleWhoMay)],
-             lifespan=_store_for_the_servers_life)
+             lifespan=_store_for_the_servers_life,
+             routes=API.routes("/" + (st.get_option("server.baseUrlPath") or "").strip("/")))

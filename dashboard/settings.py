@@ -1,15 +1,26 @@
-"""The operator's settings (data/settings.toml, README "Settings"), each a whole number that the
-environment may override. They are read on every page view and command: a change applies at once."""
+"""The operator's settings (data/settings.toml, README "Settings"): whole numbers that the environment may
+override, and the watched folders' sources. They are read on every page view, command and watch round: a
+change applies at once (a watched folder's, at the next round)."""
 
 from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard.store import DATA_DIR
+from dashboard.profiles import KINDS
+from dashboard.store import DATA_DIR, PROJECT_DIR
 
 SETTINGS_FILE = DATA_DIR / "settings.toml"
+# Another settings file instead of data/settings.toml (a deployment's own, or a test's).
+SETTINGS_ENV = "PRIVACY_DASHBOARD_SETTINGS"
+
+
+def settings_file() -> Path:
+    """The settings file: PRIVACY_DASHBOARD_SETTINGS when set, else data/settings.toml."""
+    chosen = os.environ.get(SETTINGS_ENV, "").strip()
+    return Path(chosen) if chosen else SETTINGS_FILE
 
 
 class SettingError(Exception):
@@ -32,14 +43,18 @@ def whole_number(name: str, default: int, *, zero_means: str, environment: str |
     `zero_means` says what 0 does, for the message refusing a value."""
     if environment and os.environ.get(environment, "").strip():
         return _whole_number(os.environ[environment], name, environment, zero_means)
-    path = path or SETTINGS_FILE
+    path = path or settings_file()
+    return _whole_number(_read(path).get(name, default), name, str(path), zero_means)
+
+
+def _read(path: Path) -> dict:
+    """The settings file's tables and values; none when there is no file."""
     try:
-        settings = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return default
+        return {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise SettingError(f"{path}: not a readable TOML file ({error})") from None
-    return _whole_number(settings.get(name, default), name, str(path), zero_means)
 
 
 # The newest data older than this many days gets a warning on every page (0: never warn).
@@ -48,3 +63,87 @@ STALE_AFTER_DAYS_ENV = "PRIVACY_DASHBOARD_STALE_AFTER_DAYS"
 
 def stale_after_days() -> int:
     return whole_number("stale_after_days", 35, zero_means="never warn", environment=STALE_AFTER_DAYS_ENV)
+
+
+# --- Watched folders (watching.py) ------------------------------------------------------------------------
+
+# How often the server checks the watched folders, in seconds (0: never).
+WATCH_INTERVAL = "watch_interval_seconds"
+WATCH_INTERVAL_DEFAULT = 300
+WATCH_DATE_ORDERS = ("mdy", "dmy")
+WATCH_KEYS = ("name", "folder", "pattern", "kind", "format", "date_order", "settle_seconds")
+
+
+def watch_interval_seconds(path: Path | None = None) -> int:
+    return whole_number(WATCH_INTERVAL, WATCH_INTERVAL_DEFAULT, zero_means="never check", path=path)
+
+
+@dataclass(frozen=True)
+class WatchSource:
+    """One `[[watch]]` table: files matching `pattern` in `folder` are loaded as `kind` exports."""
+
+    name: str
+    folder: Path
+    kind: str
+    pattern: str = "*.csv"
+    format: str = "auto"
+    date_order: str = "mdy"
+    # A file is taken once its last change is this old, so that one still being written is not read half-way.
+    settle_seconds: int = 30
+
+
+def watch_sources(path: Path | None = None) -> tuple[list[WatchSource], list[str]]:
+    """The watched folders' sources, and one line for each `[[watch]]` table that cannot be used (it is left out;
+    the others stand). SettingError when the file itself cannot be read."""
+    path = path or settings_file()
+    tables = _read(path).get("watch", [])
+    if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
+        return [], [f"{path}: watch must be written as [[watch]] tables, one per watched folder"]
+    sources: list[WatchSource] = []
+    problems: list[str] = []
+    for number, table in enumerate(tables, start=1):
+        try:
+            source = _watch_source(table, number, str(path))
+            if any(other.name == source.name for other in sources):
+                raise SettingError(f"{path}: [[watch]] ‘{source.name}’: the name is used by another [[watch]] "
+                                   "table; each needs its own")
+        except SettingError as error:
+            problems.append(str(error))
+            continue
+        sources.append(source)
+    return sources, problems
+
+
+def _watch_source(table: dict, number: int, where: str) -> WatchSource:
+    name = table.get("name")
+    label = f"{where}: [[watch]] ‘{name.strip()}’" if isinstance(name, str) and name.strip() else \
+        f"{where}: [[watch]] number {number}"
+
+    def text(key: str, default: str | None = None, choices: tuple[str, ...] | None = None) -> str:
+        value = table.get(key, default)
+        if value is None:
+            raise SettingError(f"{label}: {key} is missing")
+        if not isinstance(value, str) or not value.strip():
+            raise SettingError(f"{label}: {key} must be a text, not {value!r}")
+        if choices and value.strip() not in choices:
+            raise SettingError(f"{label}: {key} must be one of {', '.join(choices)}, not {value!r}")
+        return value.strip()
+
+    unknown = sorted(key for key in table if key not in WATCH_KEYS)
+    if unknown:
+        raise SettingError(f"{label}: unknown setting {', '.join(unknown)} (known: {', '.join(WATCH_KEYS)})")
+    name = text("name")
+    folder = Path(text("folder")).expanduser()
+    pattern = text("pattern", "*.csv")
+    if "/" in pattern or os.sep in pattern:
+        raise SettingError(f"{label}: pattern names files of the folder itself, without a folder: not {pattern!r}")
+    return WatchSource(
+        name=name,
+        folder=folder if folder.is_absolute() else PROJECT_DIR / folder,
+        pattern=pattern,
+        kind=text("kind", choices=KINDS),
+        format=text("format", "auto"),
+        date_order=text("date_order", "mdy", choices=WATCH_DATE_ORDERS),
+        settle_seconds=_whole_number(table.get("settle_seconds", 30), "settle_seconds", label,
+                                     "take a file as soon as it is seen"),
+    )

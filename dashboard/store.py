@@ -8,13 +8,14 @@ import hashlib
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from dashboard import profiles, pseudonyms, summaries
+from dashboard import audit, profiles, pseudonyms, summaries
 from dashboard.confinement import clear_leftovers, confine, folder_of
 from dashboard.formats import fold_header
 from dashboard.queries import QUERIES_DIR, run_query
@@ -26,7 +27,7 @@ STORE_ENV = "PRIVACY_DASHBOARD_DB"
 
 # Version of the tables' layout. A store written by an older version is migrated on open;
 # one written by a newer version is refused rather than misread.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # One writer at a time in this process. Every page session runs on its own thread; DuckDB's optimistic
 # transactions would fail one of two uploads landing at once with a conflict (both bump the store's
@@ -216,6 +217,19 @@ def _migrate(connection, path: Path) -> None:
             connection.execute(f"CREATE TABLE IF NOT EXISTS {holders} "
                                f"({columns}, version VARCHAR NOT NULL, upload_id INTEGER NOT NULL)")
         _pseudonymise_subjects(connection)
+    if version < 8:
+        # Tokens for the server's HTTP API (tokens.py): only a hash of each is kept, never the token.
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS api_tokens (name VARCHAR NOT NULL, token_sha256 VARCHAR NOT NULL UNIQUE, "
+            "role VARCHAR NOT NULL, owner VARCHAR NOT NULL, created_by VARCHAR NOT NULL, "
+            "created_at TIMESTAMP NOT NULL, last_used_at TIMESTAMP, revoked_by VARCHAR, revoked_at TIMESTAMP)"
+        )
+        # Every file a watched folder offered (watching.py), by its content's hash: loaded once, or set aside once.
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS watched_files (sha256 VARCHAR NOT NULL, source VARCHAR NOT NULL, "
+            "file_name VARCHAR NOT NULL, size BIGINT, modified_at TIMESTAMP, seen_at TIMESTAMP NOT NULL, "
+            "outcome VARCHAR NOT NULL, upload_id INTEGER, reason VARCHAR, moved_to VARCHAR)"
+        )
     _set_meta(connection, "schema_version", str(SCHEMA_VERSION))
     if _meta(connection, "store_version") is None:
         _set_meta(connection, "store_version", "0")
@@ -592,6 +606,7 @@ def remove_upload(connection, upload_id: int, *, removed_by: str | None = None) 
     The upload stays in the history, marked with who removed it and when; the bundled sample, which
     nobody uploaded, leaves the history with its rows.
     """
+    started = time.monotonic()
     # The check and the removal under one lock: two undos of one upload cannot both pass the check.
     with WRITE_LOCK:
         row = connection.execute(
@@ -627,6 +642,8 @@ def remove_upload(connection, upload_id: int, *, removed_by: str | None = None) 
         except BaseException:
             connection.execute("ROLLBACK")
             raise
+    audit.record("undo", who=removed_by or local_user(), upload_id=upload_id, kind=kind, file=file_name,
+                 rows_removed=going, rows_staying=staying, ms=round((time.monotonic() - started) * 1000))
     return RemovedUpload(upload_id, file_name, kind, going, staying)
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dashboard import profiles, store
+from dashboard import audit, profiles, store
 from dashboard.confinement import private_folder
 from dashboard.formats import CANONICAL_COLUMNS, fold_header, suggested_sources
 from dashboard.identities import mask
@@ -208,14 +209,24 @@ def load(connection, kind: str, path: Path, *, file: str, date_order: str = "mdy
     (auto: the header decides) and `mapping` takes canonical columns from other columns on top of it.
     Errors nobody caused by their file (a bug, a full disk) are raised: each caller reports them its way.
     """
+    started = time.monotonic()
     try:
         report = ingest_file(connection, kind, Path(path), format=format, date_order=date_order, mapping=mapping,
                              loaded_by=loaded_by, display_name=file, confirm=confirm)
-    except UnusableFile as error:
-        return _refusal(error, kind, file)
-    except StoreError as error:
-        return Refused(file, str(error), None, kind)
+    except (UnusableFile, StoreError) as error:
+        outcome = _refusal(error, kind, file) if isinstance(error, UnusableFile) else Refused(file, str(error), None,
+                                                                                               kind)
+        audit.record("refusal", who=loaded_by or store.local_user(), kind=kind, file=file, reason=outcome.message,
+                     ms=_since(started))
+        return outcome
+    audit.record("upload", who=loaded_by or store.local_user(), kind=kind, file=file, upload_id=int(report.upload_id),
+                 rows_read=int(report.rows_read), rows_loaded=int(report.rows_loaded),
+                 rows_rejected=int(report.rows_rejected), ms=_since(started))
     return Loaded(report, title=_title_of(report.format), mapped=bool(mapping))
+
+
+def _since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
 
 
 def _title_of(format_name: str) -> str:

@@ -115,6 +115,14 @@ def app(app_store, monkeypatch):
     return AppTest.from_file(str(APP), default_timeout=60)
 
 
+@pytest.fixture
+def data_page(app):
+    """The Data page under AppTest, drawn once."""
+    app.switch_page("views/data.py").run()
+    assert not app.exception
+    return app
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium for the browser tests of one module."""

@@ -3,8 +3,6 @@
 import re
 from pathlib import Path
 
-import pytest
-
 UPLOADS = Path(__file__).parent / "data" / "upload"
 NOT_IN_FILE = "— not in this file —"
 CONSENT_COLUMNS = ("event_id", "subject_id", "occurred_at", "purpose", "decision", "policy_version", "channel",
@@ -92,13 +90,6 @@ def markdown_text(app) -> str:
 
 def table_with(app, column: str):
     return next(table.value for table in app.dataframe if column in table.value.columns)
-
-
-@pytest.fixture
-def data_page(app):
-    app.switch_page("views/data.py").run()
-    assert not app.exception
-    return app
 
 
 def test_an_unrecognised_export_is_mapped_previewed_loaded_and_its_mapping_offered_again(data_page):

@@ -70,13 +70,6 @@ def load(app, *files) -> None:
     assert not app.exception
 
 
-@pytest.fixture
-def data_page(app):
-    app.switch_page("views/data.py").run()
-    assert not app.exception
-    return app
-
-
 def test_a_good_file_replaces_the_sample_and_its_counts_are_shown(data_page):
     app = data_page
     before = store_counts()

@@ -14,6 +14,7 @@ from dashboard.identities import mask_file_name
 from dashboard.server_connection import reopen_held
 from dashboard.store import StoreError
 from dashboard.uploading import Held, Loaded, Previewed, Refused
+from dashboard.views import data_tokens, data_watched
 
 log = logging.getLogger("dashboard.views.data")
 
@@ -664,6 +665,9 @@ if queue:
     with st.container(border=True, key="data_mapping"):
         _mapping_section(queue[0], len(queue) - 1)
 
+# --- Watched folders ---------------------------------------------------------------------------------------
+data_watched.section()
+
 # --- History and undo --------------------------------------------------------------------------------------
 st.subheader("Upload history")
 message = st.session_state.pop("data_removal_message", None)
@@ -742,6 +746,9 @@ finally:
     erasure_cursor.close()
 if erasures:
     _table(pd.DataFrame(erasures, columns=list(ERASURE_COLUMNS)), ERASURE_COLUMNS)
+
+# --- API tokens --------------------------------------------------------------------------------------------
+data_tokens.section()
 
 
 # --- Sample data -------------------------------------------------------------------------------------------
