@@ -83,6 +83,7 @@ class Api:
     # --- who is calling ------------------------------------------------------------------------------------
 
     def caller(self, request: Request) -> Caller:
+        _refuse_web_pages(request)
         scheme, _, presented = request.headers.get("authorization", "").partition(" ")
         presented = presented.strip() if scheme.lower() == "bearer" else ""
         secret = self.address.secret if self.address is not None else None
@@ -104,6 +105,10 @@ class Api:
         if not access.listens_on_this_computer_only() and not access.opened_on_purpose():
             raise Failure("Sign-in is off and this server listens on the network: the API answers nobody "
                           "(README, Security)", status=403)
+        if access.listens_on_this_computer_only() and (request.url.hostname or "") not in access.LOOPBACK:
+            # A name that resolves to this computer only for a moment (DNS rebinding) is not this computer.
+            raise Failure("this server answers requests addressed to this computer (127.0.0.1, localhost)",
+                          status=403)
         return Caller(f"{local_user()} (API, sign-in off)", tokens.ANALYST)
 
     # --- the frame every call runs in ------------------------------------------------------------------------
@@ -238,6 +243,16 @@ class Api:
 
     def _revoke_token(self, request: Request, caller: Caller) -> dict:
         return operations.revoke_token(self.connection(), request.path_params["name"], revoked_by=caller.who)
+
+
+def _refuse_web_pages(request: Request) -> None:
+    """The API is for programs, not for web pages: a browser that sends a request for a page of another site (it
+    says so by an Origin or Sec-Fetch-Site header) is refused before anything is done, so that a page visited
+    while the dashboard runs cannot load or erase through it."""
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    if (origin is not None and origin != own) or request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        raise Failure("the API does not answer web pages of other sites", status=403)
 
 
 def _upload_options(request: Request) -> dict:

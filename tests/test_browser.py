@@ -28,14 +28,14 @@ def free_port() -> int:
 
 
 def start_streamlit(store: Path, log_path: Path, *, cwd: Path = PROJECT, env: dict | None = None,
-                    port: int | None = None) -> tuple[subprocess.Popen, str]:
+                    port: int | None = None, address: str = "127.0.0.1") -> tuple[subprocess.Popen, str]:
     """`streamlit run dashboard/server.py` on a free port with the given store; the process and its base URL.
-    `cwd` is where Streamlit looks for .streamlit/ (config and secrets)."""
+    `cwd` is where Streamlit looks for .streamlit/ (config and secrets); `address` the one it listens on."""
     port = port or free_port()
     log = open(log_path, "w")  # noqa: SIM115 - open for the server's lifetime; the child keeps its own copy
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(SERVER), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=cwd, env={**os.environ, "PRIVACY_DASHBOARD_DB": str(store), **(env or {})}, stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -134,6 +134,41 @@ def test_remove_through_the_server_undoes_the_same_way(held_and_free):
     assert again[0].returncode == 1 and "already removed" in again[0].stderr
 
 
+def test_forget_through_the_server_says_the_same_line(held_and_free):
+    """Nobody of that address is in the store: the same line, exit 0, and nothing erased on either side."""
+    through_server, alone = both(held_and_free, "forget", "nobody.here@example.com")
+    assert_same(through_server, alone)
+    assert through_server.stdout == "Not in the store: none of the 1 identity given; nothing was erased.\n"
+
+
+def test_a_web_page_of_another_site_cannot_use_the_api(held_and_free):
+    """With sign-in off the API needs no token on this computer; a page of another site open in a browser (its
+    Origin header) or a name that resolves here for a moment (DNS rebinding: the Host header) is refused."""
+    base = held_and_free[3]
+    for header in ({"Origin": "http://attacker.example"}, {"Host": f"rebound.example:{base.rsplit(':', 1)[1]}"}):
+        request = urllib.request.Request(f"{base}/api/v1/uploads?kind=consent&file=x.csv", method="POST",
+                                         data=JANUARY.read_bytes(), headers=header)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=60)
+        assert refused.value.code == 403
+    history = dashboard("uploads", db=held_and_free[0]).stdout
+    assert "x.csv" not in history
+
+
+def test_without_sign_in_a_server_on_the_network_answers_nobody(tmp_path, sample_store_file):
+    """The pages' rule: a server listening on every interface without sign-in, not opened on purpose, refuses the
+    API (the command line on its computer still reaches it through the address file)."""
+    store = copy_store(sample_store_file, tmp_path)
+    process, base = start_streamlit(store, tmp_path / "streamlit.log", address="0.0.0.0")
+    try:
+        status, answer = call("GET", f"{base}/api/v1/metrics")
+        assert status == 403 and answer["error"].startswith("Sign-in is off and this server listens on the network")
+        assert dashboard("uploads", db=store).stdout.startswith("upload ")
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def test_a_page_redraws_after_a_load_through_the_api(held_and_free, page, tmp_path):
     """The Overview open in a browser shows the new data's date, 30 Apr 2025 (newer than anything in the store),
     once a file is loaded through the API."""
