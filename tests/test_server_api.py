@@ -116,6 +116,13 @@ def test_metrics_through_the_server_are_the_same_document(held_and_free):
     assert wrong[0].returncode == 2 and wrong[0].stderr == "--start 2024-05-01 is after --end 2024-03-31\n"
 
 
+def test_the_ccpa_report_through_the_server_is_the_same_table(held_and_free):
+    for arguments in (("--csv",), ("--all-jurisdictions",)):
+        through_server, alone = both(held_and_free, "report", "ccpa", "--year", "2025", *arguments)
+        assert_same(through_server, alone)
+        assert through_server.returncode == 0 and through_server.stdout
+
+
 def test_uploads_through_the_server_is_the_same_history(held_and_free):
     assert_same(*both(held_and_free, "uploads"))
     assert_same(*both(held_and_free, "uploads", "--rejected", "1"))
