@@ -10,7 +10,7 @@ import pytest
 from dashboard.downloads import csv_bytes
 from dashboard.ingest import UnusableFile, ingest_file
 from dashboard.metrics import Filters, figure
-from tests.test_data_page import data_page, load  # noqa: F401 - the Data page fixture and its loader
+from tests.test_data_page import load  # the Data page's loader (its fixture is in conftest.py)
 
 HEADER = "event_id,subject_id,occurred_at,purpose,decision,policy_version,channel,region\n"
 RANGE = Filters(start=date(2024, 1, 1), end=date(2024, 12, 31))
@@ -86,7 +86,7 @@ def test_columns_are_bounded_even_beside_the_canonical_ones(store, tmp_path):
     assert (report.rows_loaded, report.rows_rejected) == (1, 0)
 
 
-def test_html_and_markdown_in_values_and_file_names_are_shown_as_text(data_page):  # noqa: F811
+def test_html_and_markdown_in_values_and_file_names_are_shown_as_text(data_page):
     app = data_page
     content = (HEADER + "h1,u1,2024-03-01,<img src=x onerror=alert(1)>,opt_in,v1,**bold** [link](http://e),EU\n")
     load(app, ("<b>report</b>_[x](http://e).csv", content.encode(), "text/csv"))
@@ -111,7 +111,7 @@ def test_rows_are_bounded_with_the_reason(store, tmp_path, monkeypatch):
     assert store.execute("SELECT count(*) FROM consent").fetchone()[0] == 0
 
 
-def test_the_upload_size_limit_is_set_on_purpose_and_shown(data_page):  # noqa: F811
+def test_the_upload_size_limit_is_set_on_purpose_and_shown(data_page):
     import streamlit as st
 
     assert st.get_option("server.maxUploadSize") == 200  # .streamlit/config.toml

@@ -14,14 +14,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_data_page import data_page, load, shown  # noqa: F401  (the fixture and the page's helpers)
+from tests.test_data_page import load, shown  # the page's helpers (its fixture is in conftest.py)
 
 EXPORT = Path(__file__).parent / "data" / "vendors" / "transcend" / "transcend_request_export.csv"
 PROJECT = Path(__file__).resolve().parent.parent
 TEST_REQUEST = "a test request, not a real one"
 
 
-def test_the_data_page_recognises_a_transcend_export_and_sets_test_requests_aside(data_page):  # noqa: F811
+def test_the_data_page_recognises_a_transcend_export_and_sets_test_requests_aside(data_page):
     app = data_page
     app.segmented_control(key="data_kind").set_value("requests")
     load(app, (EXPORT.name, EXPORT.read_bytes(), "text/csv"))
