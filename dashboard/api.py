@@ -15,6 +15,7 @@ is logged (audit.py): who, what, how long, the outcome; never a token or an iden
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import tempfile
 import time
@@ -38,6 +39,7 @@ from dashboard.store import local_user, work_dir
 from dashboard.uploading import copy_suffix
 
 Failure = operations.Failure
+log = logging.getLogger("dashboard.api")
 
 
 @dataclass(frozen=True)
@@ -116,21 +118,21 @@ class Api:
     def _call(self, handler, *, change: bool = False, body: bool = False):
         async def endpoint(request: Request) -> Response:
             started = time.monotonic()
-            payload = None
-            if body:
-                try:
-                    payload = await request.json()
-                except ValueError:
-                    return self._answer(request, None, started, Failure("the body is not JSON", status=400))
             try:
                 caller = await run_in_threadpool(self.caller, request)
                 if change and not caller.may_change:
                     raise Failure("this is for analysts; the token is a viewer's", status=403)
-                answer = await run_in_threadpool(handler, request, caller, *(() if payload is None else (payload,)))
+                payload = ()
+                if body:
+                    try:
+                        payload = (await request.json(),)
+                    except ValueError:
+                        raise Failure("the body is not JSON", status=400) from None
+                answer = await run_in_threadpool(handler, request, caller, *payload)
             except Failure as failure:
                 return self._answer(request, locals().get("caller"), started, failure)
-            except Exception as error:  # noqa: BLE001 - one line to the caller; the log keeps the traceback
-                audit.log.exception("an API call failed")
+            except Exception as error:  # one line to the caller; the log keeps the traceback
+                log.exception("an API call failed")
                 return self._answer(request, locals().get("caller"), started,
                                     Failure(f"the server could not do this ({type(error).__name__}); see its log",
                                             status=500))
@@ -177,8 +179,8 @@ class Api:
                 self.connection(), kind, path, loaded_by=caller.who, **options))
         except Failure as failure:
             return self._answer(request, caller, started, failure)
-        except Exception as error:  # noqa: BLE001 - one line to the caller; the log keeps the traceback
-            audit.log.exception("an API upload failed")
+        except Exception as error:  # one line to the caller; the log keeps the traceback
+            log.exception("an API upload failed")
             return self._answer(request, caller, started,
                                 Failure(f"the server could not do this ({type(error).__name__}); see its log",
                                         status=500))
