@@ -141,3 +141,15 @@ def page(browser):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+# Fixtures that start a real `streamlit run`, an identity provider or a browser: a test using one is slow.
+SERVER_FIXTURES = frozenset({"browser", "page", "server", "dashboard", "held_and_free", "signed", "analyst",
+                             "provider"})
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that need a real server or browser `slow` (tests that start one themselves say so)."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -81,6 +81,7 @@ def _outward_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
+@pytest.mark.slow
 def test_the_readme_command_is_not_reachable_from_the_network(tmp_path, sample_store_file):
     """`streamlit run dashboard/server.py` as the README says (no address given): loopback answers, the
     machine's network address does not."""

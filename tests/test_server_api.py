@@ -162,6 +162,7 @@ def test_a_web_page_of_another_site_cannot_use_the_api(held_and_free):
     assert "x.csv" not in history
 
 
+@pytest.mark.slow
 def test_without_sign_in_a_server_on_the_network_answers_nobody(tmp_path, sample_store_file):
     """The pages' rule: a server listening on every interface without sign-in, not opened on purpose, refuses the
     API (the command line on its computer still reaches it through the address file)."""
@@ -291,6 +292,7 @@ def test_the_command_line_reaches_another_machines_dashboard_with_a_token(signed
 
 # --- A server that was killed ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_an_address_file_left_by_a_killed_server_is_ignored(tmp_path, sample_store_file):
     """A server that stops removes its address file; one that is killed leaves it, and the next command, finding
     nobody answering as that server, opens the store itself."""

@@ -124,6 +124,7 @@ def assert_kept_summaries_are_fresh(store) -> None:
 # One seed: it builds a store made to collide and checks every figure both ways after every step (about
 # 20 s); each further seed costs as much again, and the suite must stay within its five minutes.
 @pytest.mark.parametrize("seed", [1])
+@pytest.mark.slow
 def test_summaries_stay_exact_through_uploads_and_undos(store, tmp_path, seed):
     rng = random.Random(seed)
     first = consent_rows(rng, 400, 0)

@@ -292,7 +292,10 @@ def test_the_watcher_takes_a_file_dropped_while_it_runs_within_its_interval_and_
     watcher = watching.Watcher(lambda: store)
     watcher.start()
     try:
-        time.sleep(0.2)  # the round at start has found the folder empty
+        started = time.monotonic()
+        while not watching.last_checked(store):  # until the round at start has found the folder empty
+            assert time.monotonic() < started + 10, "the watcher did not check at its start"
+            time.sleep(0.05)
         dropped = time.monotonic()
         shutil.copy(GOOD, folder / "consent_may.csv")
         deadline = dropped + 1 + 10
@@ -352,6 +355,7 @@ def _uploads_from(base: str) -> list[dict]:
         return json.load(answer)["uploads"]
 
 
+@pytest.mark.slow
 def test_a_running_server_loads_a_dropped_file_within_its_interval_and_sets_a_bad_one_aside(tmp_path,
                                                                                           sample_store_file):
     from tests.test_browser import start_streamlit
