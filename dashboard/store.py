@@ -35,7 +35,7 @@ SCHEMA_VERSION = 8
 WRITE_LOCK = threading.RLock()
 
 # Macros and views are code, not data: they are redefined whenever their SQL changes.
-DEFINITION_FILES = ("macros.sql", "views.sql")
+DEFINITION_FILES = ("macros.sql", "views.sql", "measures.sql")
 
 # Which uploads brought a row. A row's own upload_id names the first upload still in the store that
 # brought it; a holders table lists every other one (a later export that held the same row, loaded as

@@ -22,8 +22,8 @@ SELECT t.request_type,
        count(*) FILTER (r.status = 'completed') AS complied,
        count(*) FILTER (r.status = 'denied') AS denied,
        -- days_to_close is set exactly for completed and denied requests that have a closed_at.
-       round(median(r.days_to_close), 2) AS median_days,
-       round(avg(r.days_to_close), 2) AS mean_days,
+       median_days(r.days_to_close) AS median_days,
+       mean_days(r.days_to_close) AS mean_days,
        -- The count the day figures are taken over.
        count(r.days_to_close) AS responded
 FROM report_types t

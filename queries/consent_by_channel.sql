@@ -9,7 +9,8 @@ SELECT purpose,
        channel,
        coalesce(sum(choices) FILTER (decision = 'opt_in'), 0)::BIGINT AS opt_ins,
        coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)::BIGINT AS opt_outs,
-       round(coalesce(sum(choices) FILTER (decision = 'opt_in'), 0) / sum(choices), 4) AS decision_opt_in_rate
+       opt_in_rate(coalesce(sum(choices) FILTER (decision = 'opt_in'), 0),
+                   coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)) AS decision_opt_in_rate
 FROM choices
 GROUP BY purpose, channel
 ORDER BY purpose, channel;

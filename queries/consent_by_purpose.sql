@@ -19,10 +19,10 @@ standing AS (
 SELECT purpose,
        coalesce(m.opt_ins, 0) AS opt_ins,
        coalesce(m.opt_outs, 0) AS opt_outs,
-       round(m.opt_ins / nullif(m.opt_ins + m.opt_outs, 0), 4) AS decision_opt_in_rate,
+       opt_in_rate(m.opt_ins, m.opt_outs) AS decision_opt_in_rate,
        coalesce(s.standing_subjects, 0) AS standing_subjects,
        coalesce(s.standing_opt_ins, 0) AS standing_opt_ins,
-       round(s.standing_opt_ins / nullif(s.standing_subjects, 0), 4) AS standing_opt_in_rate
+       standing_opt_in_rate(s.standing_opt_ins, s.standing_subjects) AS standing_opt_in_rate
 FROM made_in_range m
 FULL OUTER JOIN standing s USING (purpose)
 ORDER BY purpose;

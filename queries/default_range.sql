@@ -2,10 +2,7 @@
 -- the newest consent decision or request received; closing and policy dates do not move it.
 -- One row; both NULL when the store holds neither.
 WITH newest AS (
-    SELECT greatest(
-        (SELECT max(day) FROM consent_daily),
-        (SELECT max(received_at) FROM request_facts)
-    )::DATE AS end_date
+    SELECT newest_data_day() AS end_date
 )
 SELECT (end_date - INTERVAL 1 YEAR + INTERVAL 1 DAY)::DATE AS "start",
        end_date AS "end"

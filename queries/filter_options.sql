@@ -7,8 +7,6 @@ UNION ALL SELECT 'region', coalesce(region, 'unknown') FROM consent_daily GROUP 
 UNION ALL SELECT 'request_type', request_type FROM request_facts GROUP BY ALL
 UNION ALL SELECT 'jurisdiction', jurisdiction FROM request_facts GROUP BY ALL
 UNION ALL SELECT 'request_channel', coalesce(channel, 'unknown') FROM request_facts GROUP BY ALL
-UNION ALL SELECT 'first_date', strftime(least(
-    (SELECT min(day) FROM consent_daily), (SELECT min(received_at) FROM request_facts))::DATE, '%Y-%m-%d')
-UNION ALL SELECT 'last_date', strftime(greatest(
-    (SELECT max(day) FROM consent_daily), (SELECT max(received_at) FROM request_facts))::DATE, '%Y-%m-%d')
+UNION ALL SELECT 'first_date', strftime(first_data_day(), '%Y-%m-%d')
+UNION ALL SELECT 'last_date', strftime(newest_data_day(), '%Y-%m-%d')
 ORDER BY filter, value;

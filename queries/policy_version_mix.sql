@@ -29,7 +29,7 @@ mix AS (
 SELECT month,
        policy_version,
        subjects_current,
-       round(subjects_current / nullif(sum(subjects_current) OVER (PARTITION BY month), 0), 4)
+       rate_of(subjects_current, sum(subjects_current) OVER (PARTITION BY month))
            AS share_current
 FROM mix
 ORDER BY month, policy_version;

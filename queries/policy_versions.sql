@@ -22,7 +22,7 @@ SELECT v.policy_version,
        v.effective_date,
        v.title,
        coalesce(o.subjects_current, 0) AS subjects_current,
-       round(coalesce(o.subjects_current, 0) / nullif((SELECT sum(subjects_current) FROM on_version), 0), 4)
+       rate_of(coalesce(o.subjects_current, 0), (SELECT sum(subjects_current) FROM on_version))
            AS share_current,
        coalesce(v.policy_version = (SELECT policy_version FROM latest_version), false) AS is_latest
 FROM catalogue v

@@ -4,11 +4,7 @@
 -- before their due date / all of them. A combined request counts once per type.
 WITH received_in_range AS (
     SELECT request_type, status, days_to_close, closed_date, due_date
-    FROM request_facts
-    WHERE received_date BETWEEN $start::DATE AND $end::DATE
-      AND selected(request_type, $request_types)
-      AND selected(jurisdiction, $jurisdictions)
-      AND selected(channel, $request_channels)
+    FROM requests_received($start, $end, $request_types, $jurisdictions, $request_channels)
 )
 SELECT request_type,
        count(*) AS received,
@@ -19,10 +15,9 @@ SELECT request_type,
        -- The count the day figures and on_time_rate are taken over.
        count(days_to_close) AS closed,
        -- days_to_close is set exactly for completed and denied requests that have a closed_at.
-       round(median(days_to_close), 2) AS median_days_to_close,
-       round(avg(days_to_close), 2) AS mean_days_to_close,
-       round(count(*) FILTER (days_to_close IS NOT NULL AND closed_date <= due_date)
-             / nullif(count(days_to_close), 0), 4) AS on_time_rate
+       median_days(days_to_close) AS median_days_to_close,
+       mean_days(days_to_close) AS mean_days_to_close,
+       on_time_rate(days_to_close, closed_date, due_date) AS on_time_rate
 FROM received_in_range
 GROUP BY request_type
 ORDER BY request_type;

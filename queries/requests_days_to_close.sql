@@ -7,12 +7,8 @@
 WITH closed_in_range AS (
     -- deadline and deadline_unit: the rule request_facts chose for the request.
     SELECT request_id, request_type, days_to_close, deadline, deadline_unit
-    FROM request_facts
+    FROM requests_received($start, $end, $request_types, $jurisdictions, $request_channels)
     WHERE days_to_close IS NOT NULL
-      AND received_date BETWEEN $start::DATE AND $end::DATE
-      AND selected(request_type, $request_types)
-      AND selected(jurisdiction, $jurisdictions)
-      AND selected(channel, $request_channels)
 ),
 type_deadline AS (
     SELECT request_type,

@@ -3,16 +3,11 @@
 -- (completed or denied, with a closed_at), their median and mean days to close, and the on-time rate.
 WITH received_in_range AS (
     SELECT *
-    FROM request_facts
-    WHERE received_date BETWEEN $start::DATE AND $end::DATE
-      AND selected(request_type, $request_types)
-      AND selected(jurisdiction, $jurisdictions)
-      AND selected(channel, $request_channels)
+    FROM requests_received($start, $end, $request_types, $jurisdictions, $request_channels)
 )
 SELECT count(*) AS received,
        count(days_to_close) AS closed,
-       round(median(days_to_close), 2) AS median_days_to_close,
-       round(avg(days_to_close), 2) AS mean_days_to_close,
-       round(count(*) FILTER (days_to_close IS NOT NULL AND closed_date <= due_date)
-             / nullif(count(days_to_close), 0), 4) AS on_time_rate
+       median_days(days_to_close) AS median_days_to_close,
+       mean_days(days_to_close) AS mean_days_to_close,
+       on_time_rate(days_to_close, closed_date, due_date) AS on_time_rate
 FROM received_in_range;

@@ -1,0 +1,42 @@
+-- The measures of the metric definitions (metrics.md), each written once. Every query that shows one calls
+-- its macro, the CCPA report included, so that a change of definition is an edit here that every page,
+-- download, command and report follows. A rate is a fraction from 0 to 1 rounded to 4 decimals, NULL where
+-- its denominator is 0; a day figure is rounded to 2 decimals (the pages show 1).
+
+-- A part of a whole: the rule every rate and share follows.
+CREATE OR REPLACE MACRO rate_of(part, whole) AS round(part / nullif(whole, 0), 4);
+
+-- Opt-in rate of the choices made (metrics.md "Consent"): opt-ins / (opt-ins + opt-outs). An acknowledgement
+-- is no choice and counts in neither.
+CREATE OR REPLACE MACRO opt_in_rate(opt_ins, opt_outs) AS rate_of(opt_ins, opt_ins + opt_outs);
+
+-- Opt-in rate of the consent standing at a day's end: people whose latest choice is an opt-in / people with a
+-- standing choice for the purpose.
+CREATE OR REPLACE MACRO standing_opt_in_rate(opted_in, subjects) AS rate_of(opted_in, subjects);
+
+-- Days to close (metrics.md "Requests"), an aggregate over requests: median and mean of days_to_close, which
+-- is set exactly for completed and denied requests that have a closed_at (the others are left out).
+CREATE OR REPLACE MACRO median_days(days_to_close) AS round(median(days_to_close), 2);
+CREATE OR REPLACE MACRO mean_days(days_to_close) AS round(avg(days_to_close), 2);
+
+-- On-time rate, an aggregate over requests: those closed on or before their due date / those closed.
+CREATE OR REPLACE MACRO on_time_rate(days_to_close, closed_date, due_date) AS
+    rate_of(count(*) FILTER (days_to_close IS NOT NULL AND closed_date <= due_date), count(days_to_close));
+
+-- The newest data day (metrics.md "The date range"): the day of the newest consent decision or request
+-- received; closing and policy dates do not move it. NULL when the store holds neither. The first data day
+-- is where the "All data" preset starts.
+CREATE OR REPLACE MACRO newest_data_day() AS
+    greatest((SELECT max(day) FROM consent_daily), (SELECT max(received_at) FROM request_facts))::DATE;
+CREATE OR REPLACE MACRO first_data_day() AS
+    least((SELECT min(day) FROM consent_daily), (SELECT min(received_at) FROM request_facts))::DATE;
+
+-- The requests of a range (metrics.md "Requests"): those received from start_day to end_day, both included,
+-- under the pages' request filters (a NULL filter takes every value). A combined request is one per type.
+CREATE OR REPLACE MACRO requests_received(start_day, end_day, request_types, jurisdictions, request_channels)
+AS TABLE
+    SELECT * FROM request_facts
+    WHERE received_date BETWEEN start_day::DATE AND end_day::DATE
+      AND selected(request_type, request_types)
+      AND selected(jurisdiction, jurisdictions)
+      AND selected(channel, request_channels);

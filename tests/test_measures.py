@@ -1,0 +1,50 @@
+"""Each measure is written once, in queries/measures.sql: no figure's query writes a rate or a day figure of its
+own, and redefining a measure on a scratch copy of the sample store moves every figure that shows it, on the
+pages' queries, in the command line's document and in the CCPA report."""
+
+import re
+
+from dashboard import metrics
+from dashboard.queries import QUERIES_DIR
+from dashboard.store import open_store
+
+FIGURE_QUERIES = sorted(metrics.FIGURES | {"ccpa_report"})
+
+
+def test_no_figure_query_writes_a_rate_or_a_day_figure_itself():
+    written_here = {name: re.findall(r"\b(round|median|avg|nullif)\(", (QUERIES_DIR / f"{name}.sql").read_text())
+                    for name in FIGURE_QUERIES}
+    assert {name: found for name, found in written_here.items() if found} == {}
+
+
+def redefined(store_file, *macros: str):
+    """A scratch copy of the sample store with some measures redefined."""
+    connection = open_store(store_file)
+    for macro in macros:
+        connection.execute(f"CREATE OR REPLACE MACRO {macro}")
+    return connection, metrics.Filters.for_range(connection)
+
+
+def test_a_new_opt_in_rate_moves_every_consent_figure(app_store):
+    connection, filters = redefined(app_store, "opt_in_rate(opt_ins, opt_outs) AS 0.25",
+                                    "standing_opt_in_rate(opted_in, subjects) AS 0.75")
+    for name in ("consent_by_purpose", "consent_monthly_trend", "consent_by_channel", "consent_by_region"):
+        frame = metrics.figure(connection, name, filters)
+        assert len(frame) > 0 and set(frame["decision_opt_in_rate"]) == {0.25}, name
+    for name in ("consent_by_purpose", "consent_monthly_trend"):
+        assert set(metrics.figure(connection, name, filters)["standing_opt_in_rate"]) == {0.75}, name
+    document = metrics.metrics_document(connection, filters)
+    assert {(row["decision_opt_in_rate"], row["standing_opt_in_rate"])
+            for row in document["consent"]["by_purpose"]} == {(0.25, 0.75)}
+
+
+def test_new_request_measures_move_the_requests_figures_and_the_ccpa_report(app_store):
+    connection, filters = redefined(app_store, "on_time_rate(days_to_close, closed_date, due_date) AS 0.5",
+                                    "median_days(days_to_close) AS 99.0", "mean_days(days_to_close) AS 77.0")
+    for name in ("requests_by_type", "requests_summary"):
+        frame = metrics.figure(connection, name, filters)
+        assert len(frame) > 0, name
+        assert set(frame["on_time_rate"]) == {0.5}, name
+        assert set(frame["median_days_to_close"]) == {99.0} and set(frame["mean_days_to_close"]) == {77.0}, name
+    report = metrics.ccpa_report(connection, 2023, all_jurisdictions=True)
+    assert {(row["median_days"], row["mean_days"]) for row in report} == {(99.0, 77.0)}
