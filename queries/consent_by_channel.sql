@@ -1,16 +1,6 @@
 -- Choices per purpose and channel over the range (metrics.md "Consent": opt_ins, opt_outs and
 -- decision_opt_in_rate, acknowledgements excluded). A decision without a channel is shown as 'unknown',
 -- and the purpose, channel and region filters match it under that name.
-WITH choices AS (
-    SELECT purpose, coalesce(channel, 'unknown') AS channel, decision, choices
-    FROM consent_choice_counts($start, $end, $purposes, $channels, $regions)
-)
-SELECT purpose,
-       channel,
-       coalesce(sum(choices) FILTER (decision = 'opt_in'), 0)::BIGINT AS opt_ins,
-       coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)::BIGINT AS opt_outs,
-       opt_in_rate(coalesce(sum(choices) FILTER (decision = 'opt_in'), 0),
-                   coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)) AS decision_opt_in_rate
-FROM choices
-GROUP BY purpose, channel
+SELECT purpose, breakdown_value AS channel, opt_ins, opt_outs, decision_opt_in_rate
+FROM choices_by('channel', $start, $end, $purposes, $channels, $regions)
 ORDER BY purpose, channel;

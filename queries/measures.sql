@@ -40,3 +40,15 @@ AS TABLE
       AND selected(request_type, request_types)
       AND selected(jurisdiction, jurisdictions)
       AND selected(channel, request_channels);
+
+-- The choices made in a range per purpose and one breakdown, 'channel' or 'region' ('unknown' where a decision
+-- has none), under the pages' consent filters: opt-ins, opt-outs and their opt-in rate.
+CREATE OR REPLACE MACRO choices_by(breakdown, start_day, end_day, purposes, channels, regions) AS TABLE
+    SELECT purpose,
+           coalesce(CASE breakdown WHEN 'channel' THEN channel ELSE region END, 'unknown') AS breakdown_value,
+           coalesce(sum(choices) FILTER (decision = 'opt_in'), 0)::BIGINT AS opt_ins,
+           coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)::BIGINT AS opt_outs,
+           opt_in_rate(coalesce(sum(choices) FILTER (decision = 'opt_in'), 0),
+                       coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)) AS decision_opt_in_rate
+    FROM consent_choice_counts(start_day, end_day, purposes, channels, regions)
+    GROUP BY ALL;
