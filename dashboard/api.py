@@ -15,6 +15,7 @@ is logged (audit.py): who, what, how long, the outcome; never a token or an iden
 from __future__ import annotations
 
 import hmac
+import inspect
 import logging
 import os
 import tempfile
@@ -51,6 +52,8 @@ class Caller:
     role: str
     own_account: bool = False
     token: str | None = None  # the token's name, for the log
+    # Whose the caller is: the token's owner, else `who` (a token made through the API is theirs).
+    owner: str | None = None
 
     @property
     def may_change(self) -> bool:
@@ -70,7 +73,7 @@ class Api:
         prefix = base.rstrip("/") + API
         return [
             Route(prefix + "/health", self._health, methods=["GET"]),
-            Route(prefix + "/uploads", self._upload, methods=["POST"]),
+            Route(prefix + "/uploads", self._call(self._upload, change=True), methods=["POST"]),
             Route(prefix + "/uploads", self._call(self._uploads), methods=["GET"]),
             Route(prefix + "/uploads/{upload_id:int}/rejected", self._call(self._rejected), methods=["GET"]),
             Route(prefix + "/uploads/{upload_id:int}", self._call(self._remove, change=True), methods=["DELETE"]),
@@ -100,7 +103,7 @@ class Api:
             if role is None:
                 raise Failure(f"token ‘{token.name}’: its owner is no longer admitted by the roles file", status=403)
             tokens.note_use(self.connection(), token)
-            return Caller(token.acting_as, role, token=token.name)
+            return Caller(token.acting_as, role, token=token.name, owner=token.owner)
         if sign_in:
             raise Failure("sign-in is on: send a token (Authorization: Bearer …; an analyst makes one on the Data "
                           "page or with ‘python -m dashboard token create NAME’)", status=401)
@@ -128,7 +131,10 @@ class Api:
                         payload = (await request.json(),)
                     except ValueError:
                         raise Failure("the body is not JSON", status=400) from None
-                answer = await run_in_threadpool(handler, request, caller, *payload)
+                if inspect.iscoroutinefunction(handler):  # it reads the request's body as it comes
+                    answer = await handler(request, caller, *payload)
+                else:
+                    answer = await run_in_threadpool(handler, request, caller, *payload)
             except Failure as failure:
                 return self._answer(request, locals().get("caller"), started, failure)
             except Exception as error:  # one line to the caller; the log keeps the traceback
@@ -160,39 +166,24 @@ class Api:
         """Answered to anyone: it says the server is up, and which start it is (the address file's check)."""
         return JSONResponse({"status": "ok", "instance": self.address.instance if self.address is not None else ""})
 
-    async def _upload(self, request: Request) -> Response:
+    async def _upload(self, request: Request, caller: Caller) -> dict:
         """POST /uploads?kind=consent&file=NAME[&format=...&date_order=...&map=...&confirm=1&save_map=...]: the
         file is the request's body (curl --data-binary @FILE)."""
-        started = time.monotonic()
-        caller, path = None, None
+        options = _upload_options(request)
+        if request.headers.get("content-type", "").startswith("multipart/"):
+            raise Failure("send the file itself as the request's body (curl --data-binary @FILE), not as a form",
+                          status=415)
+        path = await _receive(request, options["file"])
         try:
-            caller = await run_in_threadpool(self.caller, request)
-            if not caller.may_change:
-                raise Failure("loading a file is for analysts; the token is a viewer's", status=403)
-            options = _upload_options(request)
-            if request.headers.get("content-type", "").startswith("multipart/"):
-                raise Failure("send the file itself as the request's body (curl --data-binary @FILE), "
-                              "not as a form", status=415)
-            path = await _receive(request, options["file"])
             kind = options.pop("kind")
             done = await run_in_threadpool(lambda: operations.ingest(
                 self.connection(), kind, path, loaded_by=caller.who, **options))
-        except Failure as failure:
-            return self._answer(request, caller, started, failure)
-        except Exception as error:  # one line to the caller; the log keeps the traceback
-            log.exception("an API upload failed")
-            return self._answer(request, caller, started,
-                                Failure(f"the server could not do this ({type(error).__name__}); see its log",
-                                        status=500))
         finally:
-            if path is not None:
-                path.unlink(missing_ok=True)
-        if "report" in done:
-            # The same report `ingest` prints, with what became of --save-map beside it when it was asked.
-            extra = {key: done[key] for key in ("saved", "save_failed") if key in done}
-            return self._answer(request, caller, started, {**done["report"], **extra})
-        return self._answer(request, caller, started,
-                            Failure(done.get("refused") or done["error"], status=422 if "refused" in done else 500))
+            path.unlink(missing_ok=True)
+        if "report" not in done:
+            raise Failure(done.get("refused") or done["error"], status=422 if "refused" in done else 500)
+        # The same report `ingest` prints, with what became of --save-map beside it when it was asked.
+        return {**done["report"], **{key: done[key] for key in ("saved", "save_failed") if key in done}}
 
     def _uploads(self, _request: Request, _caller: Caller) -> dict:
         return operations.uploads_document(self.connection())
@@ -227,16 +218,14 @@ class Api:
         identities = payload.get("identities") if isinstance(payload, dict) else None
         if not isinstance(identities, list) or not all(isinstance(item, str) for item in identities):
             raise operations.usage('forget: send {"identities": ["…", …]}')
-        return operations.forget_in_server(self.connection(), identities, erased_by=caller.who, reopen=self.reopen)
+        return operations.forget(self.connection(), identities, erased_by=caller.who, rewrite_file=self.reopen)
 
     def _tokens(self, _request: Request, _caller: Caller) -> dict:
         return {"tokens": operations.list_tokens(self.connection())}
 
     def _create_token(self, _request: Request, caller: Caller, payload) -> dict:
         payload = payload if isinstance(payload, dict) else {}
-        owner = caller.who
-        if caller.token is not None:
-            owner = caller.who.split(" (token ", 1)[0]
+        owner = caller.owner or caller.who
         if payload.get("owner") and caller.own_account:
             owner = str(payload["owner"])
         return operations.create_token(self.connection(), str(payload.get("name") or ""),

@@ -170,18 +170,20 @@ class _Local:
 
     def forget(self, identities: list[str]) -> dict:
         path = store_path(self.db)
-        identities = operations.checked_identities(identities)
+        operations.checked_identities(identities)
         if not path.is_file():
             raise operations.Failure(f"{path}: no store here, so nobody to erase (check --db)")
         connection = open_store(path)
-        try:
-            done = erasure.forget(connection, identities)
-        finally:
+
+        def close_then(rewrite) -> None:
             # Closed before the rewrite: the file is copied whole, with no connection writing to it.
             connection.close()
-        if done.rewrite_needed:
-            erasure.rewrite(path)
-        return {"summary": done.summary(rewritten=done.rewrite_needed), "people": done.people}
+            rewrite(path)
+
+        try:
+            return operations.forget(connection, identities, rewrite_file=close_then)
+        finally:
+            connection.close()
 
     def create_token(self, name: str, *, role: str, owner: str | None) -> dict:
         return operations.create_token(self.connection, name, role=role, owner=owner or local_user(),
@@ -249,7 +251,7 @@ def _ingest(arguments) -> int:
 
 def _metrics(arguments) -> int:
     selections = {name: values for name in operations.SELECTIONS
-                  if (values := getattr(arguments, name.replace("-", "_"), None))}
+                  if (values := getattr(arguments, name, None))}
     document = _where(arguments).metrics_document(start=arguments.start, end=arguments.end, selections=selections,
                                                   min_cell=arguments.min_cell)
     print(json.dumps(document, indent=2))

@@ -11,6 +11,7 @@ Chart builders use the same formats through the d3 strings below.
 from __future__ import annotations
 
 import numbers
+import string
 from datetime import date, datetime
 
 import pandas as pd
@@ -97,3 +98,13 @@ def cell(value, kind: str | None = None) -> str:
     if isinstance(value, numbers.Real):
         return count(value) if float(value).is_integer() else f"{float(value):,.1f}"
     return str(value)
+
+
+# Text from a file or a setting (a name, a value in a warning, a path) is shown as written, never read as
+# Markdown: every ASCII punctuation character is escaped, which CommonMark renders as the character itself.
+_MARKDOWN_ESCAPES = str.maketrans({character: "\\" + character for character in string.punctuation})
+
+
+def as_text(text: str) -> str:
+    """Text made safe for a Markdown message (st.success, st.error, a caption): shown literally, on one line."""
+    return " ".join(str(text).split()).translate(_MARKDOWN_ESCAPES)

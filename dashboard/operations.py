@@ -18,8 +18,10 @@ import pandas as pd
 from dashboard import erasure, metrics, small_counts, tokens, uploading
 from dashboard.identities import mask
 from dashboard.profiles import Profile, ProfileError, find_profile
+from dashboard.queries import run_query
 from dashboard.reading import UnusableFile
 from dashboard.store import (
+    NoSuchUpload,
     StoreError,
     list_uploads,
     local_user,
@@ -179,6 +181,8 @@ def uploads_document(connection) -> dict:
     aside (reason, rows, first line) and its first rejected rows; then the erasures, never whom."""
     history = list_uploads(connection)
     set_aside = set_aside_reasons(connection)
+    first_rejects = run_query(connection, "rejected_rows_first", {"shown": REJECTED_SHOWN})
+    rejects_of = {int(upload_id): rows for upload_id, rows in first_rejects.groupby("upload_id")}
     uploads = []
     for upload in history.itertuples(index=False):
         entry = {name: _plain(getattr(upload, name)) for name in (
@@ -187,9 +191,10 @@ def uploads_document(connection) -> dict:
         entry["warnings"] = [str(warning) for warning in upload.warnings]
         entry["set_aside"] = [{"reason": reason, "rows": int(rows), "first_line": int(first)}
                               for reason, rows, first in set_aside.get(int(upload.upload_id), [])]
-        rejects = rejected_rows(connection, upload.upload_id) if upload.rows_rejected else None
-        entry["rejected"] = _rejects(rejects.head(REJECTED_SHOWN)) if rejects is not None else []
-        entry["rejected_more"] = max(len(rejects) - REJECTED_SHOWN, 0) if rejects is not None else 0
+        rejects = rejects_of.get(int(upload.upload_id)) if upload.rows_rejected else None
+        entry["rejected"] = _rejects(rejects) if rejects is not None else []
+        entry["rejected_more"] = (max(int(rejects["rejected_in_all"].iloc[0]) - REJECTED_SHOWN, 0)
+                                  if rejects is not None else 0)
         uploads.append(entry)
     erasures = [dict(zip(("erasure_id", "erased_at", "erased_by", "people", "consent_rows", "request_rows",
                           "values_cleared"), (_plain(value) for value in row), strict=True))
@@ -202,9 +207,10 @@ def remove(connection, upload_id: int, *, removed_by: str | None = None) -> dict
     cursor = connection.cursor()
     try:
         removed = remove_upload(cursor, upload_id, removed_by=removed_by)
-    except StoreError as error:
-        status = 404 if "no such upload" in str(error) else 409
-        raise Failure(str(error), status=status) from None
+    except NoSuchUpload as error:
+        raise Failure(str(error), status=404) from None
+    except StoreError as error:  # already removed
+        raise Failure(str(error), status=409) from None
     finally:
         cursor.close()
     return {"upload_id": removed.upload_id, "file_name": removed.file_name, "kind": removed.kind,
@@ -220,9 +226,10 @@ def checked_identities(identities: list[str]) -> list[str]:
         raise usage(f"forget: {error}") from None
 
 
-def forget_in_server(connection, identities: list[str], *, erased_by: str, reopen) -> dict:
-    """An erasure through the server that holds the store: the rows go on its connection, then the file is
-    rewritten while `reopen` holds the connection closed (server_connection.reopen_held)."""
+def forget(connection, identities: list[str], *, erased_by: str | None = None, rewrite_file) -> dict:
+    """Erase people: their rows go on `connection`, then, when any went, the store file is rewritten through
+    `rewrite_file(erasure.rewrite)`, which closes the connection, rewrites the file at its path and (in the
+    server, server_connection.reopen_held) opens it again."""
     identities = checked_identities(identities)
     cursor = connection.cursor()
     try:
@@ -231,7 +238,7 @@ def forget_in_server(connection, identities: list[str], *, erased_by: str, reope
         cursor.close()
     if done.rewrite_needed:
         try:
-            reopen(erasure.rewrite)
+            rewrite_file(erasure.rewrite)
         except StoreError as error:
             raise Failure(str(error), status=500) from None
     return {"summary": done.summary(rewritten=done.rewrite_needed), "people": done.people}

@@ -40,7 +40,7 @@ from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dashboard import access, api, audit
+from dashboard import access, api, audit, server_connection
 
 log = logging.getLogger("dashboard.server")
 
@@ -161,13 +161,15 @@ def _address_of_this_server() -> str:
     return f"{scheme}://{host}:{st.get_option('server.port')}" + (f"/{base}" if base else "")
 
 
-def _api() -> api.Api:
-    from dashboard import server_connection, shell
+def _store():
+    """The pages' store connection (shell.py, imported once the server runs, as the pages import it)."""
+    from dashboard import shell
 
-    return api.Api(shell.connection, server_connection.reopen_held)
+    return shell.connection()
 
 
-API = _api()
+# The HTTP API, on the pages' own store connection (api.py).
+API = api.Api(_store, server_connection.reopen_held)
 
 
 @asynccontextmanager
@@ -177,16 +179,16 @@ async def _store_for_the_servers_life(_app):
 
     While it runs, the server is the store's one owner: it writes its address next to the store for the
     command line (server_address.py), and checks the watched folders (watching.py)."""
-    from dashboard import server_address, server_connection, shell, store, watching
+    from dashboard import server_address, store, watching
 
     watcher = None
     try:
-        shell.connection()
+        _store()
     except store.StoreError as error:
         log.error("%s", error)
     else:
         API.address = server_address.write(None, _address_of_this_server())
-        watcher = watching.Watcher(shell.connection)
+        watcher = watching.Watcher(_store)
         watcher.start()
     try:
         yield

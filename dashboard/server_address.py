@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +81,7 @@ def answering_instance(url: str, timeout: float = 3.0) -> str | None:
     try:
         with urllib.request.urlopen(url.rstrip("/") + API + "/health", timeout=timeout) as answer:
             return str(json.loads(answer.read().decode("utf-8")).get("instance") or "")
-    except (OSError, ValueError, urllib.error.URLError):
+    except (OSError, ValueError):  # nothing answers there (URLError is an OSError), or not the API
         return None
 
 

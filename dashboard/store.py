@@ -71,6 +71,10 @@ class StoreError(Exception):
     """A problem with the store that a user can act on; its text is the whole message."""
 
 
+class NoSuchUpload(StoreError):
+    """An upload id the store has never had."""
+
+
 def store_path(db: str | os.PathLike | None = None) -> Path:
     """The store's path: the --db option, else PRIVACY_DASHBOARD_DB, else data/privacy.duckdb."""
     if db:
@@ -455,7 +459,7 @@ def removal_preview(connection, upload_id: int) -> tuple[int, int]:
     try:
         row = cursor.execute("SELECT kind FROM uploads WHERE upload_id = $id", {"id": upload_id}).fetchall()
         if not row:
-            raise StoreError(f"upload {upload_id}: no such upload (see ‘python -m dashboard uploads’)")
+            raise NoSuchUpload(f"upload {upload_id}: no such upload (see ‘python -m dashboard uploads’)")
         return _going_and_staying(cursor, row[0][0], upload_id)
     finally:
         cursor.close()
@@ -614,7 +618,7 @@ def remove_upload(connection, upload_id: int, *, removed_by: str | None = None) 
             {"id": upload_id},
         ).fetchone()
         if row is None:
-            raise StoreError(f"upload {upload_id}: no such upload (see ‘python -m dashboard uploads’)")
+            raise NoSuchUpload(f"upload {upload_id}: no such upload (see ‘python -m dashboard uploads’)")
         file_name, kind, is_sample, earlier_by, earlier_at = row
         if earlier_at is not None:
             raise StoreError(f"upload {upload_id}: already removed, on {earlier_at:%Y-%m-%d %H:%M} UTC by {earlier_by}")

@@ -9,7 +9,6 @@ that taking an analyst out of the roles file takes their tokens' power away too.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -94,15 +93,13 @@ def find(connection, secret: str) -> Token | None:
         return None
     cursor = connection.cursor()
     try:
-        rows = cursor.execute(
-            "SELECT name, role, owner, created_by, created_at, last_used_at, token_sha256 FROM api_tokens "
-            "WHERE token_sha256 = $hash AND revoked_at IS NULL", {"hash": hashed(secret)}).fetchall()
+        # Looked up by its hash: the secret itself is never compared, nor kept.
+        row = cursor.execute(
+            "SELECT name, role, owner, created_by, created_at, last_used_at FROM api_tokens "
+            "WHERE token_sha256 = $hash AND revoked_at IS NULL", {"hash": hashed(secret)}).fetchone()
     finally:
         cursor.close()
-    for *fields, stored in rows:
-        if hmac.compare_digest(stored, hashed(secret)):
-            return Token(*fields)
-    return None
+    return Token(*row) if row is not None else None
 
 
 def note_use(connection, token: Token) -> None:

@@ -108,6 +108,24 @@ def test_uploads_lists_history_with_rejected_rows_and_remove_undoes_one(db, test
     assert missing.stderr == "upload 9: no such upload (see ‘python -m dashboard uploads’)\n"
 
 
+def test_uploads_shows_the_first_twenty_rejected_rows_of_each_upload_and_counts_the_rest(db, tmp_path):
+    """23 rows whose decision is ‘maybe’ (lines 2 to 24) and one good row: the history shows lines 2 to 21 and says
+    3 more, for the first upload; the second, with 2 bad rows, shows both and no more."""
+    header = "event_id,subject_id,occurred_at,purpose,decision,policy_version,channel,region\n"
+    many, few = tmp_path / "many.csv", tmp_path / "few.csv"
+    many.write_text(header + "".join(f"e{n},s{n},2024-03-01,marketing,maybe,v1,web,EU\n" for n in range(23))
+                    + "ok,s99,2024-03-01,marketing,opt_in,v1,web,EU\n")
+    few.write_text(header + "f1,t1,2024-03-01,marketing,maybe,v1,web,EU\nf2,t2,2024-03-01,marketing,maybe,v1,web,EU\n"
+                   "f3,t3,2024-03-01,marketing,opt_in,v1,web,EU\n")
+    assert dashboard("ingest", "consent", str(many), str(few), db=db).returncode == 0
+    listing = dashboard("uploads", db=db).stdout
+    first = listing[listing.index("upload 1 "):]
+    second = listing[listing.index("upload 2 "):listing.index("upload 1 ")]
+    assert re.findall(r"rejected line (\d+):", first) == [str(line) for line in range(2, 22)]
+    assert "    … 3 more: python -m dashboard uploads --rejected 1\n" in first
+    assert re.findall(r"rejected line (\d+):", second) == ["2", "3"] and "more:" not in second
+
+
 def test_a_store_in_use_gives_one_line(db, test_data):
     import duckdb
 

@@ -1,7 +1,6 @@
 """Data: load exports into the store (mapping the columns of any other export), see what each file did, undo."""
 
 import logging
-import string
 
 import pandas as pd
 import streamlit as st
@@ -9,7 +8,7 @@ import streamlit as st
 from dashboard import access, erasure, labels, shell, store, uploading
 from dashboard.downloads import csv_bytes
 from dashboard.formats import CANONICAL_COLUMNS, KINDS
-from dashboard.formatting import MISSING, count, day, missing, plural
+from dashboard.formatting import MISSING, as_text, count, day, missing, plural
 from dashboard.identities import mask_file_name
 from dashboard.server_connection import reopen_held
 from dashboard.store import StoreError
@@ -86,14 +85,6 @@ MAPPING_BOX_WIDTH = 200
 # Files waiting for their column mapping (uploading.Held, oldest first), each a private copy until loaded or cancelled.
 MAPPING_QUEUE = "data_mapping_queue"
 
-# Text from a file (its name, a value in a warning) is shown as written, never read as Markdown:
-# every ASCII punctuation character is escaped, which CommonMark renders as the character itself.
-_MARKDOWN_ESCAPES = str.maketrans({character: "\\" + character for character in string.punctuation})
-
-
-def as_text(text: str) -> str:
-    """Text from a file made safe for a Markdown message (st.success, st.error, ...): shown literally."""
-    return " ".join(str(text).split()).translate(_MARKDOWN_ESCAPES)
 
 
 def _cell_text(value, kind: str) -> str:

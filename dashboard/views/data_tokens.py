@@ -1,14 +1,13 @@
 """The Data page's "API tokens" section: an analyst makes a named token for a job, sees it once, and revokes it."""
 
 import logging
-import string
 from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import access, operations, shell
-from dashboard.formatting import day
+from dashboard.formatting import as_text, day
 from dashboard.remote import TOKEN_ENV
 from dashboard.server_address import API
 from dashboard.tokens import ANALYST, ROLES, VIEWER
@@ -26,14 +25,6 @@ ADDRESS_PLACEHOLDER = "https://DASHBOARD-ADDRESS"
 MADE = "data_token_made"
 MESSAGE = "data_token_message"
 PENDING_REVOKE = "data_token_pending_revoke"
-
-# Text from a user (a refused name) is shown as written, never read as Markdown (as on the rest of the page).
-_MARKDOWN_ESCAPES = str.maketrans({character: "\\" + character for character in string.punctuation})
-
-
-def _as_text(text: str) -> str:
-    return " ".join(str(text).split()).translate(_MARKDOWN_ESCAPES)
-
 
 def _dashboard_address() -> str:
     """This dashboard's address as the browser reached it, without the page: the API is under it."""
@@ -55,10 +46,10 @@ def _make_token() -> None:
         made = operations.create_token(shell.connection(), name, role=role, owner=person.name,
                                        created_by=person.name)
     except operations.Failure as error:
-        st.session_state[MESSAGE] = ("error", _as_text(error.message))
+        st.session_state[MESSAGE] = ("error", as_text(error.message))
         return
     except access.AccessDenied as error:
-        st.session_state[MESSAGE] = ("error", _as_text(str(error)))
+        st.session_state[MESSAGE] = ("error", as_text(str(error)))
         return
     except Exception as error:
         log.exception("making an API token failed")
@@ -74,14 +65,14 @@ def _revoke_token(name: str) -> None:
         person = access.require_analyst()
         revoked = operations.revoke_token(shell.connection(), name, revoked_by=person.name)
     except operations.Failure as error:
-        message = ("error", _as_text(error.message))
+        message = ("error", as_text(error.message))
     except access.AccessDenied as error:
-        message = ("error", _as_text(str(error)))
+        message = ("error", as_text(str(error)))
     except Exception as error:
         log.exception("revoking an API token failed")
         message = ("error", f"The token could not be revoked ({type(error).__name__}); see the server log.")
     else:
-        message = ("success", f"Revoked token ‘{_as_text(revoked['name'])}’: from now on the API refuses it.")
+        message = ("success", f"Revoked token ‘{as_text(revoked['name'])}’: from now on the API refuses it.")
     st.session_state[MESSAGE] = message
     st.session_state.pop(PENDING_REVOKE, None)
 
@@ -97,7 +88,7 @@ def _show_made(name: str, role: str, secret: str) -> None:
     """The secret, once, with how a job uses it."""
     address = _dashboard_address()
     with st.container(border=True, key="data_token_secret"):
-        st.success(f"Made the {role} token ‘{_as_text(name)}’.", icon=":material/key:")
+        st.success(f"Made the {role} token ‘{as_text(name)}’.", icon=":material/key:")
         st.warning("Copy it now: it is not shown again. The dashboard keeps only its hash.", icon=":material/warning:")
         st.code(secret, language=None)
         st.caption(f"Give it to the job as the environment variable {TOKEN_ENV}: `python -m dashboard` with "
@@ -124,7 +115,7 @@ def _revoke_control(names: list[str]) -> None:
                   on_click=_set_pending, args=(chosen,))
         return
     with st.container(border=True):
-        st.warning(f"Revoke ‘{_as_text(chosen)}’? A job that uses it is refused from then on; this cannot be "
+        st.warning(f"Revoke ‘{as_text(chosen)}’? A job that uses it is refused from then on; this cannot be "
                    "undone (make a new token instead).", icon=":material/warning:")
         buttons = st.container(horizontal=True)
         buttons.button("Revoke token", type="primary", key="data_token_revoke_confirm",

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import string
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import shell, uploading, watching
-from dashboard.formatting import MISSING, count, plural
+from dashboard.formatting import MISSING, as_text, count, plural
 
 WHEN_FORMAT = "%d %b %Y %H:%M"
 SOURCE_COLUMNS = {
@@ -18,8 +16,6 @@ SOURCE_COLUMNS = {
 }
 SET_ASIDE_COLUMNS = {"seen_at": "When (UTC)", "source": "Source", "file_name": "File", "reason": "Reason",
                      "moved_to": "Moved to"}
-# Text from the settings or a file (a path, a name) is shown as written, never read as Markdown.
-_MARKDOWN_ESCAPES = str.maketrans({character: "\\" + character for character in string.punctuation})
 
 
 def section() -> None:
@@ -35,7 +31,7 @@ def section() -> None:
                f"`{watching.NOT_LOADED}/` in its folder, with a note saying why, and listed below. The folders are "
                "set in the settings file (README, \"Automation\").")
     for problem in found.problems:
-        st.warning(f"Not watched: {_literal(problem)}", icon=":material/folder_off:")
+        st.warning(f"Not watched: {as_text(problem)}", icon=":material/folder_off:")
     checked = watching.last_checked(connection)
     rows = [{"name": source.name, "folder": str(source.folder), "pattern": source.pattern, "kind": source.kind,
              "format": _read_as(source.format),
@@ -80,7 +76,3 @@ def _table(rows: list[dict], columns: dict[str, str]) -> None:
     config = {column: st.column_config.TextColumn(heading, alignment="right" if column in counts else None)
               for column, heading in columns.items()}
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
-
-
-def _literal(text: str) -> str:
-    return " ".join(str(text).split()).translate(_MARKDOWN_ESCAPES)
