@@ -66,10 +66,12 @@ def server(tmp_path_factory, sample_store_file):
 
 
 def wait_for_app(tab) -> None:
-    """Until the script has finished its run: the page's title drawn, and no running indicator."""
+    """Until the script has finished its run: the page's title drawn, the app saying its script is not running
+    (Streamlit's own state attribute, set before any running indicator could show), and no skeleton left."""
     tab.wait_for_selector('[data-testid="stMain"] h1', timeout=30_000)
     tab.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')",
+        "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')",
         timeout=30_000,
     )
 

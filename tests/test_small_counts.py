@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from dashboard import small_counts
@@ -278,7 +279,7 @@ def test_a_real_server_hides_small_counts_on_screen_and_in_the_download(browser,
         assert overdue.locator('[data-testid="stMetricValue"]').inner_text() == "<20"
         assert "Small counts are hidden: a count under 20 reads <20" in page.locator(
             '[data-testid="stSidebar"]').inner_text()
-        assert "Counts under 20 are not drawn" in page.inner_text("body")
+        expect(page.locator('[data-testid="stMain"]')).to_contain_text("Counts under 20 are not drawn")
         with page.expect_download() as download:
             page.get_by_role("button", name="Data (CSV)").first.click()
         lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
