@@ -89,7 +89,7 @@ def figure(connection, name: str, filters: Filters, *, min_cell: int = 0,
     if name not in FIGURES:
         raise ValueError(f"no metric query named {name!r}")
     frame = run_query(connection, name, filters.parameters(), straightforward=straightforward)
-    return small_counts.hide(name, small_counts.with_totals(name, frame), min_cell)
+    return small_counts.hide(frame, min_cell)
 
 
 def overdue_count(overdue: pd.DataFrame):
@@ -105,7 +105,7 @@ def ccpa_report(connection, year: int, *, all_jurisdictions: bool = False, min_c
     """The section 7102 table: five rows in the regulation's order."""
     frame = run_query(connection, "ccpa_report", {"year": year, "all_jurisdictions": all_jurisdictions},
                       straightforward=straightforward)
-    return plain_rows(small_counts.shown(small_counts.hide("ccpa_report", frame, min_cell), min_cell), CCPA_COLUMNS)
+    return plain_rows(small_counts.shown(small_counts.hide(frame, min_cell), min_cell), CCPA_COLUMNS)
 
 
 def _plain(value):

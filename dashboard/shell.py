@@ -107,7 +107,7 @@ def figure(name: str, filters: metrics.Filters, *, regroup=None) -> pd.DataFrame
     and store version (never stale, never kept forever). `regroup` sums its exact counts into coarser rows
     first, so that fewer of them are small."""
     exact = _cached_figure(name, filters, run_version())
-    return small_counts.hide(name, regroup(exact) if regroup else exact, min_cell())
+    return small_counts.hide(regroup(exact) if regroup else exact, min_cell())
 
 
 def total(name: str, filters: metrics.Filters, column: str):
@@ -125,7 +125,7 @@ def query(name: str, **parameters) -> pd.DataFrame:
     key = (name, tuple(sorted(parameters.items())))
     memo = _run_memo()
     if key not in memo:
-        memo[key] = small_counts.hide(name, _cached_query(*key, run_version()), min_cell())
+        memo[key] = small_counts.hide(_cached_query(*key, run_version()), min_cell())
     return memo[key]
 
 

@@ -8,11 +8,12 @@ downloads and JSON show it as "<min_cell". A hidden rate is missing, shown as em
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
 from pathlib import Path
 
 import pandas as pd
 
+from dashboard.queries import query_text
 from dashboard.settings import SettingError, whole_number  # noqa: F401 - SettingError is this module's too
 
 # Overrides the file's min_cell, for a deployment that keeps its settings in its environment.
@@ -29,104 +30,50 @@ def on(min_cell: int) -> bool:
     return min_cell > 1
 
 
-@dataclass(frozen=True)
-class Sum:
-    """A count that is the sum of others on the same row."""
-
-    parts: tuple[str, ...]
-
-    def of(self, frame: pd.DataFrame) -> pd.Series:
-        return frame[list(self.parts)].sum(axis=1).astype("int64")
+# Each measure's rule sits beside its definition in queries/measures.sql, as lines "-- small counts: RATE over
+# COUNT[, COUNT]" (the column a figure names the measure, and the counts it is taken over) and "-- small counts:
+# counts NAME, ..." (the counts a figure may show). Hiding is derived from those lines and a frame's columns.
+_RULE_LINE = re.compile(r"^-- small counts: (.+)$", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Total:
-    """A count that is the sum of one column over a group of rows (every row when `by` is empty)."""
-
-    column: str
-    by: tuple[str, ...] = ()
-
-    def of(self, frame: pd.DataFrame) -> pd.Series:
-        if not self.by:
-            return pd.Series(int(frame[self.column].sum()), index=frame.index, dtype="int64")
-        return frame.groupby(list(self.by), sort=False)[self.column].transform("sum").astype("int64")
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A figure's counts, the totals it is given (computed before anything is hidden), and the count
-    each rate or average is taken over."""
-
-    counts: tuple[str, ...]
-    totals: dict[str, Sum | Total] = field(default_factory=dict)
-    over: dict[str, str] = field(default_factory=dict)
+def _read_rules() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    counts: set[str] = set()
+    over: dict[str, tuple[str, ...]] = {}
+    for line in _RULE_LINE.findall(query_text("measures")):
+        if line.startswith("counts "):
+            counts.update(name.strip() for name in line.removeprefix("counts ").split(","))
+        else:
+            measure, _, of = line.partition(" over ")
+            over[measure.strip()] = tuple(name.strip() for name in of.split(","))
+    return frozenset(counts), over
 
 
-_CHOICES = {"choices": Sum(("opt_ins", "opt_outs"))}
-_CONSENT = Rule(
-    counts=("opt_ins", "opt_outs", "standing_subjects", "standing_opt_ins"),
-    totals=_CHOICES,
-    over={"decision_opt_in_rate": "choices", "standing_opt_in_rate": "standing_subjects"},
-)
-_BREAKDOWN = Rule(counts=("opt_ins", "opt_outs"), totals=_CHOICES, over={"decision_opt_in_rate": "choices"})
-_DAYS = ("median_days_to_close", "mean_days_to_close", "on_time_rate")
-
-# Every figure a page, a download or the command line shows, by its query's name.
-RULES = {
-    "consent_by_purpose": _CONSENT,
-    "consent_monthly_trend": _CONSENT,
-    "consent_by_channel": _BREAKDOWN,
-    "consent_by_region": _BREAKDOWN,
-    "requests_trailing_12_months": Rule(counts=("received",), totals={"month_total": Total("received", ("month",))}),
-    "requests_by_type": Rule(counts=("received", "completed", "denied", "withdrawn", "open", "closed"),
-                             over=dict.fromkeys(_DAYS, "closed")),
-    "requests_summary": Rule(counts=("received", "closed"), over=dict.fromkeys(_DAYS, "closed")),
-    "requests_days_to_close": Rule(counts=("requests",),
-                                   totals={"type_closed": Total("requests", ("request_type",))}),
-    "requests_overdue": Rule(counts=("overdue_total",)),
-    "policy_versions": Rule(counts=("subjects_current",),
-                            totals={"people_with_version": Total("subjects_current")},
-                            over={"share_current": "people_with_version"}),
-    "policy_version_mix": Rule(counts=("subjects_current",),
-                               totals={"people_with_version": Total("subjects_current", ("month",))},
-                               over={"share_current": "people_with_version"}),
-    "policy_adoption": Rule(counts=("subjects_adopted", "subjects_with_version"),
-                            over={"adoption_share": "subjects_with_version"}),
-    "ccpa_report": Rule(counts=("received", "complied", "denied", "responded"),
-                        over={"median_days": "responded", "mean_days": "responded"}),
-}
-
-# Counts that pages derive from the figures above (long forms of them), by column name.
-DERIVED_COUNTS = ("requests", "opted_in", "denominator")
-COUNT_COLUMNS = frozenset(
-    {name for rule in RULES.values() for name in (*rule.counts, *rule.totals)} | set(DERIVED_COUNTS)
-)
+# The counts any figure may show, and each rate or average with the counts it is taken over.
+COUNT_COLUMNS, MEASURES_OVER = _read_rules()
 
 
-def with_totals(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The figure with the totals its rule gives it (a rate's count, a month's total), from exact counts."""
-    rule = RULES.get(name)
-    if rule is None or not rule.totals:
-        return frame
-    complete = frame.copy()
-    for column, total in rule.totals.items():
-        if column not in complete.columns:
-            complete[column] = total.of(complete) if not complete.empty else pd.Series(dtype="int64")
-    return complete
+def _is_count(values: pd.Series) -> bool:
+    """A count column holds whole numbers (a date under a count's name, the overdue list's `received`, is none)."""
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
-def hide(name: str, frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """The figure (with its totals) as it may be shown: counts 1 to min_cell - 1 and the rates taken over
-    fewer than min_cell missing. Unchanged when the rule is off."""
-    rule = RULES.get(name)
-    if rule is None or not on(min_cell):
+def hide(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """A figure as it may be shown: its counts from 1 to min_cell - 1, and each rate or average taken over
+    fewer than min_cell, missing. Unchanged when the rule is off. A measure without the counts it is taken
+    over in the frame is an error: it could not be hidden."""
+    if not on(min_cell):
         return frame
     hidden = frame.copy()
-    for rate, count in rule.over.items():
-        if rate in hidden.columns and count in hidden.columns:
-            hidden[rate] = hidden[rate].astype("float64").where(hidden[count] >= min_cell)
-    for count in (*rule.counts, *rule.totals):
-        if count in hidden.columns:
+    for measure, counts in MEASURES_OVER.items():
+        if measure not in hidden.columns:
+            continue
+        missing = [count for count in counts if count not in hidden.columns]
+        if missing:
+            raise ValueError(f"{measure} is shown without {', '.join(missing)}, the count it is taken over")
+        enough = pd.concat([hidden[count].astype("float64") >= min_cell for count in counts], axis=1).all(axis=1)
+        hidden[measure] = hidden[measure].astype("float64").where(enough)
+    for count in COUNT_COLUMNS & set(hidden.columns):
+        if _is_count(hidden[count]):
             values = hidden[count].astype("Int64")
             hidden[count] = values.mask((values > 0) & (values < min_cell))
     return hidden
@@ -163,7 +110,7 @@ def shown(frame: pd.DataFrame, min_cell: int, *, text: bool = False) -> pd.DataF
         return frame
     readable = frame.copy()
     for column in readable.columns:
-        if column in COUNT_COLUMNS:
+        if column in COUNT_COLUMNS and _is_count(readable[column]):
             values = readable[column]
             if text:
                 readable[column] = [count_text(value, min_cell) for value in values]

@@ -1,6 +1,6 @@
 -- Choices per purpose and channel over the range (metrics.md "Consent": opt_ins, opt_outs and
 -- decision_opt_in_rate, acknowledgements excluded). A decision without a channel is shown as 'unknown',
 -- and the purpose, channel and region filters match it under that name.
-SELECT purpose, breakdown_value AS channel, opt_ins, opt_outs, decision_opt_in_rate
+SELECT purpose, breakdown_value AS channel, opt_ins, opt_outs, choices, decision_opt_in_rate
 FROM choices_by('channel', $start, $end, $purposes, $channels, $regions)
 ORDER BY purpose, channel;

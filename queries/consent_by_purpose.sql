@@ -16,13 +16,7 @@ standing AS (
     FROM consent_changes($end, $purposes, $channels, $regions)
     GROUP BY purpose
 )
-SELECT purpose,
-       coalesce(m.opt_ins, 0) AS opt_ins,
-       coalesce(m.opt_outs, 0) AS opt_outs,
-       opt_in_rate(m.opt_ins, m.opt_outs) AS decision_opt_in_rate,
-       coalesce(s.standing_subjects, 0) AS standing_subjects,
-       coalesce(s.standing_opt_ins, 0) AS standing_opt_ins,
-       standing_opt_in_rate(s.standing_opt_ins, s.standing_subjects) AS standing_opt_in_rate
+SELECT purpose, unnest(consent_figures(m.opt_ins, m.opt_outs, s.standing_subjects, s.standing_opt_ins))
 FROM made_in_range m
 FULL OUTER JOIN standing s USING (purpose)
 ORDER BY purpose;

@@ -34,14 +34,7 @@ standing AS (
     FROM month_grid g
     ASOF LEFT JOIN standing_by_day s ON g.purpose = s.purpose AND g.standing_at >= s.day
 )
-SELECT month,
-       purpose,
-       coalesce(m.opt_ins, 0) AS opt_ins,
-       coalesce(m.opt_outs, 0) AS opt_outs,
-       opt_in_rate(m.opt_ins, m.opt_outs) AS decision_opt_in_rate,
-       coalesce(s.standing_subjects, 0) AS standing_subjects,
-       coalesce(s.standing_opt_ins, 0) AS standing_opt_ins,
-       standing_opt_in_rate(s.standing_opt_ins, s.standing_subjects) AS standing_opt_in_rate
+SELECT month, purpose, unnest(consent_figures(m.opt_ins, m.opt_outs, s.standing_subjects, s.standing_opt_ins))
 FROM standing s
 LEFT JOIN made_in_month m USING (month, purpose)
 ORDER BY month, purpose;

@@ -3,23 +3,63 @@
 -- download, command and report follows. A rate is a fraction from 0 to 1 rounded to 4 decimals, NULL where
 -- its denominator is 0; a day figure is rounded to 2 decimals (the pages show 1).
 
+-- Small counts (metrics.md, "Small counts"): a line "-- small counts: RATE over COUNT[, COUNT]" beside a measure
+-- says which column a figure names the measure and which count it is taken over; small_counts.py reads those
+-- lines, and hides the measure wherever one of its counts is under min_cell. The counts themselves, each hidden
+-- from 1 to min_cell - 1 wherever a figure shows it:
+-- small counts: counts opt_ins, opt_outs, choices, standing_subjects, standing_opt_ins
+-- small counts: counts standing_subjects_before, standing_opt_ins_before
+-- small counts: counts received, completed, denied, withdrawn, open, closed, responded, complied
+-- small counts: counts received_before, month_total, requests, type_closed, overdue_total
+-- small counts: counts subjects_current, people_with_version, subjects_adopted, subjects_with_version
+-- small counts: counts opted_in, denominator
+
 -- A part of a whole: the rule every rate and share follows.
 CREATE OR REPLACE MACRO rate_of(part, whole) AS round(part / nullif(whole, 0), 4);
 
 -- Opt-in rate of the choices made (metrics.md "Consent"): opt-ins / (opt-ins + opt-outs). An acknowledgement
 -- is no choice and counts in neither.
+-- small counts: decision_opt_in_rate over choices
 CREATE OR REPLACE MACRO opt_in_rate(opt_ins, opt_outs) AS rate_of(opt_ins, opt_ins + opt_outs);
 
 -- Opt-in rate of the consent standing at a day's end: people whose latest choice is an opt-in / people with a
 -- standing choice for the purpose.
+-- small counts: standing_opt_in_rate over standing_subjects
+-- small counts: standing_opt_in_rate_before over standing_subjects_before
 CREATE OR REPLACE MACRO standing_opt_in_rate(opted_in, subjects) AS rate_of(opted_in, subjects);
+
+-- The consent figures of a group (a purpose, a month): the choices made in it (0 where none) and their opt-in
+-- rate, and the consent standing at its end and its opt-in rate. A query spreads them into columns with unnest.
+CREATE OR REPLACE MACRO consent_figures(opt_ins, opt_outs, standing_subjects, standing_opt_ins) AS struct_pack(
+    opt_ins := coalesce(opt_ins, 0)::BIGINT,
+    opt_outs := coalesce(opt_outs, 0)::BIGINT,
+    choices := (coalesce(opt_ins, 0) + coalesce(opt_outs, 0))::BIGINT,
+    decision_opt_in_rate := opt_in_rate(opt_ins, opt_outs),
+    standing_subjects := coalesce(standing_subjects, 0)::BIGINT,
+    standing_opt_ins := coalesce(standing_opt_ins, 0)::BIGINT,
+    standing_opt_in_rate := standing_opt_in_rate(standing_opt_ins, standing_subjects));
+
+-- The change of a rate between two days, in fractions (the pages show it in points): NULL where either is.
+-- small counts: standing_opt_in_change over standing_subjects, standing_subjects_before
+CREATE OR REPLACE MACRO rate_change(rate, rate_before) AS round(rate - rate_before, 4);
+
+-- Version shares (metrics.md "Policy versions"): of the people with a current version, those on one version
+-- (share_current), or on a version at or after a new one (adoption_share).
+-- small counts: share_current over people_with_version
+-- small counts: adoption_share over subjects_with_version
+CREATE OR REPLACE MACRO version_share(subjects, people_with_version) AS rate_of(subjects, people_with_version);
 
 -- Days to close (metrics.md "Requests"), an aggregate over requests: median and mean of days_to_close, which
 -- is set exactly for completed and denied requests that have a closed_at (the others are left out).
+-- small counts: median_days_to_close over closed
+-- small counts: mean_days_to_close over closed
+-- small counts: median_days over responded
+-- small counts: mean_days over responded
 CREATE OR REPLACE MACRO median_days(days_to_close) AS round(median(days_to_close), 2);
 CREATE OR REPLACE MACRO mean_days(days_to_close) AS round(avg(days_to_close), 2);
 
 -- On-time rate, an aggregate over requests: those closed on or before their due date / those closed.
+-- small counts: on_time_rate over closed
 CREATE OR REPLACE MACRO on_time_rate(days_to_close, closed_date, due_date) AS
     rate_of(count(*) FILTER (days_to_close IS NOT NULL AND closed_date <= due_date), count(days_to_close));
 
@@ -44,11 +84,13 @@ AS TABLE
 -- The choices made in a range per purpose and one breakdown, 'channel' or 'region' ('unknown' where a decision
 -- has none), under the pages' consent filters: opt-ins, opt-outs and their opt-in rate.
 CREATE OR REPLACE MACRO choices_by(breakdown, start_day, end_day, purposes, channels, regions) AS TABLE
-    SELECT purpose,
-           coalesce(CASE breakdown WHEN 'channel' THEN channel ELSE region END, 'unknown') AS breakdown_value,
-           coalesce(sum(choices) FILTER (decision = 'opt_in'), 0)::BIGINT AS opt_ins,
-           coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)::BIGINT AS opt_outs,
-           opt_in_rate(coalesce(sum(choices) FILTER (decision = 'opt_in'), 0),
-                       coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)) AS decision_opt_in_rate
-    FROM consent_choice_counts(start_day, end_day, purposes, channels, regions)
-    GROUP BY ALL;
+    SELECT purpose, breakdown_value, opt_ins, opt_outs, opt_ins + opt_outs AS choices,
+           opt_in_rate(opt_ins, opt_outs) AS decision_opt_in_rate
+    FROM (
+        SELECT purpose,
+               coalesce(CASE breakdown WHEN 'channel' THEN channel ELSE region END, 'unknown') AS breakdown_value,
+               coalesce(sum(choices) FILTER (decision = 'opt_in'), 0)::BIGINT AS opt_ins,
+               coalesce(sum(choices) FILTER (decision = 'opt_out'), 0)::BIGINT AS opt_outs
+        FROM consent_choice_counts(start_day, end_day, purposes, channels, regions)
+        GROUP BY ALL
+    );

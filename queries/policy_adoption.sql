@@ -65,7 +65,7 @@ SELECT s.policy_version,
        s.as_of,
        s.subjects_adopted,
        coalesce(t.subjects, 0) AS subjects_with_version,
-       rate_of(s.subjects_adopted, t.subjects) AS adoption_share
+       version_share(s.subjects_adopted, t.subjects) AS adoption_share
 FROM shares s
 ASOF LEFT JOIN subjects_with_version_by_day t ON s.as_of >= t.day
 ORDER BY s.policy_version, s.days_since_effective;

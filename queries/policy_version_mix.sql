@@ -29,7 +29,7 @@ mix AS (
 SELECT month,
        policy_version,
        subjects_current,
-       rate_of(subjects_current, sum(subjects_current) OVER (PARTITION BY month))
-           AS share_current
+       (sum(subjects_current) OVER (PARTITION BY month))::BIGINT AS people_with_version,
+       version_share(subjects_current, people_with_version) AS share_current
 FROM mix
 ORDER BY month, policy_version;

@@ -11,6 +11,10 @@ on_version AS (
     FROM policy_version_changes($end, $purposes, $channels, $regions)
     GROUP BY policy_version
 ),
+people AS (
+    SELECT coalesce(sum(subjects_current), 0)::BIGINT AS people_with_version
+    FROM on_version
+),
 latest_version AS (
     SELECT policy_version
     FROM catalogue
@@ -22,10 +26,11 @@ SELECT v.policy_version,
        v.effective_date,
        v.title,
        coalesce(o.subjects_current, 0) AS subjects_current,
-       rate_of(coalesce(o.subjects_current, 0), (SELECT sum(subjects_current) FROM on_version))
-           AS share_current,
+       people.people_with_version,
+       version_share(coalesce(o.subjects_current, 0), people.people_with_version) AS share_current,
        coalesce(v.policy_version = (SELECT policy_version FROM latest_version), false) AS is_latest
 FROM catalogue v
+CROSS JOIN people
 LEFT JOIN on_version o USING (policy_version)
 -- Versions not yet in force at the end are left out unless someone is already on them.
 WHERE v.effective_date <= $end OR o.subjects_current > 0

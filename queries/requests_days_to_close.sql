@@ -20,7 +20,8 @@ type_deadline AS (
 SELECT request_type,
        days_to_close,
        count(*) AS requests,
-       any_value(type_deadline.deadline_days) AS deadline_days
+       any_value(type_deadline.deadline_days) AS deadline_days,
+       (sum(count(*)) OVER (PARTITION BY request_type))::BIGINT AS type_closed
 FROM closed_in_range
 JOIN type_deadline USING (request_type)
 GROUP BY request_type, days_to_close

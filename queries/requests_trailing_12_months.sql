@@ -26,7 +26,8 @@ received AS (
 )
 SELECT strftime(months.month_start, '%Y-%m') AS month,
        request_types.request_type,
-       coalesce(received.received, 0) AS received
+       coalesce(received.received, 0) AS received,
+       sum(coalesce(received.received, 0)) OVER (PARTITION BY month)::BIGINT AS month_total
 FROM months
 CROSS JOIN request_types
 LEFT JOIN received USING (month_start, request_type)

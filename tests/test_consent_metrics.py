@@ -60,6 +60,7 @@ def test_consent_by_purpose(consent_store):
             # s6 out+in; not s1's December opt_in, s3's acknowledge, s4's and s5's May rows.
             "opt_ins": 5,  # s1, s2, s3, s4, s6
             "opt_outs": 3,  # s1, s2, s6
+            "choices": 8,  # opt-ins + opt-outs
             "decision_opt_in_rate": 0.625,  # 5 / (5 + 3)
             # Standing at the end of 04-30: s1 out (tie at 02-10 09:00: opt_out wins), s2 out,
             # s3 in, s4 in (its opt_out is after the end), s6 in (18:00 is later than 08:00);
@@ -72,6 +73,7 @@ def test_consent_by_purpose(consent_store):
             "purpose": "research_development",
             "opt_ins": 2,  # s1 01-20, s2 03-15
             "opt_outs": 1,  # s2 02-02
+            "choices": 3,  # opt-ins + opt-outs
             "decision_opt_in_rate": 0.6667,  # 2 / 3
             "standing_subjects": 2,  # s1 in, s2 in (03-15 after 02-02)
             "standing_opt_ins": 2,
@@ -88,6 +90,7 @@ def test_consent_by_purpose_standing_moves_with_the_end_day(consent_store):
         "purpose": "marketing",
         "opt_ins": 6,  # 5 + s5
         "opt_outs": 4,  # 3 + s4
+        "choices": 10,  # opt-ins + opt-outs
         "decision_opt_in_rate": 0.6,  # 6 / 10
         "standing_subjects": 6,
         "standing_opt_ins": 3,
@@ -104,6 +107,7 @@ def test_a_purpose_with_standing_consent_but_no_choice_in_the_range_is_listed(co
         "purpose": "research_development",
         "opt_ins": 0,
         "opt_outs": 0,
+        "choices": 0,  # opt-ins + opt-outs
         "decision_opt_in_rate": None,  # no choice: no denominator
         "standing_subjects": 2,
         "standing_opt_ins": 2,
@@ -119,6 +123,7 @@ def test_filters_narrow_the_decisions_first(consent_store):
             # web choices in range: s1 in+out, s4 in, s6 out+in
             "opt_ins": 3,
             "opt_outs": 2,
+            "choices": 5,  # opt-ins + opt-outs
             "decision_opt_in_rate": 0.6,  # 3 / 5
             # standing among web rows: s1 out, s4 in, s6 in (s2 is app, s3's opt_in is email)
             "standing_subjects": 3,
@@ -129,6 +134,7 @@ def test_filters_narrow_the_decisions_first(consent_store):
             "purpose": "research_development",
             "opt_ins": 1,  # s1 (s2 is app)
             "opt_outs": 0,
+            "choices": 1,  # opt-ins + opt-outs
             "decision_opt_in_rate": 1.0,
             "standing_subjects": 1,
             "standing_opt_ins": 1,
@@ -142,6 +148,7 @@ def test_filters_narrow_the_decisions_first(consent_store):
             "purpose": "marketing",
             "opt_ins": 1,
             "opt_outs": 0,
+            "choices": 1,  # opt-ins + opt-outs
             "decision_opt_in_rate": 1.0,  # 1 / 1
             "standing_subjects": 1,
             "standing_opt_ins": 1,
@@ -155,22 +162,22 @@ def test_filters_narrow_the_decisions_first(consent_store):
 
 
 def test_consent_monthly_trend(consent_store):
-    columns = ["month", "purpose", "opt_ins", "opt_outs", "decision_opt_in_rate",
+    columns = ["month", "purpose", "opt_ins", "opt_outs", "choices", "decision_opt_in_rate",
                "standing_subjects", "standing_opt_ins", "standing_opt_in_rate"]
     expected = [
         # January: s2 opts in; standing at 01-31: s1 in (since December), s2 in.
-        ("2024-01", "marketing", 1, 0, 1.0, 2, 2, 1.0),
-        ("2024-01", "research_development", 1, 0, 1.0, 1, 1, 1.0),  # s1
+        ("2024-01", "marketing", 1, 0, 1, 1.0, 2, 2, 1.0),
+        ("2024-01", "research_development", 1, 0, 1, 1.0, 1, 1, 1.0),  # s1
         # February: s1's tie (one in, one out, opt_out stands); standing s1 out, s2 in: 1 / 2.
-        ("2024-02", "marketing", 1, 1, 0.5, 2, 1, 0.5),
-        ("2024-02", "research_development", 0, 1, 0.0, 2, 1, 0.5),  # s2 out; s1 in, s2 out
+        ("2024-02", "marketing", 1, 1, 2, 0.5, 2, 1, 0.5),
+        ("2024-02", "research_development", 0, 1, 1, 0.0, 2, 1, 0.5),  # s2 out; s1 in, s2 out
         # March: s6 out then in on 03-10 (s2's 03-31T23:30-02:00 is April in UTC);
         # standing at 03-31: s1 out, s2 in, s6 in = 2 / 3.
-        ("2024-03", "marketing", 1, 1, 0.5, 3, 2, 0.6667),
-        ("2024-03", "research_development", 1, 0, 1.0, 2, 2, 1.0),  # s2 back in
+        ("2024-03", "marketing", 1, 1, 2, 0.5, 3, 2, 0.6667),
+        ("2024-03", "research_development", 1, 0, 1, 1.0, 2, 2, 1.0),  # s2 back in
         # April: s2 out (04-01 UTC), s3 in, s4 in (04-30 23:59:59); standing at 04-30 = by_purpose's.
-        ("2024-04", "marketing", 2, 1, 0.6667, 5, 3, 0.6),
-        ("2024-04", "research_development", 0, 0, None, 2, 2, 1.0),  # no choice: rate empty
+        ("2024-04", "marketing", 2, 1, 3, 0.6667, 5, 3, 0.6),
+        ("2024-04", "research_development", 0, 0, 0, None, 2, 2, 1.0),  # no choice: rate empty
     ]
     trend = run_query(consent_store, "consent_monthly_trend", RANGE)
     assert records(trend) == [dict(zip(columns, row)) for row in expected]
@@ -189,6 +196,7 @@ def test_consent_monthly_trend_takes_the_last_partial_month_at_the_end_day(conse
             "purpose": "marketing",
             "opt_ins": 0,
             "opt_outs": 1,
+            "choices": 1,  # opt-ins + opt-outs
             "decision_opt_in_rate": 0.0,  # 0 / 1
             "standing_subjects": 3,
             "standing_opt_ins": 1,
@@ -209,27 +217,27 @@ def test_consent_monthly_trend_counts_only_the_range_part_of_its_first_month(con
 
 def test_consent_by_channel(consent_store):
     assert records(run_query(consent_store, "consent_by_channel", RANGE)) == [
-        {"purpose": "marketing", "channel": "app", "opt_ins": 1, "opt_outs": 1, "decision_opt_in_rate": 0.5},  # s2
-        {"purpose": "marketing", "channel": "email", "opt_ins": 1, "opt_outs": 0, "decision_opt_in_rate": 1.0},  # s3
+        {"purpose": "marketing", "channel": "app", "opt_ins": 1, "opt_outs": 1, "choices": 2, "decision_opt_in_rate": 0.5},  # s2
+        {"purpose": "marketing", "channel": "email", "opt_ins": 1, "opt_outs": 0, "choices": 1, "decision_opt_in_rate": 1.0},  # s3
         # s1 in+out, s4 in, s6 out+in: 3 / 5
-        {"purpose": "marketing", "channel": "web", "opt_ins": 3, "opt_outs": 2, "decision_opt_in_rate": 0.6},
-        {"purpose": "research_development", "channel": "app", "opt_ins": 1, "opt_outs": 1,
+        {"purpose": "marketing", "channel": "web", "opt_ins": 3, "opt_outs": 2, "choices": 5, "decision_opt_in_rate": 0.6},
+        {"purpose": "research_development", "channel": "app", "opt_ins": 1, "opt_outs": 1, "choices": 2,
          "decision_opt_in_rate": 0.5},  # s2
-        {"purpose": "research_development", "channel": "web", "opt_ins": 1, "opt_outs": 0,
+        {"purpose": "research_development", "channel": "web", "opt_ins": 1, "opt_outs": 0, "choices": 1,
          "decision_opt_in_rate": 1.0},  # s1
     ]
 
 
 def test_consent_by_region(consent_store):
     assert records(run_query(consent_store, "consent_by_region", RANGE)) == [
-        {"purpose": "marketing", "region": "DE", "opt_ins": 1, "opt_outs": 1, "decision_opt_in_rate": 0.5},  # s2
+        {"purpose": "marketing", "region": "DE", "opt_ins": 1, "opt_outs": 1, "choices": 2, "decision_opt_in_rate": 0.5},  # s2
         # s1 in+out, s4 in, s6 out+in: 3 / 5
-        {"purpose": "marketing", "region": "US-CA", "opt_ins": 3, "opt_outs": 2, "decision_opt_in_rate": 0.6},
+        {"purpose": "marketing", "region": "US-CA", "opt_ins": 3, "opt_outs": 2, "choices": 5, "decision_opt_in_rate": 0.6},
         # s3 has no region; its acknowledge is not a choice
-        {"purpose": "marketing", "region": "unknown", "opt_ins": 1, "opt_outs": 0, "decision_opt_in_rate": 1.0},
-        {"purpose": "research_development", "region": "DE", "opt_ins": 1, "opt_outs": 1,
+        {"purpose": "marketing", "region": "unknown", "opt_ins": 1, "opt_outs": 0, "choices": 1, "decision_opt_in_rate": 1.0},
+        {"purpose": "research_development", "region": "DE", "opt_ins": 1, "opt_outs": 1, "choices": 2,
          "decision_opt_in_rate": 0.5},  # s2
-        {"purpose": "research_development", "region": "US-CA", "opt_ins": 1, "opt_outs": 0,
+        {"purpose": "research_development", "region": "US-CA", "opt_ins": 1, "opt_outs": 0, "choices": 1,
          "decision_opt_in_rate": 1.0},  # s1
     ]
 

@@ -60,7 +60,7 @@ def build_charts(connection) -> dict[str, tuple]:
 
     def figure(name, regroup=None):
         exact = metrics.figure(connection, name, filters)
-        return small_counts.hide(name, regroup(exact) if regroup else exact, MIN_CELL)
+        return small_counts.hide(regroup(exact) if regroup else exact, MIN_CELL)
 
     def document(title, line):
         return Document(title=title, period=period, filters=(line,), note=NOTE, source=SOURCE)

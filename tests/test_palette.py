@@ -138,7 +138,8 @@ def test_versions_take_their_colours_by_position_among_all_versions():
 
 
 def test_the_deletion_colour_is_the_same_on_every_request_chart():
-    trailing = pd.DataFrame({"month": ["2024-01"] * 2, "request_type": ["deletion", "access"], "received": [3, 5]})
+    trailing = pd.DataFrame({"month": ["2024-01"] * 2, "request_type": ["deletion", "access"], "received": [3, 5],
+                             "month_total": [8, 8]})
     for frame in (trailing, trailing[trailing["request_type"] == "deletion"]):
         labelled = request_charts.with_month_labels(request_charts.with_type_labels(frame))
         bars = request_charts.trailing_volume_chart(labelled, "January 2024").to_dict()["layer"][0]

@@ -49,18 +49,18 @@ def test_policy_versions_at_the_end_of_the_range(policy_store):
     # p8 has none. 7 subjects with a current version.
     assert records(run_query(policy_store, "policy_versions", RANGE)) == [
         {"policy_version": "2023-06-01", "effective_date": "2023-06-01", "title": "Privacy Policy",
-         "subjects_current": 2, "share_current": 0.2857, "is_latest": False},  # p2, p7: 2 / 7
+         "people_with_version": 7, "subjects_current": 2, "share_current": 0.2857, "is_latest": False},  # p2, p7: 2 / 7
         {"policy_version": "2024-01-15", "effective_date": "2024-01-15", "title": "Privacy Policy (January 2024)",
-         "subjects_current": 2, "share_current": 0.2857, "is_latest": False},  # p1, p5: 2 / 7
+         "people_with_version": 7, "subjects_current": 2, "share_current": 0.2857, "is_latest": False},  # p1, p5: 2 / 7
         {"policy_version": "2024-01-15-de", "effective_date": "2024-01-15",
          "title": "Datenschutzerklärung (Januar 2024)",
-         "subjects_current": 1, "share_current": 0.1429, "is_latest": False},  # p6: 1 / 7
+         "people_with_version": 7, "subjects_current": 1, "share_current": 0.1429, "is_latest": False},  # p6: 1 / 7
         # Not in the catalogue: effective on the UTC date of its first row; the latest in force.
         {"policy_version": "beta-2", "effective_date": "2024-02-21", "title": None,
-         "subjects_current": 2, "share_current": 0.2857, "is_latest": True},  # p3, p4: 2 / 7
+         "people_with_version": 7, "subjects_current": 2, "share_current": 0.2857, "is_latest": True},  # p3, p4: 2 / 7
         # In force, nobody on it: p5's legacy row lost the tie.
         {"policy_version": "legacy", "effective_date": "2022-01-01", "title": "Privacy Policy (2022)",
-         "subjects_current": 0, "share_current": 0.0, "is_latest": False},
+         "people_with_version": 7, "subjects_current": 0, "share_current": 0.0, "is_latest": False},
         # 2024-09-01 takes effect after the end and nobody is on it: not listed.
     ]
 
@@ -108,23 +108,23 @@ def test_policy_version_mix(policy_store):
     assert records(run_query(policy_store, "policy_version_mix", RANGE)) == [
         # End of January: p1, p2, p7 on 2023-06-01; p5 on 2024-01-15 (tie rule). 4 subjects.
         # beta-2 is not listed yet: first seen 02-21, nobody on it.
-        {"month": "2024-01", "policy_version": "2023-06-01", "subjects_current": 3, "share_current": 0.75},  # 3 / 4
-        {"month": "2024-01", "policy_version": "2024-01-15", "subjects_current": 1, "share_current": 0.25},  # 1 / 4
-        {"month": "2024-01", "policy_version": "2024-01-15-de", "subjects_current": 0, "share_current": 0.0},
-        {"month": "2024-01", "policy_version": "legacy", "subjects_current": 0, "share_current": 0.0},
+        {"month": "2024-01", "policy_version": "2023-06-01", "people_with_version": 4, "subjects_current": 3, "share_current": 0.75},  # 3 / 4
+        {"month": "2024-01", "policy_version": "2024-01-15", "people_with_version": 4, "subjects_current": 1, "share_current": 0.25},  # 1 / 4
+        {"month": "2024-01", "policy_version": "2024-01-15-de", "people_with_version": 4, "subjects_current": 0, "share_current": 0.0},
+        {"month": "2024-01", "policy_version": "legacy", "people_with_version": 4, "subjects_current": 0, "share_current": 0.0},
         # End of February: p1 moved to 2024-01-15 (02-01), p3 joins on beta-2, p6 on -de. 6 subjects.
-        {"month": "2024-02", "policy_version": "2023-06-01", "subjects_current": 2, "share_current": 0.3333},  # 2 / 6
-        {"month": "2024-02", "policy_version": "2024-01-15", "subjects_current": 2, "share_current": 0.3333},  # 2 / 6
-        {"month": "2024-02", "policy_version": "2024-01-15-de", "subjects_current": 1,
+        {"month": "2024-02", "policy_version": "2023-06-01", "people_with_version": 6, "subjects_current": 2, "share_current": 0.3333},  # 2 / 6
+        {"month": "2024-02", "policy_version": "2024-01-15", "people_with_version": 6, "subjects_current": 2, "share_current": 0.3333},  # 2 / 6
+        {"month": "2024-02", "policy_version": "2024-01-15-de", "people_with_version": 6, "subjects_current": 1,
          "share_current": 0.1667},  # 1 / 6
-        {"month": "2024-02", "policy_version": "beta-2", "subjects_current": 1, "share_current": 0.1667},  # 1 / 6
-        {"month": "2024-02", "policy_version": "legacy", "subjects_current": 0, "share_current": 0.0},
+        {"month": "2024-02", "policy_version": "beta-2", "people_with_version": 6, "subjects_current": 1, "share_current": 0.1667},  # 1 / 6
+        {"month": "2024-02", "policy_version": "legacy", "people_with_version": 6, "subjects_current": 0, "share_current": 0.0},
         # End of March = the end of the range: as policy_versions, 7 subjects.
-        {"month": "2024-03", "policy_version": "2023-06-01", "subjects_current": 2, "share_current": 0.2857},
-        {"month": "2024-03", "policy_version": "2024-01-15", "subjects_current": 2, "share_current": 0.2857},
-        {"month": "2024-03", "policy_version": "2024-01-15-de", "subjects_current": 1, "share_current": 0.1429},
-        {"month": "2024-03", "policy_version": "beta-2", "subjects_current": 2, "share_current": 0.2857},
-        {"month": "2024-03", "policy_version": "legacy", "subjects_current": 0, "share_current": 0.0},
+        {"month": "2024-03", "policy_version": "2023-06-01", "people_with_version": 7, "subjects_current": 2, "share_current": 0.2857},
+        {"month": "2024-03", "policy_version": "2024-01-15", "people_with_version": 7, "subjects_current": 2, "share_current": 0.2857},
+        {"month": "2024-03", "policy_version": "2024-01-15-de", "people_with_version": 7, "subjects_current": 1, "share_current": 0.1429},
+        {"month": "2024-03", "policy_version": "beta-2", "people_with_version": 7, "subjects_current": 2, "share_current": 0.2857},
+        {"month": "2024-03", "policy_version": "legacy", "people_with_version": 7, "subjects_current": 0, "share_current": 0.0},
     ]
 
 

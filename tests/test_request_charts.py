@@ -21,6 +21,7 @@ DAYS = pd.DataFrame({
     "days_to_close": [3, 10, 50, 2, 9],
     "requests": [4, 2, 1, 6, 3],
     "deadline_days": pd.array([45, 45, 45, None, None], dtype="Int32"),
+    "type_closed": [7, 7, 7, 9, 9],  # each type's requests: 4 + 2 + 1 and 6 + 3
 })
 
 OVERDUE = pd.DataFrame({
@@ -55,9 +56,10 @@ def test_types_are_named_from_the_catalogue_and_in_its_order():
 
 
 def volume(frame: pd.DataFrame = TRAILING, min_cell: int = 0) -> pd.DataFrame:
-    """The trailing frame as the page gets it: the month's total, then small counts hidden, then names."""
-    hidden = small_counts.hide("requests_trailing_12_months",
-                               small_counts.with_totals("requests_trailing_12_months", frame), min_cell)
+    """The trailing frame as the page gets it: with the month's total (the query's month_total, summed here by
+    hand), small counts hidden, then names."""
+    frame = frame.assign(month_total=frame.groupby("month")["received"].transform("sum"))
+    hidden = small_counts.hide(frame, min_cell)
     return charts.with_month_labels(charts.with_type_labels(hidden))
 
 
@@ -146,6 +148,7 @@ BY_TYPE = pd.DataFrame({
     "denied": [2, 1],
     "withdrawn": [0, 1],
     "open": [2, 3],
+    "closed": [8, 16],  # completed + denied
     "median_days_to_close": [12.0, 9.5],
     "mean_days_to_close": [13.25, 10.0],
     "on_time_rate": [0.875, 0.9375],
@@ -181,7 +184,7 @@ def test_outcomes_chart_splits_each_type_by_status_with_the_status_colours():
 
 
 def test_outcomes_chart_says_what_small_counts_leave_out():
-    hidden = small_counts.hide("requests_by_type", BY_TYPE, 3)  # 1s and 2s hidden; 0 stays a 0
+    hidden = small_counts.hide(BY_TYPE, 3)  # 1s and 2s hidden; 0 stays a 0
     spec = charts.outcomes_chart(charts.outcomes_by_status(charts.with_type_labels(hidden)), PERIOD,
                                  min_cell=3).to_dict()
     assert spec["title"]["subtitle"][1:] == ["Statuses with fewer than 3 requests of a type are not drawn; the",
@@ -233,7 +236,7 @@ def test_days_to_close_chart_draws_one_chart_per_type_sharing_the_days():
 
 
 def test_days_to_close_chart_says_what_small_counts_leave_out():
-    hidden = small_counts.hide("requests_days_to_close", small_counts.with_totals("requests_days_to_close", DAYS), 5)
+    hidden = small_counts.hide(DAYS, 5)
     spec = charts.days_to_close_chart(charts.with_type_labels(hidden), PERIOD, min_cell=5).to_dict()
     assert spec["title"]["subtitle"] == [PERIOD, "Days with fewer than 5 requests of a type are not drawn."]
     access, opt_out = spec["vconcat"]

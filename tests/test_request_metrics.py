@@ -79,7 +79,7 @@ def test_trailing_twelve_months_has_every_month_and_type_with_zeros(store):
     frame = run_query(
         store, "requests_trailing_12_months", parameters(start=date(2024, 5, 1), end=date(2024, 6, 30))
     )
-    assert list(frame.columns) == ["month", "request_type", "received"]
+    assert list(frame.columns) == ["month", "request_type", "received", "month_total"]
     months = [f"2023-{m:02d}" for m in range(7, 13)] + [f"2024-{m:02d}" for m in range(1, 7)]
     # Every type in the store: access, correction (R09, 2023), deletion, opt_out; R10's July access
     # is after the end but access is present anyway. 12 months x 4 types = 48 rows, sorted.
@@ -101,6 +101,9 @@ def test_trailing_twelve_months_has_every_month_and_type_with_zeros(store):
     }
     assert counts[("2023-07", "access")] == 0  # a zero row, so the chart has no hole
     assert frame["received"].sum() == 15  # 7 access + 5 deletion + 2 opt_out + 1 correction
+    # Each month's total on every row of the month: January 2 access + 1 deletion, July none.
+    assert set(frame.loc[frame["month"] == "2024-01", "month_total"]) == {3}
+    assert set(frame.loc[frame["month"] == "2023-07", "month_total"]) == {0}
 
 
 def test_trailing_twelve_months_cuts_the_last_month_at_end(store):
@@ -274,29 +277,30 @@ def test_days_to_close_distribution_is_aggregated(store):
     frame = run_query(store, "requests_days_to_close", parameters())
     assert records(frame) == [
         # access: R13 0, R01 10, R07 80. CCPA (45 days) and PIPL (30 days) mixed -> no single deadline.
-        {"request_type": "access", "days_to_close": 0, "requests": 1, "deadline_days": None},
-        {"request_type": "access", "days_to_close": 10, "requests": 1, "deadline_days": None},
-        {"request_type": "access", "days_to_close": 80, "requests": 1, "deadline_days": None},
+    # type_closed: each type's closed requests, 3 access, 3 deletion, 1 opt_out.
+        {"request_type": "access", "days_to_close": 0, "requests": 1, "deadline_days": None, "type_closed": 3},
+        {"request_type": "access", "days_to_close": 10, "requests": 1, "deadline_days": None, "type_closed": 3},
+        {"request_type": "access", "days_to_close": 80, "requests": 1, "deadline_days": None, "type_closed": 3},
         # deletion: R01 10, R12 46 (GDPR: a month, not a number of days), R05 96 (closed after the end).
-        {"request_type": "deletion", "days_to_close": 10, "requests": 1, "deadline_days": None},
-        {"request_type": "deletion", "days_to_close": 46, "requests": 1, "deadline_days": None},
-        {"request_type": "deletion", "days_to_close": 96, "requests": 1, "deadline_days": None},
+        {"request_type": "deletion", "days_to_close": 10, "requests": 1, "deadline_days": None, "type_closed": 3},
+        {"request_type": "deletion", "days_to_close": 46, "requests": 1, "deadline_days": None, "type_closed": 3},
+        {"request_type": "deletion", "days_to_close": 96, "requests": 1, "deadline_days": None, "type_closed": 3},
         # opt_out: R11 5; CCPA opt-out deadlines are business days.
-        {"request_type": "opt_out", "days_to_close": 5, "requests": 1, "deadline_days": None},
+        {"request_type": "opt_out", "days_to_close": 5, "requests": 1, "deadline_days": None, "type_closed": 1},
     ]  # R06 (completed, no closed_at) and R08 (withdrawn) are not in the figures
 
 
 def test_days_to_close_deadline_line_for_one_calendar_day_rule(store):
     ccpa = run_query(store, "requests_days_to_close", parameters(jurisdictions=["CCPA"]))
     assert records(ccpa) == [
-        {"request_type": "access", "days_to_close": 0, "requests": 1, "deadline_days": 45},  # R13
-        {"request_type": "access", "days_to_close": 10, "requests": 1, "deadline_days": 45},  # R01
-        {"request_type": "deletion", "days_to_close": 10, "requests": 1, "deadline_days": 45},  # R01
-        {"request_type": "deletion", "days_to_close": 96, "requests": 1, "deadline_days": 45},  # R05
-        {"request_type": "opt_out", "days_to_close": 5, "requests": 1, "deadline_days": None},  # R11
+        {"request_type": "access", "days_to_close": 0, "requests": 1, "deadline_days": 45, "type_closed": 2},  # R13
+        {"request_type": "access", "days_to_close": 10, "requests": 1, "deadline_days": 45, "type_closed": 2},  # R01
+        {"request_type": "deletion", "days_to_close": 10, "requests": 1, "deadline_days": 45, "type_closed": 2},  # R01
+        {"request_type": "deletion", "days_to_close": 96, "requests": 1, "deadline_days": 45, "type_closed": 2},  # R05
+        {"request_type": "opt_out", "days_to_close": 5, "requests": 1, "deadline_days": None, "type_closed": 1},  # R11
     ]
     pipl = run_query(store, "requests_days_to_close", parameters(jurisdictions=["PIPL"]))
-    assert records(pipl) == [{"request_type": "access", "days_to_close": 80, "requests": 1, "deadline_days": 30}]
+    assert records(pipl) == [{"request_type": "access", "days_to_close": 80, "requests": 1, "deadline_days": 30, "type_closed": 1}]
 
 
 def test_days_to_close_counts_requests_sharing_a_value(store, tmp_path):

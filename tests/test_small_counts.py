@@ -18,7 +18,7 @@ from dashboard import small_counts
 from dashboard.downloads import csv_bytes
 from dashboard.metrics import Filters, figure
 from dashboard.report_tables import markdown_table
-from dashboard.small_counts import SettingError, configured_min_cell, hide, shown, with_totals
+from dashboard.small_counts import SettingError, configured_min_cell, hide, shown
 from dashboard.store import open_store
 from tests.conftest import PROJECT, copy_store
 from tests.test_browser import screenshot, start_streamlit, wait_for_app
@@ -64,9 +64,10 @@ def test_counts_under_min_cell_are_hidden_and_rates_over_fewer_than_min_cell_too
     by_purpose = pd.DataFrame({
         "purpose": ["marketing", "research_development"],
         "opt_ins": [3, 20], "opt_outs": [9, 0], "decision_opt_in_rate": [0.25, 1.0],
+        "choices": [12, 20],  # opt-ins + opt-outs, as the query gives them
         "standing_subjects": [4, 20], "standing_opt_ins": [0, 20], "standing_opt_in_rate": [0.0, 1.0],
     })
-    hidden = hide("consent_by_purpose", with_totals("consent_by_purpose", by_purpose), 5)
+    hidden = hide(by_purpose, 5)
     marketing, research = hidden.to_dict("records")
     # 3 opt-ins is under 5: hidden; 9 opt-outs and 12 choices are not, so the rate of 12 choices stays.
     assert pd.isna(marketing["opt_ins"]) and (marketing["opt_outs"], marketing["choices"]) == (9, 12)
@@ -75,8 +76,8 @@ def test_counts_under_min_cell_are_hidden_and_rates_over_fewer_than_min_cell_too
     assert pd.isna(marketing["standing_subjects"]) and pd.isna(marketing["standing_opt_in_rate"])
     assert marketing["standing_opt_ins"] == 0
     assert (research["opt_ins"], research["choices"], research["standing_opt_in_rate"]) == (20, 20, 1.0)
-    # Off: nothing hidden, the totals still given.
-    assert hide("consent_by_purpose", with_totals("consent_by_purpose", by_purpose), 0)["opt_ins"].tolist() == [3, 20]
+    # Off: nothing hidden.
+    assert hide(by_purpose, 0)["opt_ins"].tolist() == [3, 20]
 
 
 def test_a_share_is_hidden_when_its_month_has_fewer_people_than_min_cell():
@@ -84,9 +85,10 @@ def test_a_share_is_hidden_when_its_month_has_fewer_people_than_min_cell():
         "month": ["2024-04", "2024-04", "2024-05", "2024-05"],
         "policy_version": ["v1", "v2", "v1", "v2"],
         "subjects_current": [3, 2, 2, 1],
+        "people_with_version": [5, 5, 3, 3],  # each month's sum, as the query gives it
         "share_current": [0.6, 0.4, 0.6667, 0.3333],
     })
-    hidden = hide("policy_version_mix", with_totals("policy_version_mix", mix), 5)
+    hidden = hide(mix, 5)
     # April: 5 people, so its shares stand though each count is hidden; May: 3 people, everything hidden.
     assert hidden["people_with_version"].tolist() == [5, 5, pd.NA, pd.NA]
     assert hidden["share_current"].tolist()[:2] == [0.6, 0.4] and hidden["share_current"].iloc[2:].isna().all()
@@ -94,8 +96,8 @@ def test_a_share_is_hidden_when_its_month_has_fewer_people_than_min_cell():
 
 
 def test_downloads_and_published_tables_read_less_than_min_cell():
-    frame = hide("requests_trailing_12_months", with_totals("requests_trailing_12_months", pd.DataFrame({
-        "month": ["2024-01", "2024-01"], "request_type": ["access", "limit"], "received": [40, 2]})), 5)
+    frame = hide(pd.DataFrame({"month": ["2024-01", "2024-01"], "request_type": ["access", "limit"],
+                               "received": [40, 2], "month_total": [42, 42]}), 5)
     downloaded = pd.read_csv(io.BytesIO(csv_bytes(shown(frame, 5))), encoding="utf-8-sig", dtype=str)
     assert downloaded.to_dict("records") == [
         {"month": "2024-01", "request_type": "access", "received": "40", "month_total": "42"},

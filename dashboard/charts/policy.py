@@ -9,7 +9,7 @@ import pandas as pd
 
 from dashboard.charts import palette
 from dashboard.formatting import COUNT_D3, DATE_D3, PERCENT_D3, percent, plural
-from dashboard.small_counts import on, with_count_labels, with_totals
+from dashboard.small_counts import on, with_count_labels
 
 # Reference lines on the adoption chart: the checkpoints privacy teams report adoption at.
 ADOPTION_CHECKPOINTS = (30, 60, 90)
@@ -73,8 +73,7 @@ def version_mix_chart(mix: pd.DataFrame, versions: pd.DataFrame, *, min_cell: in
     """
     order = version_order(versions, mix)
     latest = latest_version(versions)
-    mix = with_count_labels(with_totals("policy_version_mix", mix), ("subjects_current", "people_with_version"),
-                            min_cell)
+    mix = with_count_labels(mix, ("subjects_current", "people_with_version"), min_cell)
     # A share whose count is hidden would give the count away (share × the month's people): not drawn either.
     mix["share_current"] = mix["share_current"].astype("float64").where(mix["subjects_current"].notna())
     hides = on(min_cell) and bool(mix["subjects_current"].isna().any())

@@ -19,7 +19,7 @@ from dashboard.charts.palette import (
     wrapped_labels,
 )
 from dashboard.formatting import COUNT_D3, plural
-from dashboard.small_counts import count_text, on, with_count_labels, with_totals
+from dashboard.small_counts import count_text, on, with_count_labels
 
 # requests_by_type's status columns, in the catalogue's order of statuses.
 STATUSES = ["completed", "denied", "withdrawn", "open"]
@@ -124,8 +124,7 @@ def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, 
     months = list(dict.fromkeys(trailing["month_label"]))
     order = type_order(trailing["request_type"])
     period = f"The twelve calendar months to {end_label}" if end_label else None
-    trailing = with_count_labels(with_totals("requests_trailing_12_months", trailing), ("received", "month_total"),
-                                 min_cell)
+    trailing = with_count_labels(trailing, ("received", "month_total"), min_cell)
     note = (f"Types with fewer than {min_cell} requests in a month are not drawn; the figure above each bar is "
             "the month's total." if _hides(trailing, "received", min_cell) else None)
     # Month above year on two lines, so twelve labels fit side by side in a narrow column.
@@ -280,7 +279,7 @@ def days_to_close_chart(days: pd.DataFrame, period: str | None = None, *, min_ce
     labelled, or in_weeks of it), with the type's deadline as a dashed line where one number of calendar days
     applies to all. One chart per type, stacked, sharing the days axis; each takes the page's width."""
     order = type_order(days["request_type"])
-    days = with_count_labels(with_totals("requests_days_to_close", days), ("requests", "type_closed"), min_cell)
+    days = with_count_labels(days, ("requests", "type_closed"), min_cell)
     if "days_to" not in days.columns:
         days = days.assign(days_to=days["days_to_close"])
     days["days_text"] = [f"{first:,}" if first == last else f"{first:,}–{last:,}"
