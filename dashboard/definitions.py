@@ -97,6 +97,18 @@ COLUMNS: dict[str, Column] = {
     "standing_opt_in_rate": Column("Standing opt-in rate", "percent",
                                    "Opted in at end ÷ people with a choice: the share of the people with a "
                                    "choice on record {at_end} whose latest choice is an opt-in."),
+    # The Overview's tiles (overview_consent): standing consent at the end of the day before the range began.
+    "standing_subjects_before": Column("People with a choice before", "count",
+                                       "People with an opt-in or opt-out for the purpose on record at the end of "
+                                       "the day before the range began."),
+    "standing_opt_ins_before": Column("Opted in before", "count",
+                                      "Of them, those whose latest choice then was an opt-in."),
+    "standing_opt_in_rate_before": Column("Standing opt-in rate before", "percent",
+                                          "Opted in before ÷ people with a choice before: the standing opt-in rate "
+                                          "at the end of the day before the range began."),
+    "standing_opt_in_change": Column("Change of the standing opt-in rate", "percent",
+                                     "Standing opt-in rate at the end of the range minus the same rate at the end "
+                                     "of the day before it began (in percentage points on the page)."),
     # The consent page's two rates side by side (charts.consent.rates_side_by_side).
     "measure": Column("Measure", "text",
                       "Which opt-in rate: of the choices made in the range, or standing at its end."),
@@ -129,6 +141,12 @@ COLUMNS: dict[str, Column] = {
                            "Completed and denied requests with a closing date that closed on or before their due "
                            "date ÷ all of them, among those received {range}."),
     "month_total": Column("All types that month", "count", "Requests of every type received that month."),
+    # The Overview's requests tile (overview_requests).
+    "received_before": Column("Received the 12 months before", "count",
+                              "Requests received in the twelve calendar months to the same day a year earlier."),
+    "received_change": Column("Change on the 12 months before", "count",
+                              "Requests received in the twelve months to {end} minus those received in the twelve "
+                              "months before them; empty where none were received before."),
     "requests": Column("Requests", "count",
                        "The requests of the row: of the type with that status, or of the type closed after that "
                        "many days."),
@@ -196,6 +214,9 @@ DATE_COLUMNS: dict[str, Column] = {
 # A column that means something narrower in one figure, by (query name, column name).
 FIGURE_COLUMNS: dict[tuple[str, str], Column] = {
     ("requests_overdue", "received"): DATE_COLUMNS["received"],
+    ("overview_requests", "received"): Column(
+        "Received", "count",
+        "Requests of every type received in the twelve calendar months ending with the month of {end}, up to {end}."),
     ("requests_trailing_12_months", "received"): Column(
         "Received", "count", "Requests of the type received that month (up to {end} in its last month)."),
     ("ccpa_report", "received"): Column(

@@ -36,7 +36,7 @@ class Filters:
         if end is None:
             end = default_end
         if start is None:
-            start = default_start if end == default_end else _year_before(end)
+            start = default_start if end == default_end else year_start(end)
         return cls(start=start, end=end, **selections)
 
     def parameters(self) -> dict:
@@ -51,14 +51,14 @@ class Filters:
 
 def default_range(connection) -> tuple[date, date]:
     """Twelve months ending on the newest consent or request date; today's when the store is empty."""
-    row = run_query(connection, "default_range").iloc[0]
-    if pd.isna(row["end"]):
-        end = date.today()
-        return _year_before(end), end
-    return _as_date(row["start"]), _as_date(row["end"])
+    newest = run_query(connection, "default_range").iloc[0]["end"]
+    end = date.today() if pd.isna(newest) else _as_date(newest)
+    return year_start(end), end
 
 
-def _year_before(end: date) -> date:
+def year_start(end: date) -> date:
+    """The first day of the twelve months that end on `end` (metrics.md "The date range"): the day after the same
+    day a year earlier, 1 March for a range ending on 29 February."""
     try:
         return end.replace(year=end.year - 1) + timedelta(days=1)
     except ValueError:  # 29 February
@@ -71,6 +71,7 @@ def _as_date(value) -> date:
 
 # The metric queries a page or the command line may ask for by name, each one file under queries/.
 FIGURES = frozenset({
+    "overview_consent", "overview_requests",
     "consent_by_purpose", "consent_monthly_trend", "consent_by_channel", "consent_by_region",
     "requests_trailing_12_months", "requests_by_type", "requests_overdue", "requests_days_to_close",
     "requests_summary",
@@ -127,32 +128,59 @@ def plain_rows(frame: pd.DataFrame, columns=None) -> list[dict]:
 
 
 def metrics_document(connection, filters: Filters, *, min_cell: int = 0) -> dict:
-    """Every figure of the range as the JSON document of `python -m dashboard metrics`: hidden counts
-    read "<min_cell", hidden rates null."""
+    """Every figure of every page for the range and filters, as the JSON document of `python -m dashboard
+    metrics`: a section per page, each figure under the name of its query's rows. Hidden counts read
+    "<min_cell", hidden rates null."""
+    figures = {name: figure(connection, name, filters, min_cell=min_cell) for name in sorted(FIGURES)}
 
-    def rows(name: str, columns) -> list[dict]:
-        return plain_rows(small_counts.shown(figure(connection, name, filters, min_cell=min_cell), min_cell), columns)
+    def rows(name: str, columns=None) -> list[dict]:
+        return plain_rows(small_counts.shown(figures[name], min_cell), columns)
 
-    versions = figure(connection, "policy_versions", filters, min_cell=min_cell)
+    def one(name: str) -> dict:
+        found = rows(name)
+        return found[0] if found else {}
+
+    def count(value):
+        return f"<{min_cell}" if small_counts.is_hidden(value) else int(value)
+
+    versions = figures["policy_versions"]
     latest = versions[versions["is_latest"]] if not versions.empty else versions
-    overdue = figure(connection, "requests_overdue", filters, min_cell=min_cell)
-    overdue_total = overdue_count(overdue)
+    latest_version = latest.iloc[0]["policy_version"] if not latest.empty else None
+    latest_share = _plain(latest.iloc[0]["share_current"]) if not latest.empty else None
+    overdue = count(overdue_count(figures["requests_overdue"]))
+    summary = one("requests_summary")
     return {
         "range": {"start": filters.start.isoformat(), "end": filters.end.isoformat()},
+        "filters": {name: list(value) for name, value in filters.parameters().items()
+                    if name not in ("start", "end") and value is not None},
+        "overview": {
+            "consent": rows("overview_consent"),
+            "requests": {**one("overview_requests"), "closed": summary.get("closed"),
+                         "on_time_rate": summary.get("on_time_rate"), "overdue": overdue},
+            "policy": {"latest_version": latest_version, "latest_version_share": latest_share},
+        },
         "consent": {
             "by_purpose": rows("consent_by_purpose", ("purpose", "opt_ins", "opt_outs", "decision_opt_in_rate",
                                                       "standing_subjects", "standing_opt_ins", "standing_opt_in_rate")),
+            "monthly": rows("consent_monthly_trend"),
+            "by_channel": rows("consent_by_channel"),
+            "by_region": rows("consent_by_region"),
         },
         "requests": {
             "trailing_12_months": rows("requests_trailing_12_months", ("month", "request_type", "received")),
             "by_type": rows("requests_by_type", ("request_type", "received", "completed", "denied", "withdrawn", "open",
                                                  "median_days_to_close", "mean_days_to_close", "on_time_rate")),
-            "overdue": f"<{min_cell}" if small_counts.is_hidden(overdue_total) else int(overdue_total),
+            "overdue": overdue,
+            "summary": summary,
+            "days_to_close": rows("requests_days_to_close", ("request_type", "days_to_close", "requests")),
         },
         "policy": {
-            "versions": plain_rows(small_counts.shown(versions, min_cell),
-                                   ("policy_version", "effective_date", "subjects_current", "share_current")),
-            "latest_version": latest.iloc[0]["policy_version"] if not latest.empty else None,
-            "latest_version_share": _plain(latest.iloc[0]["share_current"]) if not latest.empty else None,
+            "versions": rows("policy_versions",
+                             ("policy_version", "effective_date", "subjects_current", "share_current")),
+            "latest_version": latest_version,
+            "latest_version_share": latest_share,
+            "mix": rows("policy_version_mix"),
+            "adoption": rows("policy_adoption", ("policy_version", "days_since_effective", "as_of",
+                                                 "subjects_adopted", "subjects_with_version", "adoption_share")),
         },
     }

@@ -110,11 +110,6 @@ def figure(name: str, filters: metrics.Filters, *, regroup=None) -> pd.DataFrame
     return small_counts.hide(regroup(exact) if regroup else exact, min_cell())
 
 
-def total(name: str, filters: metrics.Filters, column: str):
-    """The sum of one count column of a figure, taken over the exact counts, then hidden if small."""
-    return small_counts.hidden_total(int(_cached_figure(name, filters, run_version())[column].sum()), min_cell())
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def _cached_query(name: str, parameters: tuple, version_key: int) -> pd.DataFrame:
     return run_query(connection(), name, dict(parameters))
@@ -209,7 +204,7 @@ def period_range(period: str, span: tuple[date, date]) -> tuple[date, date]:
         return date(last.year - 1, 1, 1), date(last.year - 1, 12, 31)
     if period == "All data":
         return first, last
-    year_before = metrics._year_before(last)
+    year_before = metrics.year_start(last)
     return year_before, last
 
 

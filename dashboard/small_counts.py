@@ -79,11 +79,6 @@ def hide(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     return hidden
 
 
-def hidden_total(count: int, min_cell: int):
-    """A count the pages work out themselves (a sum of a figure's exact counts), hidden the same way."""
-    return pd.NA if on(min_cell) and 0 < count < min_cell else count
-
-
 def is_hidden(value) -> bool:
     return value is pd.NA or (value is not None and not isinstance(value, str) and pd.isna(value))
 

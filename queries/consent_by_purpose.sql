@@ -10,11 +10,7 @@ WITH made_in_range AS (
     GROUP BY purpose
 ),
 standing AS (
-    SELECT purpose,
-           sum(new_subjects)::BIGINT AS standing_subjects,
-           sum(opt_in_change)::BIGINT AS standing_opt_ins
-    FROM consent_changes($end, $purposes, $channels, $regions)
-    GROUP BY purpose
+    SELECT * FROM standing_consent($end, $purposes, $channels, $regions)
 )
 SELECT purpose, unnest(consent_figures(m.opt_ins, m.opt_outs, s.standing_subjects, s.standing_opt_ins))
 FROM made_in_range m

@@ -81,6 +81,24 @@ AS TABLE
       AND selected(jurisdiction, jurisdictions)
       AND selected(channel, request_channels);
 
+-- The twelve calendar months to a day (metrics.md "Requests", trailing twelve months): the first day of the eleventh
+-- month before the day's month. The window ends on the day itself.
+CREATE OR REPLACE MACRO trailing_months_start(end_day) AS (date_trunc('month', end_day::DATE) - INTERVAL 11 MONTH)::DATE;
+
+-- A count against the same count earlier (the Overview's "on the 12 before"): their difference, NULL where nothing was
+-- counted before.
+-- small counts: received_change over received, received_before
+CREATE OR REPLACE MACRO count_change(count, count_before) AS CASE WHEN count_before > 0 THEN count - count_before END;
+
+-- The consent standing at the end of end_day per purpose (metrics.md "Consent"): the people with an opt-in or opt-out
+-- on record and those whose latest choice is an opt-in, under the pages' consent filters.
+CREATE OR REPLACE MACRO standing_consent(end_day, purposes, channels, regions) AS TABLE
+    SELECT purpose,
+           sum(new_subjects)::BIGINT AS standing_subjects,
+           sum(opt_in_change)::BIGINT AS standing_opt_ins
+    FROM consent_changes(end_day, purposes, channels, regions)
+    GROUP BY purpose;
+
 -- The choices made in a range per purpose and one breakdown, 'channel' or 'region' ('unknown' where a decision
 -- has none), under the pages' consent filters: opt-ins, opt-outs and their opt-in rate.
 CREATE OR REPLACE MACRO choices_by(breakdown, start_day, end_day, purposes, channels, regions) AS TABLE

@@ -4,10 +4,9 @@
 -- counts only what arrived by the end of $end. This window ignores the start of the range on purpose.
 -- A combined request (`access+deletion`) is stored as one row per type, so it counts once per type.
 WITH months AS (
-    SELECT unnest(generate_series(
-        date_trunc('month', $end::DATE) - INTERVAL 11 MONTH,
-        date_trunc('month', $end::DATE)::TIMESTAMP,
-        INTERVAL 1 MONTH))::DATE AS month_start
+    SELECT unnest(generate_series(trailing_months_start($end)::TIMESTAMP,
+                                  date_trunc('month', $end::DATE)::TIMESTAMP,
+                                  INTERVAL 1 MONTH))::DATE AS month_start
 ),
 request_types AS (
     SELECT DISTINCT request_type
@@ -15,13 +14,8 @@ request_types AS (
     WHERE selected(request_type, $request_types)
 ),
 received AS (
-    SELECT date_trunc('month', received_at)::DATE AS month_start, request_type, count(*) AS received
-    FROM request_facts
-    WHERE received_at >= date_trunc('month', $end::DATE) - INTERVAL 11 MONTH
-      AND received_at < $end::DATE + 1
-      AND selected(request_type, $request_types)
-      AND selected(jurisdiction, $jurisdictions)
-      AND selected(channel, $request_channels)
+    SELECT date_trunc('month', received_date)::DATE AS month_start, request_type, count(*) AS received
+    FROM requests_received(trailing_months_start($end), $end, $request_types, $jurisdictions, $request_channels)
     GROUP BY ALL
 )
 SELECT strftime(months.month_start, '%Y-%m') AS month,

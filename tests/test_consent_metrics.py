@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.ingest import ingest_file
+from dashboard.metrics import default_range, year_start
 from dashboard.metrics import plain_rows as records
 from dashboard.queries import run_query
 
@@ -37,19 +38,41 @@ def consent_store(store):
 
 
 def test_default_range_is_empty_on_an_empty_store(store):
-    assert records(run_query(store, "default_range")) == [{"start": None, "end": None}]
+    assert records(run_query(store, "default_range")) == [{"end": None}]
+    # The pages then take the twelve months to today.
+    start, end = default_range(store)
+    assert end == date.today() and start == year_start(date.today())
 
 
 def test_default_range_ends_on_the_newest_consent_or_request_date(store):
     ingest_file(store, "consent", DATA / "choices.csv")
     # Newest occurred_at: s5's 2024-04-30T22:00:00-03:00 = 2024-05-01 01:00 UTC;
     # start = 2024-05-01 - 1 year + 1 day = 2023-05-02.
-    assert records(run_query(store, "default_range")) == [{"start": "2023-05-02", "end": "2024-05-01"}]
+    assert default_range(store) == (date(2023, 5, 2), date(2024, 5, 1))
 
     ingest_file(store, "requests", DATA / "requests_newest.csv")
     # received_at 2024-06-15T23:30:00-02:00 = 2024-06-16 01:30 UTC is newer; its closed_at
     # (2024-09-01) does not move the range. start = 2024-06-16 - 1 year + 1 day = 2023-06-17.
-    assert records(run_query(store, "default_range")) == [{"start": "2023-06-17", "end": "2024-06-16"}]
+    assert default_range(store) == (date(2023, 6, 17), date(2024, 6, 16))
+
+
+def test_the_twelve_months_to_a_day_start_the_day_after_it_a_year_earlier():
+    assert year_start(date(2024, 10, 31)) == date(2023, 11, 1)
+    assert year_start(date(2024, 2, 29)) == date(2023, 3, 1)  # no 29 February in 2023
+    assert year_start(date(2025, 3, 1)) == date(2024, 3, 2)
+
+
+def test_the_overview_sets_standing_consent_against_the_day_before_the_range(consent_store):
+    # The purposes people consent to, in the catalogue's order. At the end of 04-30 marketing stands as in
+    # consent_by_purpose: 3 of 5 (0.6); at the end of 2023-12-31 only s1's December opt_in: 1 of 1. 0.6 - 1.0 = -0.4.
+    # research_development: 2 of 2 at the end, nobody before: no rate before, so no change.
+    rows = records(run_query(consent_store, "overview_consent", RANGE))
+    assert [(row["purpose"], row["standing_subjects"], row["standing_opt_in_rate"], row["standing_subjects_before"],
+             row["standing_opt_in_rate_before"], row["standing_opt_in_change"]) for row in rows
+            if row["purpose"] in ("marketing", "research_development")] == [
+        ("marketing", 5, 0.6, 1, 1.0, -0.4),
+        ("research_development", 2, 1.0, 0, None, None),
+    ]
 
 
 def test_consent_by_purpose(consent_store):

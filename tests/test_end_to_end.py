@@ -54,15 +54,21 @@ def test_sample_files_load_without_rejects(sample_store):
 def test_metrics_document_has_the_shape_of_the_interface(sample_store):
     _, db, _ = sample_store
     document = json.loads(dashboard("metrics", "--db", str(db)))
-    assert list(document) == ["range", "consent", "requests", "policy"]
+    # A section per page, the interface's keys first in each.
+    assert list(document) == ["range", "filters", "overview", "consent", "requests", "policy"]
+    assert document["filters"] == {}
+    assert list(document["overview"]) == ["consent", "requests", "policy"]
+    assert list(document["overview"]["requests"]) == [
+        "received", "received_before", "received_change", "closed", "on_time_rate", "overdue"]
+    assert list(document["consent"]) == ["by_purpose", "monthly", "by_channel", "by_region"]
     assert list(document["consent"]["by_purpose"][0]) == [
         "purpose", "opt_ins", "opt_outs", "decision_opt_in_rate", "standing_subjects", "standing_opt_ins",
         "standing_opt_in_rate"]
-    assert list(document["requests"]) == ["trailing_12_months", "by_type", "overdue"]
+    assert list(document["requests"]) == ["trailing_12_months", "by_type", "overdue", "summary", "days_to_close"]
     assert list(document["requests"]["by_type"][0]) == [
         "request_type", "received", "completed", "denied", "withdrawn", "open", "median_days_to_close",
         "mean_days_to_close", "on_time_rate"]
-    assert list(document["policy"]) == ["versions", "latest_version", "latest_version_share"]
+    assert list(document["policy"]) == ["versions", "latest_version", "latest_version_share", "mix", "adoption"]
     assert list(document["policy"]["versions"][0]) == [
         "policy_version", "effective_date", "subjects_current", "share_current"]
     # Lists are sorted by their first key (then the second).

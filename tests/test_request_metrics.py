@@ -375,3 +375,19 @@ def test_ccpa_report_for_another_year(store):
         ("opt_out", 0, 0, 0, None, None),
         ("limit", 0, 0, 0, None, None),
     ]
+
+
+# --- The Overview's requests tile -----------------------------------------------------------------------
+
+def test_the_overview_sets_twelve_months_of_requests_against_the_twelve_before(store):
+    # Twelve calendar months to 2025-01-31 (2024-02-01 ..): R01 twice (two types), R04, R05, R06, R07, R08, R10,
+    # R11, R12, R13, R14 = 12. The twelve to 2024-01-31 (2023-02-01 ..): R02, R03 twice, R09 = 4. 12 - 4 = 8.
+    assert records(run_query(store, "overview_requests", parameters(end=date(2025, 1, 31)))) == [
+        {"received": 12, "received_before": 4, "received_change": 8}]
+    # CCPA only: R01 twice, R04, R05, R06, R10, R11, R13 = 8 against R09 = 1.
+    assert records(run_query(store, "overview_requests", parameters(end=date(2025, 1, 31), jurisdictions=["CCPA"]))) == [
+        {"received": 8, "received_before": 1, "received_change": 7}]
+    # Ending on a leap day: 2023-03-01 .. 2024-02-29 holds R01 twice, R02, R03 twice, R09, R13 = 7; a year earlier,
+    # to 2023-02-28, nothing was received, so there is no change to show.
+    assert records(run_query(store, "overview_requests", parameters(end=date(2024, 2, 29)))) == [
+        {"received": 7, "received_before": 0, "received_change": None}]

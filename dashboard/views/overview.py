@@ -1,7 +1,5 @@
 """Overview: the headline figures of consent, requests and policy versions, and one chart per area."""
 
-from datetime import timedelta
-
 import pandas as pd
 import streamlit as st
 
@@ -10,7 +8,6 @@ from dashboard.charts import consent as consent_charts
 from dashboard.charts import policy as policy_charts
 from dashboard.charts import requests as request_charts
 from dashboard.formatting import day, percent
-from dashboard.metrics import _year_before
 
 filters = shell.current_filters()
 period = shell.period_text(filters)
@@ -28,32 +25,24 @@ def points(change) -> str | None:
     return None if change is None or pd.isna(change) else f"{change * 100:+.1f} pts"
 
 
-# Standing consent at the end of the range against the end of the day before it began.
-catalogue = shell.query("purpose_catalogue")
-consent_based = catalogue[catalogue["basis"] == "consent"]
-at_end = shell.figure("consent_by_purpose", filters).set_index("purpose")
-day_before = filters.start - timedelta(days=1)
-at_start = shell.figure("consent_by_purpose", filters.with_range(day_before, day_before)).set_index("purpose")
+# Standing consent at the end of the range against the end of the day before it began (overview_consent).
+standing = shell.figure("overview_consent", filters)
 
 st.subheader("Consent")
 purpose_tiles = shell.tile_row()
-for purpose in consent_based["purpose"]:
-    end_rate = at_end["standing_opt_in_rate"].get(purpose)
-    start_rate = at_start["standing_opt_in_rate"].get(purpose)
-    subjects = at_end["standing_subjects"].get(purpose, 0)
-    change = None if end_rate is None or start_rate is None else end_rate - start_rate
+for tile in standing.itertuples(index=False):
     purpose_tiles.metric(
-        f"{labels.name('purpose', purpose)}: opted in",
-        percent(end_rate),
-        points(change),
-        help=f"Standing consent at the end of {end}: the share of the {shell.people(subjects)} with a choice on "
-        "record whose latest choice is opt-in. The change is against the day before the range.",
+        f"{labels.name('purpose', tile.purpose)}: opted in",
+        percent(tile.standing_opt_in_rate),
+        points(tile.standing_opt_in_change),
+        help=f"Standing consent at the end of {end}: the share of the {shell.people(tile.standing_subjects)} with a "
+        "choice on record whose latest choice is opt-in. The change is against the day before the range.",
         border=True,
         width=shell.TILE_WIDTH,
     )
 
 trend = shell.figure("consent_monthly_trend", filters)
-trend = trend[trend["purpose"].isin(consent_based["purpose"])]
+trend = trend[trend["purpose"].isin(standing["purpose"])]
 if trend.empty:
     shell.no_data("No consent choices in this range.")
 else:
@@ -64,19 +53,16 @@ else:
 # Requests: the trailing twelve months against the twelve before them.
 st.subheader("Requests")
 trailing = shell.figure("requests_trailing_12_months", filters)
-year_earlier = _year_before(filters.end) - timedelta(days=1)
-received = shell.total("requests_trailing_12_months", filters, "received")
-received_before = shell.total("requests_trailing_12_months", filters.with_range(year_earlier, year_earlier), "received")
+received = shell.figure("overview_requests", filters).iloc[0]
 overdue = shell.figure("requests_overdue", filters)
 summary = shell.figure("requests_summary", filters).iloc[0]
 
 tiles = shell.tile_row()
 tiles.metric(
     f"Requests, {twelve_months}",
-    shell.count_text(received),
-    # No change beside a hidden count: it would give the count away.
-    None if pd.isna(received) or pd.isna(received_before) or not received_before
-    else f"{received - received_before:+,} on the 12 before",
+    shell.count_text(received["received"]),
+    # No change beside a hidden count: it would give the count away (overview_requests leaves it out).
+    None if pd.isna(received["received_change"]) else f"{received['received_change']:+,} on the 12 before",
     delta_color="off",
     help=shell.definition("overview-requests-received"),
     border=True,
