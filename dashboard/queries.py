@@ -27,7 +27,7 @@ def run_query(connection, name: str, parameters: dict | None = None, *, straight
 
     A cursor per query keeps concurrent sessions (Streamlit serves each on its own thread) apart.
     Only the parameters the query names are passed, so callers may hand over a shared filter dict.
-    `straightforward` computes from the raw rows instead of the store's summaries (views.sql).
+    `straightforward` computes from the raw rows instead of the store's summaries (views.sql, from_summaries).
     """
     wanted = query_parameters(name)
     bound = {key: value for key, value in (parameters or {}).items() if key in wanted}
@@ -35,8 +35,6 @@ def run_query(connection, name: str, parameters: dict | None = None, *, straight
     try:
         if straightforward:
             cursor.execute("SET VARIABLE straightforward = true")
-            # The request facts computed afresh, shadowing the kept copy for this cursor only.
-            cursor.execute("CREATE TEMP VIEW request_facts AS SELECT * FROM main.request_facts_computed")
         return cursor.execute(query_text(name), bound).df()
     finally:
         cursor.close()

@@ -20,7 +20,8 @@ CREATE OR REPLACE MACRO rate_of(part, whole) AS round(part / nullif(whole, 0), 4
 -- Opt-in rate of the choices made (metrics.md "Consent"): opt-ins / (opt-ins + opt-outs). An acknowledgement
 -- is no choice and counts in neither.
 -- small counts: decision_opt_in_rate over choices
-CREATE OR REPLACE MACRO opt_in_rate(opt_ins, opt_outs) AS rate_of(opt_ins, opt_ins + opt_outs);
+CREATE OR REPLACE MACRO choices_of(opt_ins, opt_outs) AS (coalesce(opt_ins, 0) + coalesce(opt_outs, 0))::BIGINT;
+CREATE OR REPLACE MACRO opt_in_rate(opt_ins, opt_outs) AS rate_of(opt_ins, choices_of(opt_ins, opt_outs));
 
 -- Opt-in rate of the consent standing at a day's end: people whose latest choice is an opt-in / people with a
 -- standing choice for the purpose.
@@ -33,7 +34,7 @@ CREATE OR REPLACE MACRO standing_opt_in_rate(opted_in, subjects) AS rate_of(opte
 CREATE OR REPLACE MACRO consent_figures(opt_ins, opt_outs, standing_subjects, standing_opt_ins) AS struct_pack(
     opt_ins := coalesce(opt_ins, 0)::BIGINT,
     opt_outs := coalesce(opt_outs, 0)::BIGINT,
-    choices := (coalesce(opt_ins, 0) + coalesce(opt_outs, 0))::BIGINT,
+    choices := choices_of(opt_ins, opt_outs),
     decision_opt_in_rate := opt_in_rate(opt_ins, opt_outs),
     standing_subjects := coalesce(standing_subjects, 0)::BIGINT,
     standing_opt_ins := coalesce(standing_opt_ins, 0)::BIGINT,
@@ -67,9 +68,9 @@ CREATE OR REPLACE MACRO on_time_rate(days_to_close, closed_date, due_date) AS
 -- received; closing and policy dates do not move it. NULL when the store holds neither. The first data day
 -- is where the "All data" preset starts.
 CREATE OR REPLACE MACRO newest_data_day() AS
-    greatest((SELECT max(day) FROM consent_daily), (SELECT max(received_at) FROM request_facts))::DATE;
+    greatest((SELECT max(day) FROM consent_day_counts), (SELECT max(received_at) FROM request_facts))::DATE;
 CREATE OR REPLACE MACRO first_data_day() AS
-    least((SELECT min(day) FROM consent_daily), (SELECT min(received_at) FROM request_facts))::DATE;
+    least((SELECT min(day) FROM consent_day_counts), (SELECT min(received_at) FROM request_facts))::DATE;
 
 -- The requests of a range (metrics.md "Requests"): those received from start_day to end_day, both included,
 -- under the pages' request filters (a NULL filter takes every value). A combined request is one per type.
@@ -102,7 +103,7 @@ CREATE OR REPLACE MACRO standing_consent(end_day, purposes, channels, regions) A
 -- The choices made in a range per purpose and one breakdown, 'channel' or 'region' ('unknown' where a decision
 -- has none), under the pages' consent filters: opt-ins, opt-outs and their opt-in rate.
 CREATE OR REPLACE MACRO choices_by(breakdown, start_day, end_day, purposes, channels, regions) AS TABLE
-    SELECT purpose, breakdown_value, opt_ins, opt_outs, opt_ins + opt_outs AS choices,
+    SELECT purpose, breakdown_value, opt_ins, opt_outs, choices_of(opt_ins, opt_outs) AS choices,
            opt_in_rate(opt_ins, opt_outs) AS decision_opt_in_rate
     FROM (
         SELECT purpose,

@@ -34,10 +34,13 @@ FROM requests r
 LEFT JOIN ranked_rules rule
   ON rule.request_id = r.request_id AND rule.request_type = r.request_type AND rule.rule_rank = 1;
 
--- Whether a query should compute from the raw rows rather than the summaries the store maintains
--- (summaries.py): set per connection with SET VARIABLE straightforward = true, by the tests and the
--- benchmark that check the summaries against the straightforward SQL.
-CREATE OR REPLACE MACRO straightforward() AS coalesce(getvariable('straightforward'), false);
+-- The one switch between the summaries the store keeps (summaries.py) and the raw rows: each summary is read through
+-- a view below that takes the kept table when from_summaries() holds and its `_computed` view (the same rows,
+-- computed from the raw rows) when it does not; the macros that follow subjects' histories test the same
+-- predicate (history_summary). A connection computes from the rows with SET VARIABLE straightforward = true
+-- (queries.run_query's `straightforward`): the reference the tests and the benchmark check the summaries against.
+-- query_table binds the one table chosen, so a query plans as if it named it.
+CREATE OR REPLACE MACRO from_summaries() AS NOT coalesce(getvariable('straightforward'), false);
 
 -- The per-value summaries (summaries.py): the state changes of consent_standing_days and
 -- policy_version_days with each subject's history followed within one value of one filter. They are
@@ -55,6 +58,15 @@ SELECT 'summaries_stale', '1'
 WHERE NOT EXISTS (FROM consent_standing_slices) AND NOT EXISTS (FROM policy_version_slices)
   AND EXISTS (FROM consent WHERE decision <> 'shown');
 
+-- Consent rows per day, purpose, channel, region and decision (summary consent_daily).
+CREATE OR REPLACE VIEW consent_daily_computed AS
+SELECT occurred_at::DATE AS day, purpose, channel, region, decision, count(*) AS events
+FROM consent
+GROUP BY ALL;
+CREATE OR REPLACE VIEW consent_day_counts AS
+SELECT day, purpose, channel, region, decision, events
+FROM query_table(CASE WHEN from_summaries() THEN 'consent_daily' ELSE 'consent_daily_computed' END);
+
 -- A filter's value on a consent row, as the per-value summaries are kept: the channel or region
 -- ('unknown' where the row has none, the name the filters choose it by) or the purpose; '' when
 -- slice_by is NULL (one history per subject).
@@ -67,18 +79,25 @@ CREATE OR REPLACE MACRO slice_value(slice_by, purpose, channel, region) AS
 -- filter is, else NULL: computed from the rows, as it always is when `straightforward` is set. The
 -- one switch between the summaries and the rows.
 CREATE OR REPLACE MACRO history_summary(purposes, channels, regions) AS CASE
-    WHEN straightforward() THEN NULL
+    WHEN NOT from_summaries() THEN NULL
     WHEN purposes IS NULL AND channels IS NULL AND regions IS NULL THEN 'all'
     WHEN channels IS NULL AND regions IS NULL AND len(list_distinct(purposes::VARCHAR[])) = 1 THEN 'purpose'
     WHEN purposes IS NULL AND regions IS NULL AND len(list_distinct(channels::VARCHAR[])) = 1 THEN 'channel'
     WHEN purposes IS NULL AND channels IS NULL AND len(list_distinct(regions::VARCHAR[])) = 1 THEN 'region'
 END;
 
--- The request facts every request metric reads: the kept copy. (The straightforward path of
--- queries.run_query shadows this view on its own cursor with a temporary view of
--- request_facts_computed: a UNION of both here would double the time of every request query.)
+-- Consent rows per policy version and day (summary consent_version_days).
+CREATE OR REPLACE VIEW consent_version_days_computed AS
+SELECT policy_version, occurred_at::DATE AS day, count(*) AS events
+FROM consent
+GROUP BY ALL;
+CREATE OR REPLACE VIEW consent_version_day_counts AS
+SELECT policy_version, day, events
+FROM query_table(CASE WHEN from_summaries() THEN 'consent_version_days' ELSE 'consent_version_days_computed' END);
+
+-- The request facts every request metric reads (summary request_fact_rows).
 CREATE OR REPLACE VIEW request_facts AS
-SELECT * FROM request_fact_rows;
+SELECT * FROM query_table(CASE WHEN from_summaries() THEN 'request_fact_rows' ELSE 'request_facts_computed' END);
 
 -- The policy catalogue of metrics.md: the uploaded versions, and for a version missing from them
 -- the UTC date of its earliest consent row over the whole store. 'unknown' means the export named
@@ -90,16 +109,8 @@ FROM policies
 WHERE policy_version <> 'unknown'
 UNION ALL
 SELECT policy_version, min(day) AS effective_date, NULL AS title
-FROM consent_version_days
-WHERE NOT straightforward()
-  AND policy_version <> 'unknown'
-  AND policy_version NOT IN (SELECT policy_version FROM policies)
-GROUP BY policy_version
-UNION ALL
-SELECT policy_version, min(occurred_at)::DATE AS effective_date, NULL AS title
-FROM consent
-WHERE straightforward()
-  AND policy_version <> 'unknown'
+FROM consent_version_day_counts
+WHERE policy_version <> 'unknown'
   AND policy_version NOT IN (SELECT policy_version FROM policies)
 GROUP BY policy_version;
 
@@ -108,20 +119,11 @@ GROUP BY policy_version;
 -- A missing channel or region is chosen as 'unknown'. From the daily counts the store keeps, or
 -- straight from the rows.
 CREATE OR REPLACE MACRO consent_choice_counts(start_day, end_day, purposes, channels, regions) AS TABLE
-SELECT day, purpose, channel, region, decision, events::BIGINT AS choices
-FROM consent_daily
-WHERE NOT straightforward()
-  AND decision IN ('opt_in', 'opt_out')
+SELECT day, purpose, channel, region, decision, events AS choices
+FROM consent_day_counts
+WHERE decision IN ('opt_in', 'opt_out')
   AND day BETWEEN start_day::DATE AND end_day::DATE
-  AND selected(purpose, purposes) AND selected(channel, channels) AND selected(region, regions)
-UNION ALL
-SELECT occurred_at::DATE AS day, purpose, channel, region, decision, count(*) AS choices
-FROM consent
-WHERE straightforward()
-  AND decision IN ('opt_in', 'opt_out')
-  AND occurred_at >= start_day::DATE AND occurred_at < end_day::DATE + 1
-  AND selected(purpose, purposes) AND selected(channel, channels) AND selected(region, regions)
-GROUP BY ALL;
+  AND selected(purpose, purposes) AND selected(channel, channels) AND selected(region, regions);
 
 -- Standing consent moves only on days a subject decides. Per purpose and day up to the end of
 -- end_day, over the consent rows of the table or view named `source`: how many subjects made their

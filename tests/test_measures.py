@@ -4,9 +4,12 @@ pages' queries, in the command line's document and in the CCPA report."""
 
 import re
 
+import pandas as pd
+
 from dashboard import metrics
-from dashboard.queries import QUERIES_DIR
+from dashboard.queries import QUERIES_DIR, run_query
 from dashboard.store import open_store
+from tests.conftest import copy_store
 
 FIGURE_QUERIES = sorted(metrics.FIGURES | {"ccpa_report"})
 
@@ -48,3 +51,31 @@ def test_new_request_measures_move_the_requests_figures_and_the_ccpa_report(app_
         assert set(frame["median_days_to_close"]) == {99.0} and set(frame["mean_days_to_close"]) == {77.0}, name
     report = metrics.ccpa_report(connection, 2023, all_jurisdictions=True)
     assert {(row["median_days"], row["mean_days"]) for row in report} == {(99.0, 77.0)}
+
+
+# Every table summaries.py keeps.
+SUMMARY_TABLES = ("consent_daily", "consent_version_days", "consent_standing_days", "consent_standing_slices",
+                  "policy_version_days", "policy_version_slices", "request_fact_rows")
+
+
+def test_every_query_computes_from_the_rows_when_told_and_from_the_summaries_otherwise(app_store, sample_store_file,
+                                                                                     tmp_path):
+    """One switch (views.sql, from_summaries) is behind every query: with every summary emptied on a scratch copy,
+    the straightforward figures are still those of the intact store, and the usual ones are those of an empty one."""
+    (tmp_path / "intact").mkdir()
+    intact = open_store(copy_store(sample_store_file, tmp_path / "intact"))
+    filters = metrics.Filters.for_range(intact)
+    scratch = open_store(app_store)
+    for table in SUMMARY_TABLES:
+        scratch.execute(f"DELETE FROM {table}")
+    parameters = filters.parameters()
+    for name in [*FIGURE_QUERIES, "filter_options", "default_range"]:
+        values = parameters | {"year": 2024, "all_jurisdictions": True}
+        expected = run_query(intact, name, values)
+        assert len(expected) > 0, name
+        pd.testing.assert_frame_equal(run_query(scratch, name, values, straightforward=True), expected, obj=name)
+    # From the emptied summaries: no consent choice, no request, no policy version of a consent row.
+    assert run_query(scratch, "requests_by_type", parameters).empty
+    assert run_query(scratch, "consent_by_purpose", parameters).empty
+    assert pd.isna(run_query(scratch, "default_range").iloc[0]["end"])
+    intact.close()
