@@ -34,11 +34,14 @@ def test_a_new_opt_in_rate_moves_every_consent_figure(app_store):
     for name in ("consent_by_purpose", "consent_monthly_trend", "consent_by_channel", "consent_by_region"):
         frame = metrics.figure(connection, name, filters)
         assert len(frame) > 0 and set(frame["decision_opt_in_rate"]) == {0.25}, name
-    for name in ("consent_by_purpose", "consent_monthly_trend"):
+    for name in ("consent_by_purpose", "consent_monthly_trend", "overview_consent"):
         assert set(metrics.figure(connection, name, filters)["standing_opt_in_rate"]) == {0.75}, name
     document = metrics.metrics_document(connection, filters)
     assert {(row["decision_opt_in_rate"], row["standing_opt_in_rate"])
             for row in document["consent"]["by_purpose"]} == {(0.25, 0.75)}
+    # The Overview's tiles: 0.75 at the end and the day before the range, so no change.
+    assert {(row["standing_opt_in_rate"], row["standing_opt_in_change"])
+            for row in document["overview"]["consent"]} == {(0.75, 0.0)}
 
 
 def test_new_request_measures_move_the_requests_figures_and_the_ccpa_report(app_store):
@@ -49,6 +52,7 @@ def test_new_request_measures_move_the_requests_figures_and_the_ccpa_report(app_
         assert len(frame) > 0, name
         assert set(frame["on_time_rate"]) == {0.5}, name
         assert set(frame["median_days_to_close"]) == {99.0} and set(frame["mean_days_to_close"]) == {77.0}, name
+    assert metrics.metrics_document(connection, filters)["overview"]["requests"]["on_time_rate"] == 0.5
     report = metrics.ccpa_report(connection, 2023, all_jurisdictions=True)
     assert {(row["median_days"], row["mean_days"]) for row in report} == {(99.0, 77.0)}
 
