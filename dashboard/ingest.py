@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,15 +20,7 @@ from dashboard.profiles import CompiledProfile
 from dashboard.queries import query_text
 from dashboard.reading import OpenedExport, UnusableFile, open_export
 from dashboard.records import has_rows, numbered_records, read_raw
-from dashboard.store import (
-    CONSENT_HOLDERS,
-    HOLDER_TABLES,
-    VERSIONED,
-    WRITE_LOCK,
-    bump_store_version,
-    local_user,
-    version_fingerprint,
-)
+from dashboard.store import WRITE_LOCK, bump_store_version, local_user
 from dashboard.vocabulary import vocabulary_rows
 
 DATE_ORDERS = ("mdy", "dmy")
@@ -35,7 +28,7 @@ DATE_ORDER_WORDS = {"mdy": "month-first", "dmy": "day-first"}
 # How many examples a warning names before it says "and N more".
 EXAMPLES = 5
 
-__all__ = ["DATE_ORDERS", "UnusableFile", "UploadReport", "ingest_file"]
+__all__ = ["DATE_ORDERS", "ReadingChoices", "UnusableFile", "UploadReport", "ingest_file"]
 
 
 @dataclass
@@ -62,20 +55,36 @@ class UploadReport:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class ReadingChoices:
+    """How a file is read: the choices a load and its preview share, each a keyword of ingest_file and
+    preview_file. `format` names a profile (auto: the header decides); `date_order` reads the slash dates no
+    row of their column settles; `mapping` takes canonical columns from other columns of the file, on top of
+    the profile; `display_name` is the name the file is shown and kept by (masked, as every name is);
+    `confirm` loads a mapping that looks wrong (MappingLooksWrong) on purpose."""
+
+    format: str = "auto"
+    date_order: str = "mdy"
+    mapping: dict[str, str] | None = None
+    display_name: str | None = None
+    confirm: bool = False
+
+
+def _run(cursor, name: str, **parameters):
+    """Run the named query queries/NAME.sql on the load's cursor, its parameters bound; the cursor, to fetch."""
+    return cursor.execute(query_text(name), parameters or None)
+
+
 def ingest_file(
     connection: duckdb.DuckDBPyConnection,
     kind: str,
     path: str | Path,
     *,
-    format: str = "auto",
-    date_order: str = "mdy",
-    mapping: dict[str, str] | None = None,
     loaded_by: str | None = None,
-    display_name: str | None = None,
     sample: bool = False,
-    confirm: bool = False,
+    **choices,
 ) -> UploadReport:
-    """Load one export file of `kind` into the store and say what happened.
+    """Load one export file of `kind` into the store and say what happened; `choices` as ReadingChoices.
 
     Raises UnusableFile (one line: the file and the problem) when the file cannot be used at all;
     the store is then exactly as it was. `sample` marks the bundled sample data; the first real
@@ -84,18 +93,27 @@ def ingest_file(
     The file is named by its masked name everywhere (the upload history, the report, every message):
     an export saved as `jane.doe@example.com.csv` is `[e-mail address].csv` (identities.py).
     """
+    reading_choices = ReadingChoices(**choices)
+    with _opened(connection, kind, path, reading_choices) as (opened, columns, cursor):
+        return _ingest(cursor, opened, columns, reading_choices, loaded_by, sample)
+
+
+@contextmanager
+def _opened(connection, kind: str, path: str | Path, choices: ReadingChoices):
+    """The file opened under its masked name, the profile it is read with and a cursor of its own: what a load
+    and a preview start from, cleaned up after them. A refusal from either is masked on its way out."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if date_order not in DATE_ORDERS:
-        raise ValueError(f"unknown date order {date_order!r}; expected mdy or dmy")
+    if choices.date_order not in DATE_ORDERS:
+        raise ValueError(f"unknown date order {choices.date_order!r}; expected mdy or dmy")
     try:
-        opened = open_export(Path(path), mask_file_name(display_name or Path(path).name),
+        opened = open_export(Path(path), mask_file_name(choices.display_name or Path(path).name),
                              work_dir=private_folder(connection))
         try:
-            columns = _columns_of(opened, kind, format, mapping)
+            columns = _columns_of(opened, kind, choices.format, choices.mapping)
             cursor = connection.cursor()
             try:
-                return _ingest(cursor, opened, columns, date_order, loaded_by, sample, confirm)
+                yield opened, columns, cursor
             finally:
                 cursor.close()
         finally:
@@ -140,40 +158,18 @@ def _mapping_looks_wrong(cursor, kind: str) -> str | None:
     if kind == "policies":
         return None
     column, noun = ("purpose", "purposes") if kind == "consent" else ("request_type", "request types")
-    # The text as the file spelled it, kept by the normalising query (names from the two fixed choices).
-    spelled_as = "purpose_text" if kind == "consent" else "type_text"
-    total, json_rows, list_rows, flag_rows, identity_rows = cursor.execute(
-        rf"""
-        WITH spelled AS (SELECT {spelled_as} AS text, count(*) AS rows FROM staged
-                         WHERE {spelled_as} IS NOT NULL GROUP BY ALL),
-        -- The words a profile, the service map or the vocabulary names are meant, whatever they look like.
-        named AS (SELECT word FROM profile_purposes UNION SELECT fold_key(service_id) FROM service_purposes
-                  UNION SELECT word FROM vocabulary WHERE field = 'request_type'),
-        known AS (SELECT fold_purpose(label) AS folded FROM purposes UNION SELECT purpose FROM purposes)
-        SELECT coalesce(sum(rows), 0),
-               coalesce(sum(rows) FILTER (WHERE left(text, 1) IN ('{{', '[')), 0),
-               coalesce(sum(rows) FILTER (WHERE left(text, 1) NOT IN ('{{', '[')
-                   AND len(list_filter(regexp_split_to_array(text, '\s*[,;|]\s*'), lambda part: part <> '')) >= 2
-                   AND fold_purpose(text) NOT IN (SELECT folded FROM known WHERE folded IS NOT NULL)), 0),
-               coalesce(sum(rows) FILTER (WHERE fold_key(text) IN (
-                   SELECT word FROM vocabulary WHERE field IN ('boolean', 'decision'))), 0),
-               coalesce(sum(rows) FILTER (WHERE holds_identifier(text)), 0)
-        FROM spelled
-        WHERE fold_key(text) NOT IN (SELECT word FROM named WHERE word IS NOT NULL)
-        """
-    ).fetchall()[0]
+    # The text as the file spelled it, kept by the normalising query.
+    spelled = "purpose_text" if kind == "consent" else "type_text"
+    total, json_rows, list_rows, flag_rows, identity_rows = _run(
+        cursor, "ingest_mapping_check", spelled=spelled).fetchall()[0]
     for rows, what in ((json_rows, "JSON text"), (list_rows, "lists of several values"),
                        (flag_rows, "yes/no or opt-in/opt-out flags"), (identity_rows, "e-mail addresses or phone numbers")):
         if total >= JUDGED_FROM and rows / total >= SUSPICIOUS_SHARE:
             return (f"the {noun} of {rows:,} of {total:,} rows are {what}, not {noun}: check which column is mapped "
                     f"to ‘{column}’, or load it anyway on purpose (Load anyway; --confirm)")
-    new_values = (
-        "SELECT purpose AS value, count(*) AS rows FROM staged WHERE reject_reason IS NULL AND purpose_is_new GROUP BY ALL"
-        if kind == "consent" else
-        "SELECT unknown_type AS value, count(*) AS rows FROM staged_rows WHERE unknown_type IS NOT NULL GROUP BY ALL"
-    )
-    new, rare = cursor.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE rows < {RARE_ROWS}) FROM ({new_values})").fetchall()[0]
+    # The new purposes (or unknown types), as the report lists them: how many, and how many on few rows.
+    first = _run(cursor, "ingest_unusual_values", field=column, rare_rows=RARE_ROWS, limit=1).fetchall()
+    new, rare = (first[0][2], first[0][3]) if first else (0, 0)
     if new >= MANY_NEW and rare >= 0.8 * new:
         return (f"the mapping would create {new:,} new {noun}, {rare:,} of them on fewer than {RARE_ROWS} rows each: "
                 f"check which column is mapped to ‘{column}’, or load it anyway on purpose (Load anyway; --confirm)")
@@ -197,7 +193,7 @@ class Staged:
         return sum(count for _reason, count in self.set_aside)
 
 
-def _stage(cursor, opened: OpenedExport, columns: CompiledProfile, date_order: str, confirm: bool = False) -> Staged:
+def _stage(cursor, opened: OpenedExport, columns: CompiledProfile, choices: ReadingChoices) -> Staged:
     """Read, map and normalise a file in the cursor's temp tables: the one path of loading and previewing."""
     kind = columns.kind
     # The store's connection reads only its private folder and the files it was opened for (store.py).
@@ -205,32 +201,31 @@ def _stage(cursor, opened: OpenedExport, columns: CompiledProfile, date_order: s
     if copy is not None:
         opened.temporary.append(copy)
         opened.read_path = copy
-    cursor.execute("CREATE OR REPLACE TEMP TABLE vocabulary (field VARCHAR, word VARCHAR, canonical VARCHAR)")
-    cursor.executemany("INSERT INTO vocabulary VALUES (?, ?, ?)", vocabulary_rows(columns.words))
-    # A profile's (and the words file's) names for purposes: a vendor's category or service id.
-    cursor.execute("CREATE OR REPLACE TEMP TABLE profile_purposes (word VARCHAR, purpose VARCHAR)")
-    purposes = columns.words.get("purpose", {})
-    if purposes:
-        cursor.executemany("INSERT INTO profile_purposes VALUES (?, ?)", sorted(purposes.items()))
+    vocabulary = vocabulary_rows(columns.words)
+    _run(cursor, "ingest_vocabulary", fields=[row[0] for row in vocabulary], words=[row[1] for row in vocabulary],
+         canonicals=[row[2] for row in vocabulary])
+    purposes = sorted(columns.words.get("purpose", {}).items())
+    _run(cursor, "ingest_profile_purposes", words=[word for word, _purpose in purposes],
+         purposes=[purpose for _word, purpose in purposes])
 
     read_raw(cursor, opened)
-    records = cursor.execute("SELECT count(*) FROM raw").fetchone()[0]
+    records = _run(cursor, "ingest_records").fetchall()[0][0]
     if records > MAX_ROWS:
         raise UnusableFile(f"{opened.name}: has {records:,} rows; at most {MAX_ROWS:,} are loaded from one file: "
                            "split it and load the parts")
     _map_raw(cursor, columns, opened)
-    set_aside = _set_aside(cursor, columns)
+    set_aside = _set_aside(cursor)
     warnings = _header_warnings(opened, columns) + _note_warnings(cursor, columns)
-    orders, order_warnings, evidence = _decide_date_orders(cursor, kind, date_order)
+    orders, order_warnings, evidence = _decide_date_orders(cursor, kind, choices.date_order)
     warnings += order_warnings
     for column, order in orders.items():
         # Column names from the fixed TIMESTAMP_COLUMNS; the order is bound. The ingest queries read
         # them with getvariable(), which lets them run as several statements.
         cursor.execute(f"SET VARIABLE {column}_order = $order", {"order": order})
-    cursor.execute(query_text(f"ingest_{kind}"))
+    _run(cursor, f"ingest_{kind}")
     if kind == "requests":
-        cursor.execute(query_text("ingest_request_types"))
-    if not confirm:
+        _run(cursor, "ingest_request_types")
+    if not choices.confirm:
         problem = _mapping_looks_wrong(cursor, kind)
         if problem:
             raise MappingLooksWrong(f"{opened.name}: {problem}", header=opened.header)
@@ -239,19 +234,16 @@ def _stage(cursor, opened: OpenedExport, columns: CompiledProfile, date_order: s
     cursor.execute("DROP VIEW mapped_all")
     cursor.execute("DROP TABLE raw")
 
-    malformed = cursor.execute("SELECT count(*) FROM malformed_records").fetchone()[0]
-    parsed, bad = cursor.execute(
-        "SELECT count(*), count(*) FILTER (WHERE reject_reason IS NOT NULL) FROM staged"
-    ).fetchone()
+    parsed, bad, malformed = _run(cursor, "ingest_staged_counts").fetchall()[0]
     staged = Staged(parsed + malformed, bad + malformed, orders, warnings, set_aside, evidence)
     staged.rows_read += staged.rows_set_aside
     return staged
 
 
-def _ingest(cursor, opened: OpenedExport, columns: CompiledProfile, date_order: str, loaded_by, sample: bool,
-            confirm: bool):
+def _ingest(cursor, opened: OpenedExport, columns: CompiledProfile, choices: ReadingChoices, loaded_by,
+            sample: bool):
     kind = columns.kind
-    staged = _stage(cursor, opened, columns, date_order, confirm)
+    staged = _stage(cursor, opened, columns, choices)
     rows_read, rows_rejected, warnings = staged.rows_read, staged.rows_rejected, staged.warnings
     if rows_read == 0:
         warnings.append("the file has a header but no rows")
@@ -265,7 +257,7 @@ def _ingest(cursor, opened: OpenedExport, columns: CompiledProfile, date_order: 
         try:
             if not sample and _drop_sample(cursor):
                 warnings.append("the sample data was removed: the figures now show your data only")
-            upload_id = cursor.execute("SELECT nextval('upload_ids')").fetchone()[0]
+            upload_id = _run(cursor, "ingest_next_upload_id").fetchall()[0][0]
             loaded, duplicate = _write_rows(cursor, kind, upload_id)
             folded = _folded_rows(cursor) if kind == "consent" else 0
             duplicate -= folded
@@ -274,34 +266,11 @@ def _ingest(cursor, opened: OpenedExport, columns: CompiledProfile, date_order: 
                                 "service of the same purpose at the same moment (services folded into one purpose): "
                                 "kept as one decision, not counted as duplicates")
             _record_rejects(cursor, upload_id)
-            cursor.execute(
-                """
-                INSERT INTO uploads (upload_id, file_name, sha256, kind, format, date_order, rows_read, rows_loaded,
-                    rows_duplicate, rows_rejected, warnings, loaded_by, loaded_at, is_sample, rows_set_aside,
-                    rows_folded)
-                VALUES ($upload_id, $file_name, $sha256, $kind, $format, $date_order, $rows_read, $rows_loaded,
-                    $rows_duplicate, $rows_rejected, $warnings, $loaded_by, $loaded_at, $is_sample, $rows_set_aside,
-                    $rows_folded)
-                """,
-                {
-                    "upload_id": upload_id,
-                    "file_name": opened.name,
-                    "sha256": opened.sha256,
-                    "kind": kind,
-                    "format": columns.format,
-                    "date_order": date_order,
-                    "rows_read": rows_read,
-                    "rows_loaded": loaded,
-                    "rows_duplicate": duplicate,
-                    "rows_rejected": rows_rejected,
-                    "warnings": warnings,
-                    "loaded_by": loaded_by or local_user(),
-                    "loaded_at": datetime.now(UTC).replace(tzinfo=None),
-                    "is_sample": sample,
-                    "rows_set_aside": staged.rows_set_aside,
-                    "rows_folded": folded,
-                },
-            )
+            _run(cursor, "ingest_upload_record", upload_id=upload_id, file_name=opened.name, sha256=opened.sha256,
+                 kind=kind, format=columns.format, date_order=choices.date_order, rows_read=rows_read,
+                 rows_loaded=loaded, rows_duplicate=duplicate, rows_rejected=rows_rejected, warnings=warnings,
+                 loaded_by=loaded_by or local_user(), loaded_at=datetime.now(UTC).replace(tzinfo=None),
+                 is_sample=sample, rows_set_aside=staged.rows_set_aside, rows_folded=folded)
             bump_store_version(cursor)
             cursor.execute("COMMIT")
         except BaseException:
@@ -324,27 +293,15 @@ def _ingest(cursor, opened: OpenedExport, columns: CompiledProfile, date_order: 
 
 
 def _folded_rows(cursor) -> int:
-    """The good rows that repeat an earlier row's derived event (same subject, instant, purpose, decision and
-    version) under another spelling of the purpose: services folded into one purpose, not copies."""
-    return cursor.execute(
-        """
-        SELECT coalesce(sum(rows - 1), 0) FROM (
-            SELECT count(DISTINCT purpose_text) AS rows FROM staged
-            WHERE reject_reason IS NULL AND starts_with(event_id, 'd_')
-            GROUP BY event_id HAVING count(DISTINCT purpose_text) > 1)
-        """
-    ).fetchall()[0][0]
+    """The good rows that repeat an earlier row's derived event under another spelling of the purpose:
+    services folded into one purpose, not copies."""
+    return _run(cursor, "ingest_folded_rows").fetchall()[0][0]
 
 
 def _drop_sample(cursor) -> bool:
     """Inside the upload's transaction: remove the sample uploads' rows and history, if any."""
-    sample_ids = [row[0] for row in cursor.execute("SELECT upload_id FROM uploads WHERE is_sample").fetchall()]
-    if not sample_ids:
+    if not _run(cursor, "ingest_drop_sample").fetchall()[0][0]:
         return False
-    for table in ("consent", "request_versions", "policy_versions_uploaded", "rejected_rows", *HOLDER_TABLES,
-                  "uploads"):
-        # Table names from the fixed tuple above; the ids are bound.
-        cursor.execute(f"DELETE FROM {table} WHERE list_contains($ids, upload_id)", {"ids": sample_ids})
     summaries.rebuild(cursor)
     return True
 
@@ -367,68 +324,28 @@ class Preview:
     date_evidence: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
-def preview_file(
-    connection,
-    kind: str,
-    path: str | Path,
-    *,
-    format: str = "auto",
-    date_order: str = "mdy",
-    mapping: dict[str, str] | None = None,
-    display_name: str | None = None,
-    limit: int = 10,
-    confirm: bool = False,
-) -> Preview:
+def preview_file(connection, kind: str, path: str | Path, *, limit: int = 10, **choices) -> Preview:
     """Normalise a file as a load would, and show the first rows and rejects; the store is not touched.
+    `choices` as ReadingChoices, as for ingest_file.
 
     Raises UnusableFile as ingest_file does (a required column still unmapped, a file that is no CSV),
     with the file's name and the message masked as there.
     """
-    try:
-        return _preview(connection, kind, Path(path), format, date_order, mapping,
-                        mask_file_name(display_name or Path(path).name), limit, confirm)
-    except UnusableFile as error:
-        raise type(error)(mask(str(error)), header=error.header) from None
-
-
-def _preview(connection, kind: str, path: Path, format: str, date_order: str, mapping, shown_name: str,
-             limit: int, confirm: bool = False) -> Preview:
-    """preview_file's work, on a file already named by its masked name."""
-    opened = open_export(path, shown_name, work_dir=private_folder(connection))
-    try:
-        columns = _columns_of(opened, kind, format, mapping)
-        cursor = connection.cursor()
-        try:
-            staged = _stage(cursor, opened, columns, date_order, confirm)
-            table = "staged_rows" if kind == "requests" else "staged"
-            shown = ", ".join(column for column, _required in CANONICAL_COLUMNS[kind])
-            # Column names from the fixed canonical list; the limit is bound.
-            rows = cursor.execute(
-                f"SELECT {shown} FROM {table} WHERE reject_reason IS NULL ORDER BY record LIMIT $limit"
-                if kind != "requests" else
-                f"SELECT {shown} FROM {table} ORDER BY record LIMIT $limit",
-                {"limit": limit},
-            ).df()
-            rejects = cursor.execute(
-                """SELECT line, column_name, value, reason FROM (
-                       SELECT line, reject_column AS column_name, reject_value AS value, reject_reason AS reason
-                       FROM staged WHERE reject_reason IS NOT NULL
-                       UNION ALL SELECT line, NULL, NULL, reason FROM malformed_records)
-                   ORDER BY line LIMIT $limit""",
-                {"limit": limit},
-            ).df()
-            warnings = staged.warnings + _value_warnings(cursor, kind)
-        finally:
-            cursor.close()
-    finally:
-        opened.cleanup()
+    reading_choices = ReadingChoices(**choices)
+    with _opened(connection, kind, path, reading_choices) as (opened, columns, cursor):
+        staged = _stage(cursor, opened, columns, reading_choices)
+        shown = [column for column, _required in CANONICAL_COLUMNS[kind]]
+        rows = _run(cursor, "ingest_preview_request_rows" if kind == "requests" else "ingest_preview_rows",
+                    limit=limit).df()[shown]
+        rejects = _run(cursor, "ingest_rejects", limit=limit).df()
+        warnings = staged.warnings + _value_warnings(cursor, kind)
     return Preview(opened.name, kind, columns.format, opened.header, staged.date_orders, staged.rows_read,
                    staged.rows_rejected, warnings, rows, rejects, staged.date_evidence)
 
 
 def _map_raw(cursor, columns: CompiledProfile, opened: OpenedExport) -> None:
     """Temp views `mapped_all` (every row, with the reason a profile sets it aside) and `mapped` (the rows
-    to normalise): the canonical columns (text) with each record's number and line.
+    to normalise): the canonical columns (text, trimmed) with each record's number and line (ingest_mapped.sql).
 
     Views, not copies: the normalising query reads the records once, straight from `raw`. Only fixed
     pieces are assembled here: generated column names (c0, c1, ...), canonical names, the SQL the profile
@@ -450,36 +367,24 @@ def _map_raw(cursor, columns: CompiledProfile, opened: OpenedExport) -> None:
     canonical = []
     for column, _required in CANONICAL_COLUMNS[columns.kind]:
         expression = columns.expressions.get(column)
-        canonical.append(f"({expression})::VARCHAR AS {column}" if expression else f"NULL::VARCHAR AS {column}")
-    notes = "".join(f", {condition} AS note_{index}" for index, (condition, _note) in enumerate(columns.notes))
-    cursor.execute(
-        f"""CREATE OR REPLACE TEMP VIEW mapped_all AS
-            SELECT record, line, {', '.join(canonical)}, {columns.set_aside or 'NULL'}::VARCHAR AS set_aside{notes}
-            FROM ({numbered})"""
-    )
-    names = ", ".join(column for column, _required in CANONICAL_COLUMNS[columns.kind])
-    cursor.execute(f"CREATE OR REPLACE TEMP VIEW mapped AS SELECT record, line, {names} FROM mapped_all WHERE set_aside IS NULL")
+        canonical.append(f"present(({expression})::VARCHAR) AS {column}" if expression else f"NULL::VARCHAR AS {column}")
+    notes = "[" + ", ".join(condition for condition, _note in columns.notes) + "]"
+    cursor.execute(query_text("ingest_mapped").format(
+        records=numbered, canonical_columns=", ".join(canonical), set_aside=columns.set_aside or "NULL", notes=notes))
 
 
-def _set_aside(cursor, columns: CompiledProfile) -> list[tuple[str, int]]:
+def _set_aside(cursor) -> list[tuple[str, int]]:
     """The rows the profile sets aside (temp table `set_aside_rows`), counted per reason."""
-    cursor.execute(
-        "CREATE OR REPLACE TEMP TABLE set_aside_rows AS SELECT line, set_aside AS reason FROM mapped_all "
-        + ("WHERE set_aside IS NOT NULL" if columns.set_aside else "WHERE false")
-    )
-    return [(reason, count) for reason, count in cursor.execute(
-        "SELECT reason, count(*) FROM set_aside_rows GROUP BY ALL ORDER BY count(*) DESC, reason").fetchall()]
+    return [(reason, count) for reason, count in _run(cursor, "ingest_set_aside").fetchall()]
 
 
 def _note_warnings(cursor, columns: CompiledProfile) -> list[str]:
     """`<N> rows: <note>` for each noted alternative of the profile that filled a row."""
     if not columns.notes:
         return []
-    counts = cursor.execute(
-        "SELECT " + ", ".join(f"count(*) FILTER (WHERE note_{index})" for index in range(len(columns.notes)))
-        + " FROM mapped_all WHERE set_aside IS NULL"
-    ).fetchall()[0]
-    return [f"{plural(count, 'row')}: {note}" for count, (_condition, note) in zip(counts, columns.notes, strict=True) if count]
+    counts = dict(_run(cursor, "ingest_notes").fetchall())
+    return [f"{plural(counts[number], 'row')}: {note}"
+            for number, (_condition, note) in enumerate(columns.notes, start=1) if counts.get(number)]
 
 
 def _header_warnings(opened: OpenedExport, columns: CompiledProfile) -> list[str]:
@@ -507,19 +412,7 @@ def _decide_date_orders(cursor, kind: str, chosen: str):
     warnings, and the counts that decided (first field over 12, second over 12, ambiguous)."""
     orders, warnings, evidence = {}, [], {}
     for column in TIMESTAMP_COLUMNS[kind]:
-        day_first, month_first, ambiguous = cursor.execute(
-            f"""
-            WITH slash AS (
-                SELECT regexp_extract(trim({column}), '^(\\d{{1,2}})/(\\d{{1,2}})/\\d', ['a', 'b']) AS p
-                FROM mapped
-                WHERE contains({column}, '/') AND regexp_matches(trim({column}), '^\\d{{1,2}}/\\d{{1,2}}/\\d')
-            )
-            SELECT count(*) FILTER (WHERE p.a::INT > 12),
-                   count(*) FILTER (WHERE p.b::INT > 12),
-                   count(*) FILTER (WHERE p.a::INT <= 12 AND p.b::INT <= 12)
-            FROM slash
-            """
-        ).fetchone()
+        day_first, month_first, ambiguous = _run(cursor, "ingest_date_evidence", column=column).fetchall()[0]
         if day_first and month_first:
             order = "dmy" if day_first > month_first else "mdy"
             warnings.append(
@@ -550,18 +443,21 @@ def _examples(rows: list[tuple], total: int, describe) -> str:
     return shown + (f" and {total - EXAMPLES} more" if total > EXAMPLES else "")
 
 
-# Values kept but worth a look, per kind: the query counting them (fixed text) and what to tell the user, with
-# the display name (field, key) of what they are counted as. The values are listed as the file spelled them.
+# Values kept but worth a look, per kind: the field of ingest_unusual_values.sql and what to tell the user, with
+# the display name (field, key) of what they are counted as.
 UNUSUAL_VALUES = (
-    ("consent", "purposes not in the catalogue, kept as new purposes: ", None,
-     """SELECT purpose, count(*) FROM staged WHERE reject_reason IS NULL AND purpose_is_new
-        GROUP BY ALL ORDER BY count(*) DESC, purpose"""),
-    ("requests", "request types not recognised, counted as ‘{name}’: ", ("request_type", "other"),
-     """SELECT unknown_type, count(*) FROM staged_rows WHERE unknown_type IS NOT NULL
-        GROUP BY ALL ORDER BY count(*) DESC, unknown_type"""),
-    ("requests", "jurisdictions not recognised, counted as ‘{name}’: ", ("jurisdiction", "unspecified"),
-     """SELECT jurisdiction_text, count(*) FROM staged WHERE reject_reason IS NULL AND jurisdiction_unknown
-        GROUP BY ALL ORDER BY count(*) DESC, jurisdiction_text"""),
+    ("consent", "purpose", "purposes not in the catalogue, kept as new purposes: ", None),
+    ("requests", "request_type", "request types not recognised, counted as ‘{name}’: ", ("request_type", "other")),
+    ("requests", "jurisdiction", "jurisdictions not recognised, counted as ‘{name}’: ", ("jurisdiction", "unspecified")),
+)
+# Requests whose closure looks odd (ingest_odd_closures.sql), each message in its two forms: one row, several rows.
+ODD_CLOSURES = (
+    ("closed_without_date",
+     "row has a closed status but no closed_at: kept, never overdue and not in the day figures",
+     "rows have a closed status but no closed_at: kept, never overdue and not in the day figures"),
+    ("open_with_date", "row is open but has a closed_at: kept as open", "rows are open but have a closed_at: kept as open"),
+    ("closed_before_received", "row was closed before it was received: kept, please check",
+     "rows were closed before they were received: kept, please check"),
 )
 
 
@@ -570,56 +466,37 @@ def _value_warnings(cursor, kind: str) -> list[str]:
     dropped because they held a person's e-mail address or phone number."""
     warnings = []
     # Per column, the kept rows whose value there was dropped by the ingest query (`dropped_identities`).
-    dropped = cursor.execute(
-        """SELECT name, count(*) FROM (
-               SELECT unnest(dropped_identities) AS name FROM staged WHERE reject_reason IS NULL)
-           GROUP BY ALL ORDER BY count(*) DESC, name"""
-    ).fetchall()
+    dropped = _run(cursor, "ingest_dropped_identities").fetchall()
     if dropped:
         warnings.append("values holding an e-mail address or phone number were not stored, and their rows "
                         "were kept without them: "
                         + _examples(dropped, len(dropped), lambda row: f"{row[0]} ({plural(row[1], 'row')})"))
-    for value_kind, message, counted_as, count_query in UNUSUAL_VALUES:
+    for value_kind, value_field, message, counted_as in UNUSUAL_VALUES:
         if value_kind != kind:
             continue
-        counts = cursor.execute(count_query).fetchall()
+        counts = _run(cursor, "ingest_unusual_values", field=value_field, rare_rows=RARE_ROWS,
+                      limit=EXAMPLES).fetchall()
         if counts:
             message = message.format(name=labels.name(*counted_as)) if counted_as else message
-            warnings.append(message + _examples(counts, len(counts), lambda row: f"{row[0]} ({plural(row[1], 'row')})"))
+            warnings.append(message + _examples(counts, counts[0][2],
+                                                lambda row: f"{row[0]} ({plural(row[1], 'row')})"))
     if kind == "requests":
-        # Each message in its two forms: one row, several rows.
-        for condition, one, many in (
-            ("status <> 'open' AND closed_at IS NULL",
-             "row has a closed status but no closed_at: kept, never overdue and not in the day figures",
-             "rows have a closed status but no closed_at: kept, never overdue and not in the day figures"),
-            ("status = 'open' AND closed_at IS NOT NULL", "row is open but has a closed_at: kept as open",
-             "rows are open but have a closed_at: kept as open"),
-            ("closed_at < received_at", "row was closed before it was received: kept, please check",
-             "rows were closed before they were received: kept, please check"),
-        ):
-            lines = cursor.execute(
-                f"SELECT line FROM staged WHERE reject_reason IS NULL AND {condition} ORDER BY line"
-            ).fetchall()
+        odd_lines = dict(_run(cursor, "ingest_odd_closures").fetchall())
+        for oddity, one, many in ODD_CLOSURES:
+            lines = odd_lines.get(oddity)
             if lines:
                 warnings.append(
                     f"{count_text(len(lines))} {one if len(lines) == 1 else many} "
                     f"({'line' if len(lines) == 1 else 'lines'} "
-                    + _examples(lines, len(lines), lambda row: str(row[0]))
+                    + _examples(lines, len(lines), str)
                     + ")"
                 )
     return warnings
 
 
 def _first_reject(cursor) -> str:
-    row = cursor.execute(
-        """
-        SELECT line, reason FROM (
-            SELECT line, reject_reason AS reason FROM staged WHERE reject_reason IS NOT NULL
-            UNION ALL SELECT line, reason FROM malformed_records)
-        ORDER BY line LIMIT 1
-        """
-    ).fetchone()
-    return f"line {row[0]}: {row[1]}"
+    line, _column, _value, reason = _run(cursor, "ingest_rejects", limit=1).fetchall()[0]
+    return f"line {line}: {reason}"
 
 
 def _write_rows(cursor, kind: str, upload_id: int) -> tuple[int, int]:
@@ -629,98 +506,30 @@ def _write_rows(cursor, kind: str, upload_id: int) -> tuple[int, int]:
     holders (store.py), so that undoing the upload that brought the row first leaves it to this one.
     """
     if kind == "consent":
-        # Copies of one event inside a file are rare: a count of distinct hashes proves there are none
-        # (a collision only sends the file down the exact path) before paying for the exact pass.
-        good, has_copies = cursor.execute(
-            "SELECT count(*), count(*) <> count(DISTINCT hash(event_id)) FROM staged WHERE reject_reason IS NULL"
-        ).fetchone()
-        store_has_rows = cursor.execute("SELECT EXISTS (SELECT 1 FROM consent)").fetchone()[0]
-        rows = (
-            """(SELECT * FROM staged WHERE reject_reason IS NULL
-                QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY record) = 1)"""
-            if has_copies else "(SELECT * FROM staged WHERE reject_reason IS NULL)"
-        )
-        new = "NOT EXISTS (SELECT 1 FROM consent WHERE consent.event_id = good.event_id)" if store_has_rows else "TRUE"
-        # Fixed text only: the two choices above.
-        loaded = cursor.execute(
-            f"""
-            INSERT INTO consent
-            SELECT event_id, subject_id, occurred_at, purpose, decision, policy_version, channel, region,
-                   $upload_id
-            FROM {rows} AS good
-            WHERE {new}
-            """,
-            {"upload_id": upload_id},
-        ).fetchone()[0]
+        good, file_has_copies, store_has_rows = _run(cursor, "ingest_consent_copies").fetchall()[0]
+        # Read when the queries below are planned: the look-ups they spare a file cost it nothing.
+        cursor.execute("SET VARIABLE file_has_copies = $value", {"value": file_has_copies})
+        cursor.execute("SET VARIABLE store_has_rows = $value", {"value": store_has_rows})
+        loaded = _run(cursor, "ingest_consent_rows", upload_id=upload_id).fetchall()[0][0]
         if store_has_rows and loaded < good:
             # The events already stored under another upload: this one holds them too.
-            cursor.execute(
-                f"""
-                INSERT INTO {CONSENT_HOLDERS}
-                SELECT {"DISTINCT" if has_copies else ""} event_id, $upload_id
-                FROM staged AS good
-                WHERE reject_reason IS NULL AND EXISTS (
-                    SELECT 1 FROM consent WHERE consent.event_id = good.event_id AND consent.upload_id <> $upload_id)
-                """,
-                {"upload_id": upload_id},
-            )
+            _run(cursor, "ingest_consent_holders", upload_id=upload_id)
         summaries.consent_upload_added(cursor, upload_id, store_was_empty=not store_has_rows)
         return loaded, good - loaded
 
     # Requests and policies keep every version; a record that changes nothing is a duplicate,
-    # and within one file the later line wins.
-    table, keys, values, holders = VERSIONED[kind]
-    current, staged = ("requests", "staged_rows") if kind == "requests" else ("policies", "staged")
-    # Names below come from the fixed tuples above, never from the file.
-    key_list = ", ".join(keys)
-    join = " AND ".join(f"present.{key} = newest.{key}" for key in keys)
-    changed = " OR ".join(f"present.{value} IS DISTINCT FROM newest.{value}" for value in values)
-    # Each key's newest record, whether it changes the version shown, and that version's fingerprint
-    # (of the stored row, so that it is the very text store.py computes).
-    cursor.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE arriving AS
-        SELECT newest.*, present.{keys[0]} IS NULL OR {changed} AS changes_something,
-               {version_fingerprint(values, "present")} AS present_version
-        FROM (SELECT *, row_number() OVER (PARTITION BY {key_list} ORDER BY record DESC) AS newness
-              FROM {staged} WHERE {"TRUE" if kind == "requests" else "reject_reason IS NULL"}) AS newest
-        LEFT JOIN {current} AS present ON {join}
-        WHERE newest.newness = 1
-        """
-    )
-    cursor.execute("CREATE OR REPLACE TEMP VIEW changes AS SELECT * FROM arriving WHERE changes_something")
-    cursor.execute(
-        f"INSERT INTO {holders} SELECT {key_list}, present_version, $upload_id FROM arriving WHERE NOT changes_something",
-        {"upload_id": upload_id},
-    )
-    loaded = cursor.execute(
-        f"INSERT INTO {table} SELECT {key_list}, {', '.join(values)}, $upload_id, line FROM changes"
-        if kind == "policies"
-        else f"""INSERT INTO {table} SELECT request_id, request_type, received_at, status, closed_at, subject_id,
-                 jurisdiction, extended, channel, $upload_id, line FROM changes""",
-        {"upload_id": upload_id},
-    ).fetchone()[0]
+    # and within one file the later line wins. The queries run as several statements: the id is a variable.
+    cursor.execute("SET VARIABLE upload_id = $upload_id", {"upload_id": upload_id})
+    _run(cursor, "ingest_request_versions" if kind == "requests" else "ingest_policy_versions")
+    loaded, records_stored, good = _run(cursor, "ingest_versions_stored").fetchall()[0]
     if kind == "requests":
         summaries.refresh_requests(cursor)
     else:
         summaries.refresh_policies(cursor)
-    good = cursor.execute("SELECT count(*) FROM staged WHERE reject_reason IS NULL").fetchone()[0]
-    changed_records = cursor.execute("SELECT count(DISTINCT record) FROM changes").fetchone()[0]
-    return loaded, good - changed_records
+    return loaded, good - records_stored
 
 
 def _record_rejects(cursor, upload_id: int) -> None:
     """Keep every rejected record with its line, column, value and reason (never a raw line: it may
     hold identifiers), and every row a profile set aside with its line and reason."""
-    cursor.execute(
-        """
-        INSERT INTO rejected_rows (upload_id, line, column_name, value, reason, set_aside)
-        SELECT $upload_id, line, reject_column, reject_value, reject_reason, false
-        FROM staged WHERE reject_reason IS NOT NULL
-        UNION ALL
-        SELECT $upload_id, line, NULL, NULL, reason, false FROM malformed_records
-        UNION ALL
-        SELECT $upload_id, line, NULL, NULL, reason, true FROM set_aside_rows
-        """,
-        {"upload_id": upload_id},
-    )
+    _run(cursor, "ingest_rejected_rows", upload_id=upload_id)

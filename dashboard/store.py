@@ -18,15 +18,15 @@ import duckdb
 from dashboard import audit, profiles, pseudonyms, summaries
 from dashboard.confinement import clear_leftovers, confine, folder_of
 from dashboard.formats import fold_header
-from dashboard.queries import QUERIES_DIR, run_query
+from dashboard.queries import QUERIES_DIR, query_text, run_query
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
 DEFAULT_STORE = DATA_DIR / "privacy.duckdb"
 STORE_ENV = "PRIVACY_DASHBOARD_DB"
 
-# Version of the tables' layout. A store written by an older version is migrated on open;
-# one written by a newer version is refused rather than misread.
+# Version of the tables' layout (queries/schema.sql). A store written by an older version is migrated on open
+# (queries/migrations.sql); one written by a newer version is refused rather than misread.
 SCHEMA_VERSION = 8
 
 # One writer at a time in this process. Every page session runs on its own thread; DuckDB's optimistic
@@ -57,8 +57,8 @@ HOLDER_TABLES = (CONSENT_HOLDERS, "request_holders", "policy_holders")
 
 
 def version_fingerprint(values: tuple[str, ...], alias: str) -> str:
-    """SQL of a version's fingerprint: its values as JSON text, hashed. Only fixed column names go in."""
-    return "md5(to_json([" + ", ".join(f"{alias}.{value}::VARCHAR" for value in values) + "])::VARCHAR)"
+    """SQL of a version's fingerprint (macros.sql, version_fingerprint). Only fixed column names go in."""
+    return "version_fingerprint([" + ", ".join(f"{alias}.{value}::VARCHAR" for value in values) + "])"
 
 
 # The event id a consent row without one gets (queries/ingest_consent.sql), over a subject written here
@@ -162,6 +162,11 @@ def _set_meta(connection, key: str, value: str) -> None:
 
 
 def _migrate(connection, path: Path) -> None:
+    """Bring a store written by an older version to this one's tables (a new store: make them).
+
+    The tables are defined in queries/schema.sql alone; queries/migrations.sql adds the columns an older
+    store's tables lack. What is decided here is which of them run, and the steps that change rows.
+    """
     has_meta = connection.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'store_meta' AND NOT temporary"
     ).fetchone()[0]
@@ -174,66 +179,17 @@ def _migrate(connection, path: Path) -> None:
     if version == SCHEMA_VERSION:
         return
     connection.execute("BEGIN TRANSACTION")
-    if version < 1:
-        connection.execute((QUERIES_DIR / "schema.sql").read_text(encoding="utf-8"))
-    if version < 2:
-        # The bundled sample is marked, so the dashboard can say so and remove it again.
-        connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS is_sample BOOLEAN DEFAULT false")
-    if version < 3:
-        # Vendor services folded into purposes (data/service_purposes.csv), and column mappings saved by name.
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS service_purposes (service_id VARCHAR PRIMARY KEY, purpose VARCHAR NOT NULL, "
-            "service_name VARCHAR)"
-        )
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS saved_mappings (name VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, "
-            "header VARCHAR[] NOT NULL, columns VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)"
-        )
+    if version > 0:
+        # The columns later versions added to the tables this store has; then every table it lacks.
+        connection.execute(query_text("migrations"))
+    connection.execute(query_text("schema"))
     if version < 4:
-        # Summaries every page reads instead of the raw rows (summaries.py), filled once the
-        # definitions that compute them are in place.
-        summaries.create_tables(connection)
-        # A store made just now has no rows to summarise; an older one gets its summaries computed once.
+        # The summaries every page reads (summaries.py) are computed once, when the definitions that compute
+        # them are in place; a store made just now has no rows to summarise.
         _set_meta(connection, "summaries_stale", "1" if version > 0 else "0")
-    if version < 5:
-        # An undo is recorded in the history (who, when), not erased from it.
-        connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS removed_by VARCHAR")
-        connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS removed_at TIMESTAMP")
-    if version < 6:
-        # An erasure is recorded as having happened (when, by whom, how many people and rows), never whom.
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS erasures (erasure_id INTEGER PRIMARY KEY, erased_at TIMESTAMP NOT NULL, "
-            "erased_by VARCHAR, people INTEGER NOT NULL, consent_rows BIGINT NOT NULL, "
-            "request_rows BIGINT NOT NULL, values_cleared BIGINT NOT NULL)"
-        )
-    if version < 7:
-        # Rows a profile sets aside (not choices, test requests) are counted per upload and kept with their reason.
-        connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS rows_set_aside BIGINT DEFAULT 0")
-        connection.execute("ALTER TABLE rejected_rows ADD COLUMN IF NOT EXISTS set_aside BOOLEAN DEFAULT false")
-        # Rows that were another service's same choice once services were folded into one purpose.
-        connection.execute("ALTER TABLE uploads ADD COLUMN IF NOT EXISTS rows_folded BIGINT DEFAULT 0")
-        # Every upload that brought a row, so that an undo keeps what another upload holds. Until now
-        # each row had one holder, the upload its upload_id names: the tables of the others start empty.
-        connection.execute(f"CREATE TABLE IF NOT EXISTS {CONSENT_HOLDERS} "
-                           "(event_id VARCHAR NOT NULL, upload_id INTEGER NOT NULL)")
-        for _table, keys, _values, holders in VERSIONED.values():
-            columns = ", ".join(f"{key} VARCHAR NOT NULL" for key in keys)
-            connection.execute(f"CREATE TABLE IF NOT EXISTS {holders} "
-                               f"({columns}, version VARCHAR NOT NULL, upload_id INTEGER NOT NULL)")
+    if 0 < version < 7:
+        # Every subject a pseudonym, a customer number as much as an e-mail address.
         _pseudonymise_subjects(connection)
-    if version < 8:
-        # Tokens for the server's HTTP API (tokens.py): only a hash of each is kept, never the token.
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS api_tokens (name VARCHAR NOT NULL, token_sha256 VARCHAR NOT NULL UNIQUE, "
-            "role VARCHAR NOT NULL, owner VARCHAR NOT NULL, created_by VARCHAR NOT NULL, "
-            "created_at TIMESTAMP NOT NULL, last_used_at TIMESTAMP, revoked_by VARCHAR, revoked_at TIMESTAMP)"
-        )
-        # Every file a watched folder offered (watching.py), by its content's hash: loaded once, or set aside once.
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS watched_files (sha256 VARCHAR NOT NULL, source VARCHAR NOT NULL, "
-            "file_name VARCHAR NOT NULL, size BIGINT, modified_at TIMESTAMP, seen_at TIMESTAMP NOT NULL, "
-            "outcome VARCHAR NOT NULL, upload_id INTEGER, reason VARCHAR, moved_to VARCHAR)"
-        )
     _set_meta(connection, "schema_version", str(SCHEMA_VERSION))
     if _meta(connection, "store_version") is None:
         _set_meta(connection, "store_version", "0")
@@ -339,7 +295,9 @@ def _mask_history(connection) -> None:
 
 
 def _refresh_definitions(connection) -> None:
-    sources = [(QUERIES_DIR / name).read_text(encoding="utf-8") for name in DEFINITION_FILES]
+    """When the program's SQL changed since the store was last opened: the tables it lacks (schema.sql), then
+    the macros and views."""
+    sources = [(QUERIES_DIR / name).read_text(encoding="utf-8") for name in ("schema.sql", *DEFINITION_FILES)]
     digest = hashlib.sha256("\n".join(sources).encode()).hexdigest()
     if _meta(connection, "definitions_sha256") == digest:
         return

@@ -14,7 +14,7 @@ and subtracting an upload's rows; the state changes by recomputing them for the 
 touches, with and without its rows, and adding the difference. The queries read them through the
 macros of views.sql, which compute from the rows instead when `straightforward` is set or the filters
 narrow each subject's history in a way no summary holds (two values of a filter, or two filters at once:
-views.sql, history_summary). The two slice tables are made by views.sql, for stores made before them.
+views.sql, history_summary). Their tables are defined with the store's others, in queries/schema.sql.
 """
 
 from __future__ import annotations
@@ -38,25 +38,6 @@ CHANGES = (
 # A version's effective date decides who is on what at a tie: these follow the policy catalogue.
 FOLLOW_CATALOGUE = ("policy_version_days", "policy_version_slices")
 ALL_TIME = "DATE '2999-12-31'"
-
-TABLES = """
-CREATE TABLE IF NOT EXISTS consent_daily (
-    day DATE NOT NULL, purpose VARCHAR NOT NULL, channel VARCHAR, region VARCHAR, decision VARCHAR NOT NULL,
-    events BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS consent_version_days (policy_version VARCHAR NOT NULL, day DATE NOT NULL, events BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS consent_standing_days (
-    purpose VARCHAR NOT NULL, day DATE NOT NULL, new_subjects BIGINT NOT NULL, opt_in_change BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS policy_version_days (policy_version VARCHAR NOT NULL, day DATE NOT NULL, change BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS request_fact_rows (
-    request_id VARCHAR, request_type VARCHAR, received_at TIMESTAMP, status VARCHAR, closed_at TIMESTAMP,
-    subject_id VARCHAR, jurisdiction VARCHAR, extended BOOLEAN, channel VARCHAR, upload_id INTEGER,
-    received_date DATE, closed_date DATE, days_to_close BIGINT, due_date DATE, deadline INTEGER,
-    deadline_unit VARCHAR);
-"""
-
-
-def create_tables(cursor) -> None:
-    cursor.execute(TABLES)
 
 
 def rebuild(cursor) -> None:

@@ -1,4 +1,4 @@
--- Normalise a consent export's rows (temp view `mapped`, all text) into temp table `staged`:
+-- Normalise a consent export's rows (temp view `mapped`, all text, trimmed) into temp table `staged`:
 -- canonical values in UTC, a derived event_id where the export has none, identifiers made
 -- pseudonyms, and for a row that breaks a rule the first rule, its column and value.
 -- A value holding an e-mail address or phone number (macros.sql, holds_identifier) never becomes a key:
@@ -22,26 +22,25 @@ purpose_words AS (
     -- A vendor's service (a Usercentrics service id, say) is folded into its purpose by the editable
     -- map; an unmapped service stays a purpose of its own and is listed as new.
     -- A profile's own words for purposes (a tool's category ids, say) come first.
-    SELECT spelled, trimmed AS purpose_text, holds_identifier(trimmed) AS purpose_is_identity,
-           CASE WHEN NOT holds_identifier(trimmed)
-                THEN coalesce(named.purpose, services.purpose, catalogue.purpose, fold_purpose(trimmed)) END AS purpose,
+    SELECT spelled, spelled AS purpose_text, holds_identifier(spelled) AS purpose_is_identity,
+           CASE WHEN NOT holds_identifier(spelled)
+                THEN coalesce(named.purpose, services.purpose, catalogue.purpose, fold_purpose(spelled)) END AS purpose,
            named.purpose IS NULL AND services.purpose IS NULL AND catalogue.purpose IS NULL
-               AND coalesce(fold_purpose(trimmed), '') <> 'notice' AS purpose_is_new
-    FROM (SELECT spelled, nullif(trim(spelled), '') AS trimmed
-          FROM (SELECT DISTINCT purpose AS spelled FROM mapped WHERE purpose IS NOT NULL)) AS words
-    LEFT JOIN profile_purposes AS named ON named.word = fold_key(words.trimmed)
-    LEFT JOIN service_purposes AS services ON services.service_id = words.trimmed
-    LEFT JOIN catalogue ON catalogue.folded = fold_purpose(words.trimmed)
+               AND coalesce(fold_purpose(spelled), '') <> 'notice' AS purpose_is_new
+    FROM (SELECT DISTINCT purpose AS spelled FROM mapped WHERE purpose IS NOT NULL) AS words
+    LEFT JOIN profile_purposes AS named ON named.word = fold_key(words.spelled)
+    LEFT JOIN service_purposes AS services ON services.service_id = words.spelled
+    LEFT JOIN catalogue ON catalogue.folded = fold_purpose(words.spelled)
 ),
 decision_words AS (
-    SELECT spelled, nullif(trim(spelled), '') AS decision_text, holds_identifier(spelled) AS decision_is_identity,
+    SELECT spelled, spelled AS decision_text, holds_identifier(spelled) AS decision_is_identity,
            decisions.canonical AS decision
     FROM (SELECT DISTINCT decision AS spelled FROM mapped WHERE decision IS NOT NULL) AS words
     LEFT JOIN vocabulary AS decisions ON decisions.field = 'decision' AND decisions.word = fold_key(words.spelled)
 ),
 version_words AS (
     SELECT spelled, holds_identifier(spelled) AS version_dropped,
-           CASE WHEN NOT holds_identifier(spelled) THEN nullif(trim(spelled), '') END AS policy_version
+           CASE WHEN NOT holds_identifier(spelled) THEN spelled END AS policy_version
     FROM (SELECT DISTINCT policy_version AS spelled FROM mapped WHERE policy_version IS NOT NULL)
 ),
 channel_words AS (
@@ -52,24 +51,19 @@ channel_words AS (
 region_words AS (
     SELECT spelled, holds_identifier(spelled) AS region_dropped,
            CASE WHEN holds_identifier(spelled) THEN NULL
-                WHEN upper(trim(spelled)) IN ('EEA', 'EU') THEN 'EU'
-                ELSE upper(regexp_replace(nullif(trim(spelled), ''), '[\s_]+', '-', 'g')) END AS region
+                WHEN upper(spelled) IN ('EEA', 'EU') THEN 'EU'
+                ELSE upper(regexp_replace(spelled, '[\s_]+', '-', 'g')) END AS region
     FROM (SELECT DISTINCT region AS spelled FROM mapped WHERE region IS NOT NULL)
 ),
 subject_words AS (
-    -- Every subject becomes a pseudonym (a keyed hash), whatever it looks like, before anything else reads
-    -- it: an e-mail address or phone number (and a `Name <address>` form, by its address) as before, any
-    -- other text (a customer number, a device id) by its trimmed text. Once per spelling: the hash is the
-    -- costliest step of a load, and one person's decisions repeat their id.
-    SELECT spelled,
-           CASE WHEN looks_like_identifier(trimmed) THEN pseudonym(identity_of(trimmed))
-                ELSE pseudonym(trimmed) END AS subject_id
-    FROM (SELECT spelled, present(spelled) AS trimmed
-          FROM (SELECT DISTINCT subject_id AS spelled FROM mapped WHERE subject_id IS NOT NULL))
+    -- Every subject becomes a pseudonym (macros.sql, subject_pseudonym) before anything else reads it. Once
+    -- per spelling: the hash is the costliest step of a load, and one person's decisions repeat their id.
+    SELECT spelled, subject_pseudonym(spelled) AS subject_id
+    FROM (SELECT DISTINCT subject_id AS spelled FROM mapped WHERE subject_id IS NOT NULL)
 ),
 cleaned AS (
     SELECT m.record, m.line,
-           present(m.event_id) AS event_id,
+           m.event_id,
            s.subject_id,
            m.occurred_at AS occurred_spelled,
            iso_timestamp_fast(m.occurred_at) AS occurred_at,
@@ -129,9 +123,9 @@ WHERE occurred_at IS NULL AND occurred_spelled IS NOT NULL;
 
 UPDATE staged
 SET reject_column = 'occurred_at',
-    reject_reason = CASE WHEN present(occurred_spelled) IS NULL THEN 'occurred_at is empty'
+    reject_reason = CASE WHEN occurred_spelled IS NULL THEN 'occurred_at is empty'
                          ELSE 'occurred_at is not a date or time this dashboard reads' END,
-    reject_value = shown_value(present(occurred_spelled))
+    reject_value = shown_value(occurred_spelled)
 WHERE occurred_at IS NULL AND subject_id IS NOT NULL;
 
 -- An event without an id takes one computed from normalised values, so `yes` in one export and
@@ -140,3 +134,7 @@ UPDATE staged
 SET event_id = 'd_' || left(sha256(concat_ws('|',
         subject_id, strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%f'), purpose, decision, policy_version)), 32)
 WHERE event_id IS NULL AND reject_reason IS NULL;
+
+-- The values kept but worth a look (ingest_unusual_values.sql): purposes not in the catalogue, kept as new ones.
+CREATE OR REPLACE TEMP VIEW unusual_values AS
+SELECT 'purpose' AS field, purpose AS value FROM staged WHERE reject_reason IS NULL AND purpose_is_new;

@@ -1,15 +1,12 @@
--- Normalise a policy catalogue's rows (temp table `mapped`, all text) into temp table `staged`.
+-- Normalise a policy catalogue's rows (temp view `mapped`, all text, trimmed) into temp table `staged`.
 -- A value holding an e-mail address or phone number (macros.sql, holds_identifier) is never stored: in
 -- policy_version, the key every consent row points at, it rejects the row; in title or url, which only
 -- describe the version (a `mailto:` link names a person's mailbox), it is dropped and listed by column
 -- in `dropped_identities` for the warning, and the version is kept.
 CREATE OR REPLACE TEMP TABLE staged AS
 WITH cleaned AS (
-    SELECT record, line,
-           nullif(trim(policy_version), '') AS policy_version,
-           nullif(trim(effective_date), '') AS effective_text,
-           nullif(trim(title), '') AS title_text,
-           nullif(trim(url), '') AS url_text
+    -- The values come trimmed, NULL when empty (ingest_mapped.sql).
+    SELECT record, line, policy_version, effective_date AS effective_text, title AS title_text, url AS url_text
     FROM mapped
 ),
 parsed AS (

@@ -1,33 +1,24 @@
--- Normalise a requests export's rows (temp table `mapped`, all text) into temp table `staged`, one
+-- Normalise a requests export's rows (temp view `mapped`, all text, trimmed) into temp table `staged`, one
 -- row per record with the first rule it breaks (ingest_request_types.sql then splits the types).
 -- A request id that is a person's e-mail address or phone number becomes its pseudonym (macros.sql,
 -- looks_like_identifier): loading the same export again still finds the same request. Every subject
--- becomes a pseudonym, whatever it looks like (ingest_consent.sql, subject_words: the same rule).
+-- becomes a pseudonym, whatever it looks like (macros.sql, subject_pseudonym: the rule of consent too).
 -- A value holding an e-mail address or phone number (holds_identifier) never becomes a key: in
 -- request_type or status, which every figure needs, it rejects the row, as any unusable required value
 -- does; in jurisdiction or channel, which only describe the request, it is dropped (the request is kept
 -- as `unspecified` / without a channel) and listed by column in `dropped_identities` for the warning.
 CREATE OR REPLACE TEMP TABLE staged AS
 WITH cleaned AS (
-    SELECT record, line,
-           nullif(trim(request_id), '') AS request_id_text,
-           nullif(trim(request_type), '') AS type_text,
-           nullif(trim(received_at), '') AS received_text,
-           nullif(trim(status), '') AS status_text,
-           nullif(trim(closed_at), '') AS closed_text,
-           nullif(trim(subject_id), '') AS subject_text,
-           nullif(trim(jurisdiction), '') AS jurisdiction_text,
-           nullif(trim(extended), '') AS extended_text,
-           nullif(trim(channel), '') AS channel_text
+    -- The values come trimmed, NULL when empty (ingest_mapped.sql): the text of each, before it is read.
+    SELECT record, line, request_id AS request_id_text, request_type AS type_text, received_at AS received_text,
+           status AS status_text, closed_at AS closed_text, subject_id AS subject_text,
+           jurisdiction AS jurisdiction_text, extended AS extended_text, channel AS channel_text
     FROM mapped
 ),
 subject_words AS (
     -- Once per spelling: the keyed hash is the costliest step of a load.
-    SELECT subject_text,
-           CASE WHEN looks_like_identifier(subject_text) THEN pseudonym(identity_of(subject_text))
-                ELSE pseudonym(subject_text) END AS subject_id
-    FROM (SELECT DISTINCT nullif(trim(subject_id), '') AS subject_text FROM mapped)
-    WHERE subject_text IS NOT NULL
+    SELECT subject_text, subject_pseudonym(subject_text) AS subject_id
+    FROM (SELECT DISTINCT subject_id AS subject_text FROM mapped WHERE subject_id IS NOT NULL)
 ),
 parsed AS (
     SELECT cleaned.*,

@@ -155,10 +155,21 @@ CREATE OR REPLACE MACRO looks_like_identifier(s) AS
 CREATE OR REPLACE MACRO identity_of(s) AS
     coalesce(nullif(regexp_extract(s, '<([^ \t\r\n<>@,;:"()\[\]`]+@[^ \t\r\n<>@,;:"()\[\]`]+\.[^ \t\r\n<>@,;:"()\[\]`]+)>', 1), ''), s);
 
+-- A subject as the store keeps it: a pseudonym (a keyed hash, pseudonyms.py), whatever it looks like. An e-mail
+-- address or phone number by its identity (a `Name <address>` form by its address, so the same person's plain
+-- address gets the same pseudonym), any other text (a customer number, a device id) by itself.
+CREATE OR REPLACE MACRO subject_pseudonym(s) AS
+    CASE WHEN looks_like_identifier(s) THEN pseudonym(identity_of(s)) ELSE pseudonym(s) END;
+
 -- A rejected value as it is shown and kept: identifiers masked, then at most 200 characters, so no
 -- field floods the report.
 CREATE OR REPLACE MACRO shown_value(s) AS
     CASE WHEN length(masked(s)) > 200 THEN left(masked(s), 200) || '…' ELSE masked(s) END;
+
+-- A version's fingerprint: its values (a request's or a policy's, as text, in store.VERSIONED's order) as
+-- JSON text, hashed. The holders tables name the version an upload brought by it; a load computes it as an undo
+-- does, so the two always agree.
+CREATE OR REPLACE MACRO version_fingerprint(version_values) AS md5(to_json(version_values)::VARCHAR);
 
 -- A page filter: true when no choice was made (NULL) or the value is among the chosen ones.
 -- A missing value is chosen as 'unknown', the name the breakdowns show for it.

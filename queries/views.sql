@@ -42,22 +42,6 @@ LEFT JOIN ranked_rules rule
 -- query_table binds the one table chosen, so a query plans as if it named it.
 CREATE OR REPLACE MACRO from_summaries() AS NOT coalesce(getvariable('straightforward'), false);
 
--- The per-value summaries (summaries.py): the state changes of consent_standing_days and
--- policy_version_days with each subject's history followed within one value of one filter. They are
--- made here, beside the definitions that read them, so that a store made before them gets them when
--- it is next opened; a store holding consent rows then has them filled at once (store.py fills
--- summaries marked stale right after the definitions are in place).
-CREATE TABLE IF NOT EXISTS consent_standing_slices (
-    dimension VARCHAR NOT NULL, slice VARCHAR NOT NULL, purpose VARCHAR NOT NULL, day DATE NOT NULL,
-    new_subjects BIGINT NOT NULL, opt_in_change BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS policy_version_slices (
-    dimension VARCHAR NOT NULL, slice VARCHAR NOT NULL, policy_version VARCHAR NOT NULL, day DATE NOT NULL,
-    change BIGINT NOT NULL);
-INSERT OR REPLACE INTO store_meta (key, value)
-SELECT 'summaries_stale', '1'
-WHERE NOT EXISTS (FROM consent_standing_slices) AND NOT EXISTS (FROM policy_version_slices)
-  AND EXISTS (FROM consent WHERE decision <> 'shown');
-
 -- Consent rows per day, purpose, channel, region and decision (summary consent_daily).
 CREATE OR REPLACE VIEW consent_daily_computed AS
 SELECT occurred_at::DATE AS day, purpose, channel, region, decision, count(*) AS events
