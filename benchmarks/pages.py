@@ -11,7 +11,7 @@ inside another counts for itself only), into:
 - queries: DuckDB, from the SQL to the DataFrame (queries.run_query);
 - store version reads: store.store_version, which shell.version() runs for every figure a page asks for;
 - figure lookups: the figure cache (st.cache_data hashes the arguments and copies the frame out) and the
-  small-count rule (shell.figure, shell.query, shell.total, shell.version);
+  small-count rule (shell.figure, shell.query, shell.version);
 - chart spec and table lookups: the caches of built chart specs and Data-tab tables, where the pages have them
   (shell.chart_spec, shell._table_view: st.cache_data hashes the frames they are given, every run);
 - chart data (pandas): functions of dashboard/charts/ that return a frame;

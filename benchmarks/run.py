@@ -15,7 +15,7 @@ import argparse
 import json
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,7 +24,7 @@ import duckdb
 from benchmarks import browser, generate
 from benchmarks.measure import GB, machine_facts, median_ms, repeat, run_in_child
 from dashboard import metrics
-from dashboard.metrics import Filters, _year_before
+from dashboard.metrics import Filters
 from dashboard.queries import run_query
 from dashboard.store import open_store
 
@@ -53,20 +53,19 @@ TARGETS = {
     "figure_rows": 5000,
 }
 
-# The metric queries each page runs (dashboard/views/*.py), each with the range it is asked for: the
-# page's range, or, for the overview's comparisons, the day before it or the day twelve months earlier.
+# The metric queries each page runs (dashboard/views/*.py), each over the page's range (the Overview's
+# comparisons are inside its own figures, overview_consent and overview_requests).
 PAGE_FIGURES = {
     "overview": (
-        ("consent_by_purpose", "range"), ("consent_by_purpose", "day before the range"),
-        ("consent_monthly_trend", "range"), ("requests_trailing_12_months", "range"),
-        ("requests_trailing_12_months", "twelve months earlier"), ("requests_overdue", "range"),
-        ("requests_summary", "range"), ("policy_versions", "range"), ("policy_version_mix", "range"),
+        "overview_consent", "consent_monthly_trend", "requests_trailing_12_months",
+        "overview_requests", "requests_overdue", "requests_summary",
+        "policy_versions", "policy_version_mix",
     ),
-    "consent": (("consent_by_purpose", "range"), ("consent_monthly_trend", "range"),
-                ("consent_by_channel", "range"), ("consent_by_region", "range")),
-    "requests": (("requests_trailing_12_months", "range"), ("requests_by_type", "range"),
-                 ("requests_summary", "range"), ("requests_overdue", "range"), ("requests_days_to_close", "range")),
-    "policies": (("policy_versions", "range"), ("policy_version_mix", "range"), ("policy_adoption", "range")),
+    "consent": ("consent_by_purpose", "consent_monthly_trend",
+                "consent_by_channel", "consent_by_region"),
+    "requests": ("requests_trailing_12_months", "requests_by_type",
+                 "requests_summary", "requests_overdue", "requests_days_to_close"),
+    "policies": ("policy_versions", "policy_version_mix", "policy_adoption"),
     # The CCPA page takes a calendar year, not the sidebar's range: here the year the range starts in.
     "ccpa": (),
 }
@@ -161,16 +160,6 @@ def ingest_step(files: dict[str, Path], store: Path, scratch: Path) -> dict:
 
 # --- 2. Queries -----------------------------------------------------------------------------------------------
 
-def _shifted(filters, shift: str):
-    if shift == "day before the range":
-        day = filters.start - timedelta(days=1)
-        return filters.with_range(day, day)
-    if shift == "twelve months earlier":
-        day = _year_before(filters.end) - timedelta(days=1)
-        return filters.with_range(day, day)
-    return filters
-
-
 class PageRun(NamedTuple):
     seconds: float
     rows: int  # the most rows one figure returned
@@ -187,8 +176,8 @@ def run_page(connection, page: str, filters, straightforward: bool = False) -> P
         year = filters.start.year
         results = [("ccpa_report", metrics.ccpa_report(connection, year, straightforward=straightforward))]
     else:
-        results = [(name, metrics.figure(connection, name, _shifted(filters, shift), straightforward=straightforward))
-                   for name, shift in PAGE_FIGURES[page]]
+        results = [(name, metrics.figure(connection, name, filters, straightforward=straightforward))
+                   for name in PAGE_FIGURES[page]]
     seconds, cpu = time.perf_counter() - started, time.process_time() - used
     rows, largest = max((len(result), name) for name, result in results)
     return PageRun(seconds, rows, largest, cpu)
