@@ -1,9 +1,14 @@
 """Shared fixtures: real store files, the folder of small test exports, and the app under AppTest."""
 
+import fcntl
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,10 +24,12 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 
 
 @pytest.fixture(autouse=True)
-def saved_profiles(tmp_path_factory, monkeypatch) -> Path:
+def saved_profiles(tmp_path_factory, monkeypatch, request) -> Path:
     """Profiles a test saves go to a folder of its own, never into the project's data/profiles/saved/."""
     folder = tmp_path_factory.mktemp("saved-profiles")
     monkeypatch.setenv("PRIVACY_DASHBOARD_PROFILES", str(folder))
+    if "app" not in request.fixturenames:
+        _CACHES_FILLED_FROM.clear()  # a test without the `app` fixture may fill Streamlit's caches its own way
     return folder
 
 
@@ -46,26 +53,54 @@ def test_data() -> Path:
     return TEST_DATA
 
 
-@pytest.fixture(scope="session")
-def sample_store_file(tmp_path_factory) -> Path:
-    """A store holding the bundled sample, built once; tests work on copies of it."""
+def made_once(tmp_path_factory, name: str, make) -> Path:
+    """The folder `make(folder)` filled, made once in a test run: pytest-xdist runs a worker per core, and the
+    first to ask makes it while the others wait on its lock (each then works on copies of its own)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    folder = tmp_path_factory.getbasetemp().parent / name  # the run's folder, which every worker's is in
+    folder.mkdir(exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held while one worker makes it; released when the file closes
+        if not (folder / ".made").exists():
+            make(folder)
+            (folder / ".made").touch()
+    return folder
+
+
+def _make_sample_store(folder: Path) -> None:
     from dashboard.shell import load_sample
 
-    path = tmp_path_factory.mktemp("sample-store") / "store.duckdb"
-    connection = open_store(path)
+    connection = open_store(folder / "store.duckdb")
     load_sample(connection)
     connection.close()
-    return path
+    # `python -m dashboard metrics` on it (default range): what the pages must show.
+    result = subprocess.run(
+        [sys.executable, "-m", "dashboard", "metrics", "--db", str(folder / "store.duckdb")],
+        cwd=PROJECT, capture_output=True, text=True, check=True, timeout=120,
+    )
+    (folder / "metrics.json").write_text(result.stdout, encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
-def sample_metrics(sample_store_file) -> dict:
+def made_sample(tmp_path_factory) -> Path:
+    """The bundled sample loaded into a store, and the metrics document of that store: made once a run."""
+    return made_once(tmp_path_factory, "sample-made-once", _make_sample_store)
+
+
+@pytest.fixture(scope="session")
+def sample_store_file(tmp_path_factory, made_sample) -> Path:
+    """A store holding the bundled sample, this worker's own (a store file is one process's to open for
+    writing, and some tests open this one); tests work on copies of it."""
+    return copy_store(made_sample / "store.duckdb", tmp_path_factory.mktemp("sample-store"))
+
+
+@pytest.fixture(scope="session")
+def sample_metrics(made_sample) -> dict:
     """`python -m dashboard metrics` on the sample store (default range): what the pages must show."""
-    result = subprocess.run(
-        [sys.executable, "-m", "dashboard", "metrics", "--db", str(sample_store_file)],
-        cwd=PROJECT, capture_output=True, text=True, check=True, timeout=120,
-    )
-    return json.loads(result.stdout)
+    return json.loads((made_sample / "metrics.json").read_text(encoding="utf-8"))
 
 
 def stored_text(store) -> set[str]:
@@ -109,10 +144,36 @@ def app(app_store, monkeypatch):
     monkeypatch.setenv("PRIVACY_DASHBOARD_DB", str(app_store))
     # AppTest runs the pages' entry file alone; dashboard/server.py, which checks the endpoints, is not loaded.
     monkeypatch.setenv("PRIVACY_DASHBOARD_ENDPOINTS_CHECKED", "1")
-    # Caches live as long as the process: without this a test would see the previous test's store.
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    # Caches live as long as the process and are keyed by the store's version, not its file: a test on
+    # another store than the previous test's starts with empty ones, or it would see that store's figures.
+    # Tests of one module that share a copy they only read (shared_app_store) keep what the earlier ones
+    # computed, as a server's sessions do.
+    if _CACHES_FILLED_FROM.get("store") != app_store:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        _CACHES_FILLED_FROM["store"] = app_store
     return AppTest.from_file(str(APP), default_timeout=60)
+
+
+_CACHES_FILLED_FROM: dict = {}
+
+
+def shared_app_store(name: str):
+    """A module's `app_store` fixture for tests that only read the store: one copy of the sample for the
+    module, whose version is checked after its last test (a test that wrote would fail the module)."""
+
+    @pytest.fixture(scope="module")
+    def app_store(tmp_path_factory, sample_store_file):
+        from dashboard.server_connection import held_connection
+        from dashboard.store import store_version
+
+        store = copy_store(sample_store_file, tmp_path_factory.mktemp(name))
+        # The connection the pages use (AppTest runs them in this process), opened as they would open it.
+        before = store_version(held_connection(store)[0])
+        yield store
+        assert store_version(held_connection(store)[0]) == before, f"a test of {name} changed its shared store"
+
+    return app_store
 
 
 @pytest.fixture
@@ -123,15 +184,25 @@ def data_page(app):
     return app
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium for the browser tests of one module."""
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium, started once by each worker that runs a browser test."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """Headless Chromium for the browser tests of one module: every tab a test opens is in a context of its
+    own (its own cookies), and whatever the module's tests left open is closed after its last test, as if
+    the browser had been closed (its pages stop talking to the module's servers)."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 @pytest.fixture
@@ -143,13 +214,49 @@ def page(browser):
     context.close()
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# The people the local identity provider knows (tests/test_sign_in.py gives their roles).
+PEOPLE = {"ana": "ana@retail.example", "vic": "vic@retail.example", "eve": "eve@elsewhere.example"}
+
+
+@pytest.fixture(scope="session")
+def provider(tmp_path_factory):
+    """oidc-provider-mock on a free port, knowing three people; its base URL. It keeps nothing between
+    sign-ins but the codes it hands out, so every sign-in test's server uses the one of its worker."""
+    port = free_port()
+    claims = [arg for sub, email in PEOPLE.items()
+              for arg in ("--user-claims", json.dumps({"sub": sub, "email": email, "email_verified": True}))]
+    log = tmp_path_factory.mktemp("provider") / "provider.log"
+    process = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(port), *claims],
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/.well-known/openid-configuration", timeout=2):
+                break
+        except OSError:
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.05)  # polling until it answers
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+
+
 # Fixtures that start a real `streamlit run`, an identity provider or a browser: a test using one is slow.
-SERVER_FIXTURES = frozenset({"browser", "page", "server", "dashboard", "held_and_free", "signed", "analyst",
-                             "provider"})
+SERVER_FIXTURES = frozenset({"chromium", "browser", "page", "server", "dashboard", "held_and_free", "signed",
+                             "analyst", "provider"})
 
 
 def pytest_collection_modifyitems(items):
     """Mark the tests that need a real server or browser `slow` (tests that start one themselves say so)."""
     for item in items:
-        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        # A parametrized argument named like one of them (`page`, a page's file) is not that fixture.
+        parametrized = set(getattr(getattr(item, "callspec", None), "params", {}))
+        if SERVER_FIXTURES & (set(getattr(item, "fixturenames", ())) - parametrized):
             item.add_marker(pytest.mark.slow)

@@ -3,9 +3,12 @@
 import json
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
+
+from tests.conftest import shared_app_store
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -13,6 +16,11 @@ HEADINGS = {"label": "Request type", "received": "Requests received", "complied"
             "denied": "Denied", "median_days": "Median days to respond", "mean_days": "Mean days to respond"}
 
 
+# The tests only read the sample: they share one copy of it, and the pages' caches with it.
+app_store = shared_app_store("ccpa-page")
+
+
+@cache  # the same store file gives the same report: each asked for once a run
 def cli_report(store_file, year: int, *options: str) -> list[dict]:
     result = subprocess.run(
         [sys.executable, "-m", "dashboard", "report", "ccpa", "--year", str(year), "--db", str(store_file), *options],

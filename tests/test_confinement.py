@@ -202,7 +202,9 @@ def test_a_file_held_for_its_mapping_goes_when_its_tab_closes(dashboard, browser
     wait_for_app(viewer)
     deadline = time.monotonic() + 30
     while any(work.iterdir()) and time.monotonic() < deadline:
-        viewer.wait_for_timeout(250)  # the page keeps running its 5-second refresh meanwhile
+        # Polling the folder (a file condition Playwright cannot wait on); Playwright's own wait lets the
+        # page keep running its 5-second refresh meanwhile.
+        viewer.wait_for_timeout(50)
     assert list(work.iterdir()) == []
     viewer.context.close()
 

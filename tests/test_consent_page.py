@@ -3,6 +3,8 @@
 import json
 from datetime import date
 
+from tests.conftest import shared_app_store
+
 # The table's headings (as a person reads them) and the metrics document's keys.
 HEADINGS = {"Purpose": "purpose", "Opt-ins": "opt_ins", "Opt-outs": "opt_outs",
             "Opt-in rate of choices": "decision_opt_in_rate", "People with a choice": "standing_subjects",
@@ -10,6 +12,10 @@ HEADINGS = {"Purpose": "purpose", "Opt-ins": "opt_ins", "Opt-outs": "opt_outs",
 PURPOSE_NAMES = {"Quality control": "quality_control", "Marketing": "marketing",
                  "Research and development": "research_development"}
 RATES = ("decision_opt_in_rate", "standing_opt_in_rate")
+
+
+# The tests only read the sample: they share one copy of it, and the pages' caches with it.
+app_store = shared_app_store("consent-page")
 
 
 def purpose_table(app):

@@ -6,6 +6,7 @@ import pandas as pd
 
 from dashboard.metrics import Filters, figure
 from dashboard.store import open_store
+from tests.conftest import shared_app_store
 
 # The table's headings and the metrics document's keys; the request types by their names.
 TABLE_COLUMNS = {"Request type": "request_type", "Received": "received", "Completed": "completed", "Denied": "denied",
@@ -13,6 +14,10 @@ TABLE_COLUMNS = {"Request type": "request_type", "Received": "received", "Comple
                  "Mean days to close": "mean_days_to_close", "Closed on time": "on_time_rate"}
 TYPE_NAMES = {"Access": "access", "Deletion": "deletion", "Correction": "correction",
               "Opt-out of sale/sharing": "opt_out", "Limit use of sensitive data": "limit"}
+
+
+# The tests only read the sample: they share one copy of it, and the pages' caches with it.
+app_store = shared_app_store("requests-page")
 
 
 def open_requests(app):

@@ -3,7 +3,7 @@ command line and plain HTTP work on it at the same time.
 
 - The command line with a server running prints what it prints without one, with the same exit status: each
   command runs once against a store a server holds and once against a copy of that store that nobody holds.
-- The HTTP API with sign-in on (the local OpenID Connect provider of test_sign_in.py): an analyst's token loads,
+- The HTTP API with sign-in on (the local OpenID Connect provider of conftest.py): an analyst's token loads,
   a viewer's token may read but not load (403), no token is 401, a revoked token is 401; uploads record the
   token's name and owner; the log never holds a token.
 - A page open in a browser redraws after a load made through the API.
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_store
-from tests.test_browser import free_port, start_streamlit, wait_for_app
-from tests.test_sign_in import provider, write_sign_in_site  # noqa: F401 - the provider fixture
+from tests.conftest import copy_store, free_port
+from tests.test_browser import start_streamlit, wait_for_app
+from tests.test_sign_in import write_sign_in_site
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -198,7 +198,7 @@ def test_a_page_redraws_after_a_load_through_the_api(held_and_free, page, tmp_pa
 # --- Sign-in on: tokens ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def signed(tmp_path_factory, sample_store_file, provider):  # noqa: F811 - the imported fixture
+def signed(tmp_path_factory, sample_store_file, provider):
     """The dashboard with sign-in on (ana is an analyst, vic a viewer); (store, base URL, log)."""
     site = tmp_path_factory.mktemp("signed")
     port = free_port()

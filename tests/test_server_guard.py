@@ -1,5 +1,5 @@
 """The server's own endpoints and the actions behind buttons, tried as an attacker would against a real
-`streamlit run dashboard/server.py` with sign-in on (the local OpenID Connect provider of test_sign_in):
+`streamlit run dashboard/server.py` with sign-in on (the local OpenID Connect provider of conftest.py):
 an upload from a session that never signed in, a download fetched without the session's sign-in, an undo
 pressed after the analyst's role was removed, and Streamlit's own table download of a formula cell."""
 
@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.conftest import PROJECT, copy_store
-from tests.test_browser import free_port, load_on_data_page, start_streamlit, wait_for_app
-from tests.test_sign_in import ROLES, provider, signed_in, write_sign_in_site  # noqa: F401 - provider: a fixture
+from tests.conftest import PROJECT, copy_store, free_port
+from tests.test_browser import load_on_data_page, start_streamlit, wait_for_app
+from tests.test_sign_in import ROLES, signed_in, write_sign_in_site
 
 # The analyst moved out of [analysts]: the domain keeps her a viewer.
 ROLES_WITHOUT_ANA = ROLES.replace('emails = ["ana@retail.example"]', "emails = []")
@@ -37,7 +37,7 @@ class Dashboard:
 
 
 @pytest.fixture(scope="module")
-def dashboard(tmp_path_factory, sample_store_file, provider):  # noqa: F811 - the imported fixture
+def dashboard(tmp_path_factory, sample_store_file, provider):
     """The dashboard as an operator runs it: the project's .streamlit/config.toml beside a secrets.toml
     with an [auth] section, and a roles file naming one analyst."""
     site = tmp_path_factory.mktemp("guarded")
