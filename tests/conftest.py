@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,29 @@ def store(tmp_path, empty_store_file):
     connection = open_store(copy_store(empty_store_file, tmp_path))
     yield connection
     connection.close()
+
+
+def store_with(tmp_path_factory, empty_store_file: Path, *loads: tuple[str, Path]) -> Path:
+    """A store file with the given (kind, file) loads through the real ingest: made once by a module-scoped
+    fixture, and opened by each test as a copy (open_copy), since loading costs far more than copying."""
+    from dashboard.ingest import ingest_file
+
+    path = copy_store(empty_store_file, tmp_path_factory.mktemp("loaded-store"))
+    connection = open_store(path)
+    for kind, file in loads:
+        ingest_file(connection, kind, file)
+    connection.close()
+    return path
+
+
+@contextmanager
+def open_copy(store_file: Path, folder: Path):
+    """A test's own connection to a copy of a store file."""
+    connection = open_store(copy_store(store_file, folder))
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 @pytest.fixture

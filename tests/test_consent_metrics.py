@@ -26,15 +26,21 @@ from dashboard.ingest import ingest_file
 from dashboard.metrics import default_range, year_start
 from dashboard.metrics import plain_rows as records
 from dashboard.queries import run_query
+from tests.conftest import open_copy, store_with
 
 DATA = Path(__file__).parent / "data" / "consent"
 RANGE = {"start": date(2024, 1, 1), "end": date(2024, 4, 30), "purposes": None, "channels": None, "regions": None}
 
 
+@pytest.fixture(scope="module")
+def consent_store_file(tmp_path_factory, empty_store_file):
+    return store_with(tmp_path_factory, empty_store_file, ("consent", DATA / "choices.csv"))
+
+
 @pytest.fixture
-def consent_store(store):
-    ingest_file(store, "consent", DATA / "choices.csv")
-    return store
+def consent_store(consent_store_file, tmp_path):
+    with open_copy(consent_store_file, tmp_path) as connection:
+        yield connection
 
 
 def test_default_range_is_empty_on_an_empty_store(store):

@@ -31,16 +31,22 @@ from dashboard.ingest import ingest_file
 from dashboard.metrics import plain_rows as records
 from dashboard.queries import run_query
 from dashboard.store import open_store
+from tests.conftest import open_copy, store_with
 
 DATA = Path(__file__).parent / "data" / "policies"
 RANGE = {"start": date(2024, 1, 1), "end": date(2024, 3, 31), "purposes": None, "channels": None, "regions": None}
 
 
+@pytest.fixture(scope="module")
+def policy_store_file(tmp_path_factory, empty_store_file):
+    return store_with(tmp_path_factory, empty_store_file,
+                      ("policies", DATA / "catalogue.csv"), ("consent", DATA / "consent.csv"))
+
+
 @pytest.fixture
-def policy_store(store):
-    ingest_file(store, "policies", DATA / "catalogue.csv")
-    ingest_file(store, "consent", DATA / "consent.csv")
-    return store
+def policy_store(policy_store_file, tmp_path):
+    with open_copy(policy_store_file, tmp_path) as connection:
+        yield connection
 
 
 def test_policy_versions_at_the_end_of_the_range(policy_store):

@@ -31,15 +31,22 @@ import pytest
 
 from dashboard.ingest import ingest_file
 from dashboard.queries import run_query
+from tests.conftest import open_copy, store_with
 
 DATA = Path(__file__).parent / "data" / "requests"
 
 
+@pytest.fixture(scope="module")
+def requests_store_file(tmp_path_factory, empty_store_file):
+    """A store with requests.csv loaded through the real ingest, once for the module."""
+    return store_with(tmp_path_factory, empty_store_file, ("requests", DATA / "requests.csv"))
+
+
 @pytest.fixture
-def store(store):
-    """The shared fresh store (tests/conftest.py) with requests.csv loaded through the real ingest."""
-    ingest_file(store, "requests", DATA / "requests.csv")
-    return store
+def store(requests_store_file, tmp_path):
+    """A test's own copy of it."""
+    with open_copy(requests_store_file, tmp_path) as connection:
+        yield connection
 
 
 def parameters(**overrides) -> dict:
