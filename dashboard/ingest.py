@@ -367,7 +367,7 @@ def _map_raw(cursor, columns: CompiledProfile, opened: OpenedExport) -> None:
     canonical = []
     for column, _required in CANONICAL_COLUMNS[columns.kind]:
         expression = columns.expressions.get(column)
-        canonical.append(f"present(({expression})::VARCHAR) AS {column}" if expression else f"NULL::VARCHAR AS {column}")
+        canonical.append(f"({expression})::VARCHAR AS {column}" if expression else f"NULL::VARCHAR AS {column}")
     notes = "[" + ", ".join(condition for condition, _note in columns.notes) + "]"
     cursor.execute(query_text("ingest_mapped").format(
         records=numbered, canonical_columns=", ".join(canonical), set_aside=columns.set_aside or "NULL", notes=notes))

@@ -326,14 +326,16 @@ class _Compiler:
         return f"json_extract_string(cell_json({reference}), {self.bound(path)})"
 
     def value(self, spec, column: str) -> str | None:
-        """SQL of a value spec, or None when the file lacks what it reads."""
+        """SQL of a value spec, trimmed text or NULL (macros.sql, present), or None when the file lacks what it
+        reads. Each value is made present here, once: a nested present() costs its expansion several times
+        over in every query that reads the mapped rows."""
         if isinstance(spec, str):
             reference = self.cell(spec)
             if reference is not None and column == "subject_id":
                 self.identity.append(spec)
             return None if reference is None else f"present({reference}::VARCHAR)"
         if "constant" in spec:
-            return self.bound(str(spec["constant"]))
+            return f"present({self.bound(str(spec['constant']))})"
         if "column" in spec:
             reference = self.cell(spec["column"])
             if reference is None:
