@@ -10,6 +10,7 @@ import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import Self
 
 from dashboard import erasure, operations, server_address, small_counts
 from dashboard.formats import KINDS, format_names
@@ -143,6 +144,15 @@ class _Local:
     def __init__(self, db, readable=()) -> None:
         self.db, self.readable, self._connection = db, readable, None
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exception) -> None:
+        # The command's connection closes when it is done, as a process exiting would close it.
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
     @property
     def connection(self):
         if self._connection is None:
@@ -217,8 +227,12 @@ def _where(arguments, *, readable=()) -> _Local | Remote:
 
 def _ingest(arguments) -> int:
     # Without a server, the store's connection may read the files named here and nothing else outside its folder.
-    where = _where(arguments, readable=[
-        Path(file) for file in arguments.files if Path(file).is_file() and not Path(file).is_symlink()])
+    with _where(arguments, readable=[
+            Path(file) for file in arguments.files if Path(file).is_file() and not Path(file).is_symlink()]) as where:
+        return _ingest_each(arguments, where)
+
+
+def _ingest_each(arguments, where) -> int:
     status, save_map = 0, arguments.save_map
     for file in arguments.files:
         name = mask_file_name(Path(file).name)
@@ -252,15 +266,17 @@ def _ingest(arguments) -> int:
 def _metrics(arguments) -> int:
     selections = {name: values for name in operations.SELECTIONS
                   if (values := getattr(arguments, name, None))}
-    document = _where(arguments).metrics_document(start=arguments.start, end=arguments.end, selections=selections,
-                                                  min_cell=arguments.min_cell)
+    with _where(arguments) as where:
+        document = where.metrics_document(start=arguments.start, end=arguments.end, selections=selections,
+                                          min_cell=arguments.min_cell)
     print(json.dumps(document, indent=2))
     return 0
 
 
 def _report(arguments) -> int:
-    document = _where(arguments).ccpa_report(arguments.year, all_jurisdictions=arguments.all_jurisdictions,
-                                             min_cell=arguments.min_cell)
+    with _where(arguments) as where:
+        document = where.ccpa_report(arguments.year, all_jurisdictions=arguments.all_jurisdictions,
+                                     min_cell=arguments.min_cell)
     if arguments.csv:
         sys.stdout.write(operations.ccpa_csv(document))
         return 0
@@ -269,7 +285,11 @@ def _report(arguments) -> int:
 
 
 def _uploads(arguments) -> int:
-    where = _where(arguments)
+    with _where(arguments) as where:
+        return _print_uploads(arguments, where)
+
+
+def _print_uploads(arguments, where) -> int:
     if arguments.rejected is not None:
         print("line\tcolumn\tvalue\treason")
         for row in where.rejected(arguments.rejected):
@@ -315,7 +335,8 @@ def _minute(moment: str) -> str:
 
 
 def _remove(arguments) -> int:
-    removed = _where(arguments).remove(arguments.upload_id)
+    with _where(arguments) as where:
+        removed = where.remove(arguments.upload_id)
     print(f"removed upload {removed['upload_id']} ({removed['file_name']}, {removed['kind']}): "
           f"{plural(removed['rows_removed'], 'stored row')} removed, {count(removed['rows_staying'])} kept because "
           "another upload holds them")
@@ -323,12 +344,17 @@ def _remove(arguments) -> int:
 
 
 def _forget(arguments) -> int:
-    print(_where(arguments).forget(arguments.identities)["summary"])
+    with _where(arguments) as where:
+        print(where.forget(arguments.identities)["summary"])
     return 0
 
 
 def _token(arguments) -> int:
-    where = _where(arguments)
+    with _where(arguments) as where:
+        return _token_action(arguments, where)
+
+
+def _token_action(arguments, where) -> int:
     if arguments.action == "create":
         made = where.create_token(arguments.name, role=arguments.role, owner=arguments.owner)
         # The token alone on standard output (TOKEN=$(python -m dashboard token create NAME)); the words on stderr.

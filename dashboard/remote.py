@@ -9,6 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Self
 
 from dashboard.operations import Failure
 from dashboard.server_address import API
@@ -22,6 +23,12 @@ class Remote:
 
     def __init__(self, url: str, token: str | None) -> None:
         self.url, self.token = url.rstrip("/"), token
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exception) -> None:
+        """Nothing held between calls: each is one HTTP request."""
 
     def _call(self, method: str, path: str, *, query=None, body: bytes | None = None, payload=None,
               size: int | None = None, raw: bool = False):
