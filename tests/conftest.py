@@ -1,6 +1,7 @@
 """Shared fixtures: real store files, the folder of small test exports, and the app under AppTest."""
 
 import fcntl
+import io
 import json
 import os
 import shutil
@@ -9,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,46 @@ def open_copy(store_file: Path, folder: Path):
         connection.close()
 
 
+def dashboard(*arguments, db=None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m dashboard ARGUMENTS [--db DB]`, run by its main() in this process (as __main__.py runs it),
+    with `env` over the environment for the call (a value None unsets it): its exit status, standard output and
+    standard error, as the process would give them. A new interpreter costs about a second a command; the tests
+    of the process itself (a scheduled job's) use dashboard_process."""
+    from dashboard.cli import main
+
+    command = [*map(str, arguments), *(["--db", str(db)] if db is not None else [])]
+    out, err = io.StringIO(), io.StringIO()
+    saved = {name: os.environ.get(name) for name in (env or {})}
+    _set_environment(env or {})
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                status = main(command)
+            except SystemExit as exit_:  # argparse's usage errors
+                status = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        _set_environment(saved)
+    return subprocess.CompletedProcess(["python", "-m", "dashboard", *command], status, out.getvalue(),
+                                       err.getvalue())
+
+
+def dashboard_process(*arguments, db=None, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    """`python -m dashboard ARGUMENTS [--db DB]` as a process of its own, from the project folder, as a scheduled
+    job runs it; `env` over this environment (a value None unsets it)."""
+    command = [sys.executable, "-m", "dashboard", *map(str, arguments), *(["--db", str(db)] if db is not None else [])]
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run(command, check=False, cwd=PROJECT, capture_output=True, text=True, timeout=timeout,
+                          env={name: value for name, value in environment.items() if value is not None})
+
+
+def _set_environment(values: dict) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture
 def test_data() -> Path:
     return TEST_DATA
@@ -101,10 +142,8 @@ def _make_sample_store(folder: Path) -> None:
     load_sample(connection)
     connection.close()
     # `python -m dashboard metrics` on it (default range): what the pages must show.
-    result = subprocess.run(
-        [sys.executable, "-m", "dashboard", "metrics", "--db", str(folder / "store.duckdb")],
-        cwd=PROJECT, capture_output=True, text=True, check=True, timeout=120,
-    )
+    result = dashboard("metrics", db=folder / "store.duckdb")
+    assert result.returncode == 0, result.stderr
     (folder / "metrics.json").write_text(result.stdout, encoding="utf-8")
 
 
@@ -163,7 +202,6 @@ def app(app_store, monkeypatch):
     Open a page with `app.switch_page("views/consent.py").run()`.
     """
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("PRIVACY_DASHBOARD_DB", str(app_store))
     # AppTest runs the pages' entry file alone; dashboard/server.py, which checks the endpoints, is not loaded.
@@ -176,10 +214,27 @@ def app(app_store, monkeypatch):
         st.cache_resource.clear()
         st.cache_data.clear()
         _CACHES_FILLED_FROM["store"] = app_store
-    return AppTest.from_file(str(APP), default_timeout=60)
+    return app_test(APP)
 
 
 _CACHES_FILLED_FROM: dict = {}
+
+
+def app_test(script: Path, timeout: int = 60):
+    """Streamlit's AppTest of a script, sharing this process's scan of the installed packages for components: a
+    new AppTest scans them all again on its first run (most of a second, for the same answer in one run)."""
+    from streamlit.components.v2.component_manager import BidiComponentManager
+    from streamlit.testing.v1 import AppTest
+
+    if "manager" not in _COMPONENTS:
+        _COMPONENTS["manager"] = BidiComponentManager()
+        _COMPONENTS["manager"].discover_and_register_components(start_file_watching=False)
+    test = AppTest.from_file(str(script), default_timeout=timeout)
+    test._bidi_component_manager = _COMPONENTS["manager"]  # what AppTest._run would make, made once
+    return test
+
+
+_COMPONENTS: dict = {}
 
 
 def shared_app_store(name: str):

@@ -1,16 +1,11 @@
 """The CCPA report page on the sample store: the table of `python -m dashboard report ccpa`, ready to publish."""
 
 import json
-import subprocess
-import sys
 from functools import cache
-from pathlib import Path
 
 import pandas as pd
 
-from tests.conftest import shared_app_store
-
-PROJECT = Path(__file__).resolve().parent.parent
+from tests.conftest import dashboard, shared_app_store
 
 HEADINGS = {"label": "Request type", "received": "Requests received", "complied": "Complied with in whole or in part",
             "denied": "Denied", "median_days": "Median days to respond", "mean_days": "Mean days to respond"}
@@ -22,10 +17,8 @@ app_store = shared_app_store("ccpa-page")
 
 @cache  # the same store file gives the same report: each asked for once a run
 def cli_report(store_file, year: int, *options: str) -> list[dict]:
-    result = subprocess.run(
-        [sys.executable, "-m", "dashboard", "report", "ccpa", "--year", str(year), "--db", str(store_file), *options],
-        cwd=PROJECT, capture_output=True, text=True, check=True, timeout=120,
-    )
+    result = dashboard("report", "ccpa", "--year", str(year), *options, db=store_file)
+    assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)["rows"]
 
 

@@ -1,22 +1,13 @@
-"""The command line end to end: real files, a real store file, a real `python -m dashboard` process."""
+"""The command line end to end: real files, a real store file; its main() in this process, and a real
+`python -m dashboard` process where the process itself is the point (its exit status, a store another program holds)."""
 
 import getpass
 import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parent.parent
-
-
-def dashboard(*arguments, db=None):
-    command = [sys.executable, "-m", "dashboard", *arguments]
-    if db is not None:
-        command += ["--db", str(db)]
-    return subprocess.run(command, check=False, cwd=PROJECT, capture_output=True, text=True, timeout=120)
+from tests.conftest import dashboard, dashboard_process
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ def test_ingest_prints_one_json_line_per_file(db, test_data):
 def test_unusable_file_exits_1_with_one_line_and_stores_nothing(db, test_data, tmp_path):
     bad = tmp_path / "requests.csv"
     bad.write_text("id,type,date\n1,access,2024-01-01\n")
-    result = dashboard("ingest", "requests", str(bad), db=db)
+    result = dashboard_process("ingest", "requests", str(bad), db=db)
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == (
@@ -131,7 +122,7 @@ def test_a_store_in_use_gives_one_line(db, test_data):
 
     holder = duckdb.connect(str(db))  # another program holding the store open for writing
     try:
-        result = dashboard("ingest", "policies", str(test_data / "ingest" / "policies.csv"), db=db)
+        result = dashboard_process("ingest", "policies", str(test_data / "ingest" / "policies.csv"), db=db)
     finally:
         holder.close()
     assert result.returncode == 1

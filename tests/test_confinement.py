@@ -10,8 +10,6 @@ import json
 import os
 import secrets
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import pytest
 from dashboard.ingest import ingest_file
 from dashboard.store import open_store
 from tests.conftest import PROJECT, copy_store
+from tests.conftest import dashboard as command_line
 
 FIDES_HEADER = ("Status,Request Type,Time Received,Deadline,Reviewed By,Request ID,Time Approved/Denied,"
                 "Denial Reason,Last Updated,Completed On,email")
@@ -49,10 +48,9 @@ def test_a_column_name_cannot_run_sql(tmp_path):
     export = smuggling_export(tmp_path, secret_file)
     store = tmp_path / "store.duckdb"
 
-    result = subprocess.run([sys.executable, "-m", "dashboard", "ingest", "requests", str(export), "--db", str(store)],
-                            cwd=PROJECT, capture_output=True, text=True, timeout=120, check=False)
-    uploads = subprocess.run([sys.executable, "-m", "dashboard", "uploads", "--db", str(store)],
-                             cwd=PROJECT, capture_output=True, text=True, timeout=120, check=True)
+    result = command_line("ingest", "requests", str(export), db=store)
+    uploads = command_line("uploads", db=store)
+    assert uploads.returncode == 0, uploads.stderr
 
     for output in (result.stdout, result.stderr, uploads.stdout, uploads.stderr):
         assert canary not in output and "<<" not in output

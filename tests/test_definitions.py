@@ -13,7 +13,7 @@ from dashboard.charts import requests as request_charts
 from dashboard.definitions import COLUMNS, column_kinds, help_text, readable
 from dashboard.queries import run_query
 from dashboard.store import open_store
-from tests.conftest import copy_store
+from tests.conftest import app_test, copy_store
 
 PAGE = Path(__file__).resolve().parent.parent / "dashboard" / "views" / "definitions.py"
 
@@ -184,10 +184,8 @@ def test_the_frames_the_chart_helpers_make_have_columns_too(sample):
 
 
 def definitions_page(monkeypatch, min_cell: str = "0"):
-    from streamlit.testing.v1 import AppTest
-
     monkeypatch.setenv("PRIVACY_DASHBOARD_MIN_CELL", min_cell)
-    return AppTest.from_file(str(PAGE), default_timeout=30)
+    return app_test(PAGE, timeout=30)
 
 
 def page_text(page) -> str:

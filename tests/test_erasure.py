@@ -4,17 +4,13 @@ and out of the store file's bytes, and the history says that an erasure happened
 import hashlib
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from dashboard import pseudonyms
-from tests.conftest import copy_store
-
-PROJECT = Path(__file__).resolve().parent.parent
+from tests.conftest import copy_store, dashboard, dashboard_process
 
 # Jane appears by e-mail address in both exports (once with other capitals), the customer C-1001 by
 # number; Bob and C-2002 stay. Event ids are plain, so nothing but the subject names anyone. Every
@@ -37,11 +33,6 @@ REQUESTS_LATER = """request_id,request_type,received_at,status,closed_at,subject
 r1,access,2024-03-10,completed,2024-03-20,jane.doe@example.com,US-CA
 """
 JANE = "jane.doe@example.com"
-
-
-def dashboard(*arguments, db):
-    return subprocess.run([sys.executable, "-m", "dashboard", *arguments, "--db", str(db)], check=False,
-                          cwd=PROJECT, capture_output=True, text=True, timeout=120)
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -214,8 +205,8 @@ def test_a_missing_store_exits_1_and_is_not_created(tmp_path):
 
 
 def test_a_store_in_use_exits_1_with_one_line_and_erases_nobody(db):
-    with duckdb.connect(str(db)):
-        result = dashboard("forget", JANE, db=db)
+    with duckdb.connect(str(db)):  # another program holds it: the command is a process of its own
+        result = dashboard_process("forget", JANE, db=db)
     assert (result.returncode, result.stdout) == (1, "")
     assert len(result.stderr.splitlines()) == 1 and "in use by another program" in result.stderr
     assert "Traceback" not in result.stderr

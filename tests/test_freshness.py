@@ -10,7 +10,7 @@ import pytest
 
 from dashboard.ingest import ingest_file
 from dashboard.store import open_store
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, app_test
 
 CHOICES = PROJECT / "tests" / "data" / "consent" / "choices.csv"
 
@@ -27,15 +27,13 @@ def old_store(tmp_path, monkeypatch):
 
 def open_app(store, monkeypatch, **environment):
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
     monkeypatch.setenv("PRIVACY_DASHBOARD_DB", str(store))
     monkeypatch.setenv("PRIVACY_DASHBOARD_ENDPOINTS_CHECKED", "1")
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     st.cache_resource.clear()
     st.cache_data.clear()
-    app = AppTest.from_file(str(PROJECT / "dashboard" / "app.py"), default_timeout=60)
+    app = app_test(PROJECT / "dashboard" / "app.py")
     app.run()
     assert not app.exception
     return app

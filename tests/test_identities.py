@@ -3,8 +3,6 @@ never in the store's bytes, a report, a warning, a rejected value, the upload hi
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -12,7 +10,7 @@ from dashboard import identities
 from dashboard.ingest import UnusableFile, ingest_file, preview_file
 from dashboard.pseudonyms import pseudonym, secret_key
 from dashboard.store import open_store
-from tests.conftest import PROJECT
+from tests.conftest import dashboard
 
 EMAIL, PHONE = identities.EMAIL_PLACEHOLDER, identities.PHONE_PLACEHOLDER
 
@@ -224,14 +222,10 @@ def test_the_command_line_shows_placeholders(tmp_path):
     refused.write_text("kim.kale@example.com,2024-04-01,marketing,yes\n")
     db = str(tmp_path / "store.duckdb")
 
-    def run(*arguments):
-        return subprocess.run([sys.executable, "-m", "dashboard", *arguments, "--db", db], cwd=PROJECT, check=False,
-                              capture_output=True, text=True, timeout=120)
-
-    loaded = run("ingest", "consent", str(export), str(refused))
+    loaded = dashboard("ingest", "consent", str(export), str(refused), db=db)
     assert json.loads(loaded.stdout)["file"] == f"{EMAIL}.csv"
     assert loaded.stderr.startswith(f"{EMAIL}.csv: ") and "kim" not in loaded.stderr.lower()
-    history = run("uploads").stdout
+    history = dashboard("uploads", db=db).stdout
     assert f"{EMAIL}.csv" in history
     assert f"rejected line 6: ‘{EMAIL}’ purpose holds an e-mail address or phone number" in history
     assert "jane" not in history and "@" not in history.replace(EMAIL, "")

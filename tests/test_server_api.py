@@ -11,18 +11,17 @@ command line and plain HTTP work on it at the same time.
 """
 
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_store, free_port
+from tests.conftest import copy_store, dashboard_process, free_port
+from tests.conftest import dashboard as command_line
 from tests.test_browser import start_streamlit, wait_for_app
 from tests.test_sign_in import write_sign_in_site
 
@@ -39,11 +38,14 @@ REFUSED = DATA / "server" / "requests_without_ids.csv"
 
 
 def dashboard(*arguments, db: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`python -m dashboard ARGUMENTS --db DB`, as a scheduled job runs it."""
-    return subprocess.run([sys.executable, "-m", "dashboard", *arguments, "--db", str(db)], check=False, cwd=PROJECT,
-                          capture_output=True, text=True, timeout=120,
-                          env={**{k: v for k, v in os.environ.items() if k != "PRIVACY_DASHBOARD_TOKEN"},
-                               **(env or {})})
+    """`python -m dashboard ARGUMENTS --db DB`, as a scheduled job runs it: a process of its own."""
+    return dashboard_process(*arguments, db=db, env={"PRIVACY_DASHBOARD_TOKEN": None, **(env or {})})
+
+
+def alone(*arguments, db: Path) -> subprocess.CompletedProcess:
+    """The same command on a store nobody holds, run by its main() in this process (conftest.dashboard): what it
+    prints there is what it prints as a process."""
+    return command_line(*arguments, db=db, env={"PRIVACY_DASHBOARD_TOKEN": None})
 
 
 def same_minute(text: str) -> str:
@@ -69,7 +71,7 @@ def held_and_free(tmp_path_factory, sample_store_file):
 def both(held_and_free, *arguments):
     """The same command against the held store (through its server) and the free one (opened by the command)."""
     held, free, _log, _base = held_and_free
-    return dashboard(*arguments, db=held), dashboard(*arguments, db=free)
+    return dashboard(*arguments, db=held), alone(*arguments, db=free)
 
 
 def assert_same(through_server, alone):

@@ -3,9 +3,6 @@ tile, table, chart and download and in the command line, and a rate or average o
 
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from dashboard.metrics import Filters, figure
 from dashboard.report_tables import markdown_table
 from dashboard.small_counts import SettingError, configured_min_cell, hide, shown
 from dashboard.store import open_store
-from tests.conftest import PROJECT, copy_store
+from tests.conftest import copy_store, dashboard
 from tests.test_browser import screenshot, start_streamlit, wait_for_app
 
 
@@ -107,11 +104,6 @@ def test_downloads_and_published_tables_read_less_than_min_cell():
 
 
 # --- The command line ------------------------------------------------------------------------------------
-
-def dashboard(*arguments, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dashboard", *arguments], cwd=PROJECT, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, **(env or {})}, check=False)
-
 
 def test_the_command_line_hides_by_the_setting_unless_told_otherwise(sample_store_file):
     db = str(sample_store_file)

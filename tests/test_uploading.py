@@ -13,8 +13,6 @@ Test files under tests/data/uploading/ (example.com addresses only):
 import io
 import json
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -23,7 +21,7 @@ import pytest
 from dashboard import uploading
 from dashboard.store import save_mapping as save_old_mapping
 from dashboard.store import set_aside_reasons, set_aside_rows
-from tests.conftest import PROJECT
+from tests.conftest import dashboard
 
 UPLOADS = Path(__file__).parent / "data" / "upload"
 FILES = Path(__file__).parent / "data" / "uploading"
@@ -197,11 +195,6 @@ def test_an_upload_is_copied_with_the_suffix_its_reader_needs(tmp_path, name, su
 
 
 # --- The command line goes through the same module ----------------------------------------------------------
-
-def dashboard(*arguments, db):
-    return subprocess.run([sys.executable, "-m", "dashboard", *arguments, "--db", str(db)], check=False, cwd=PROJECT,
-                          capture_output=True, text=True, timeout=120)
-
 
 def test_the_command_line_counts_set_aside_rows_and_saves_a_mapping_as_a_profile(tmp_path, saved_profiles):
     db = tmp_path / "cli.duckdb"

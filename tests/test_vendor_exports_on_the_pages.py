@@ -10,14 +10,12 @@ after 0, 0, 0, 0, 0, 1, 4, 7, 7, 14, 14 and 32 days (received 2022-11-15 to 2022
 """
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.conftest import dashboard
 from tests.test_data_page import load, shown  # the page's helpers (its fixture is in conftest.py)
 
 EXPORT = Path(__file__).parent / "data" / "vendors" / "transcend" / "transcend_request_export.csv"
-PROJECT = Path(__file__).resolve().parent.parent
 TEST_REQUEST = "a test request, not a real one"
 
 
@@ -41,10 +39,8 @@ def test_the_data_page_recognises_a_transcend_export_and_sets_test_requests_asid
 
 
 def test_the_command_line_loads_it_with_no_mapping(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "dashboard", "ingest", "requests", str(EXPORT), "--db", str(tmp_path / "store.duckdb")],
-        cwd=PROJECT, capture_output=True, text=True, timeout=120, check=True,
-    )
+    result = dashboard("ingest", "requests", str(EXPORT), db=tmp_path / "store.duckdb")
+    assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert (report["format"], report["rows_read"], report["rows_loaded"], report["rows_rejected"],
             report["rows_set_aside"]) == ("transcend_requests", 33, 26, 0, 7)
