@@ -53,14 +53,20 @@ def store(tmp_path, empty_store_file):
 def store_with(tmp_path_factory, empty_store_file: Path, *loads: tuple[str, Path]) -> Path:
     """A store file with the given (kind, file) loads through the real ingest: made once by a module-scoped
     fixture, and opened by each test as a copy (open_copy), since loading costs far more than copying."""
+    return store_and_reports(tmp_path_factory, empty_store_file, *loads)[0]
+
+
+def store_and_reports(tmp_path_factory, empty_store_file: Path, *loads: tuple[str, Path]) -> tuple[Path, list]:
+    """store_with, and the report of each load in order."""
     from dashboard.ingest import ingest_file
 
     path = copy_store(empty_store_file, tmp_path_factory.mktemp("loaded-store"))
     connection = open_store(path)
-    for kind, file in loads:
-        ingest_file(connection, kind, file)
-    connection.close()
-    return path
+    try:
+        reports = [ingest_file(connection, kind, file) for kind, file in loads]
+    finally:
+        connection.close()
+    return path, reports
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from datetime import date, datetime
 import pytest
 
 from dashboard.ingest import UnusableFile, ingest_file
+from tests.conftest import TEST_DATA, open_copy, store_and_reports
 
 INGEST = "ingest"
 
@@ -14,9 +15,24 @@ def rows(store, sql, parameters=None):
     return store.execute(sql, parameters or {}).fetchall()
 
 
+@pytest.fixture(scope="module")
+def messy_once(tmp_path_factory, empty_store_file):
+    """The messy consent export loaded once for the module: (store file, report). Tests read copies of it."""
+    path, (report,) = store_and_reports(tmp_path_factory, empty_store_file,
+                                        ("consent", TEST_DATA / INGEST / "consent_messy.csv"))
+    return path, report
+
+
 @pytest.fixture
-def consent_loaded(store, test_data):
-    return ingest_file(store, "consent", test_data / INGEST / "consent_messy.csv")
+def consent_loaded(messy_once):
+    return messy_once[1]
+
+
+@pytest.fixture
+def messy_store(messy_once, tmp_path):
+    """A connection to this test's own copy of the store holding the messy consent export."""
+    with open_copy(messy_once[0], tmp_path) as connection:
+        yield connection
 
 
 def test_consent_counts_of_a_messy_export(consent_loaded):
@@ -25,22 +41,22 @@ def test_consent_counts_of_a_messy_export(consent_loaded):
     assert consent_loaded.rows_duplicate == 0
 
 
-def test_offset_crossing_midnight_is_stored_as_the_next_utc_day(store, consent_loaded):
+def test_offset_crossing_midnight_is_stored_as_the_next_utc_day(messy_store, consent_loaded):
     # 2024-03-31T23:30:00-02:00 is 2024-04-01 01:30 UTC.
-    assert rows(store, "SELECT occurred_at FROM consent WHERE event_id = 'e1'") == [(datetime(2024, 4, 1, 1, 30),)]
+    assert rows(messy_store, "SELECT occurred_at FROM consent WHERE event_id = 'e1'") == [(datetime(2024, 4, 1, 1, 30),)]
 
 
-def test_epoch_seconds_and_milliseconds(store, consent_loaded):
+def test_epoch_seconds_and_milliseconds(messy_store, consent_loaded):
     # 1711929600 s and 1711929600000 ms are both 2024-04-01 00:00 UTC.
-    assert rows(store, "SELECT event_id, occurred_at FROM consent WHERE event_id IN ('e3', 'e4') ORDER BY 1") == [
+    assert rows(messy_store, "SELECT event_id, occurred_at FROM consent WHERE event_id IN ('e3', 'e4') ORDER BY 1") == [
         ("e3", datetime(2024, 4, 1)),
         ("e4", datetime(2024, 4, 1)),
     ]
 
 
-def test_decisions_purposes_channels_and_regions_are_canonical(store, consent_loaded):
+def test_decisions_purposes_channels_and_regions_are_canonical(messy_store, consent_loaded):
     assert rows(
-        store, "SELECT event_id, purpose, decision, channel, region FROM consent ORDER BY length(event_id), event_id"
+        messy_store, "SELECT event_id, purpose, decision, channel, region FROM consent ORDER BY length(event_id), event_id"
     ) == [
         ("e1", "marketing", "opt_in", "web", "US-CA"),
         ("e2", "research_development", "opt_out", "app", "DE"),
@@ -52,8 +68,8 @@ def test_decisions_purposes_channels_and_regions_are_canonical(store, consent_lo
     ]
 
 
-def test_missing_policy_version_is_unknown(store, consent_loaded):
-    assert rows(store, "SELECT policy_version, count(*) FROM consent GROUP BY 1 ORDER BY 1") == [
+def test_missing_policy_version_is_unknown(messy_store, consent_loaded):
+    assert rows(messy_store, "SELECT policy_version, count(*) FROM consent GROUP BY 1 ORDER BY 1") == [
         ("2023-06-01", 2),
         ("unknown", 5),
     ]
@@ -63,8 +79,8 @@ def test_new_purpose_is_kept_and_reported(consent_loaded):
     assert "purposes not in the catalogue, kept as new purposes: google_analytics (1 row)" in consent_loaded.warnings
 
 
-def test_rejected_rows_keep_line_column_value_and_reason(store, consent_loaded):
-    assert rows(store, "SELECT line, column_name, value, reason FROM rejected_rows ORDER BY line") == [
+def test_rejected_rows_keep_line_column_value_and_reason(messy_store, consent_loaded):
+    assert rows(messy_store, "SELECT line, column_name, value, reason FROM rejected_rows ORDER BY line") == [
         (6, "occurred_at", None, "occurred_at is empty"),
         (7, "decision", "maybe", "decision is not opt_in, opt_out, acknowledge or shown, nor a synonym of one"),
         (8, "subject_id", None, "subject_id is empty"),
@@ -72,12 +88,12 @@ def test_rejected_rows_keep_line_column_value_and_reason(store, consent_loaded):
     ]
 
 
-def test_direct_identifiers_never_reach_the_store(store, consent_loaded, tmp_path):
-    store.execute("CHECKPOINT")
+def test_direct_identifiers_never_reach_the_store(messy_store, consent_loaded, tmp_path):
+    messy_store.execute("CHECKPOINT")
     raw = (tmp_path / "store.duckdb").read_bytes()
     for identifier in (b"ann@example.com", b"carol@example.com", b"bob@", b"555) 010"):
         assert identifier not in raw
-    subjects = [subject for (subject,) in rows(store, "SELECT subject_id FROM consent WHERE event_id IN ('e10', 'e11')")]
+    subjects = [subject for (subject,) in rows(messy_store, "SELECT subject_id FROM consent WHERE event_id IN ('e10', 'e11')")]
     assert all(subject.startswith("p_") and len(subject) == 34 for subject in subjects)
     assert "columns holding direct identifiers were not stored: email" in consent_loaded.warnings
 
@@ -266,8 +282,8 @@ UNUSABLE = [
 
 
 @pytest.mark.parametrize("name, content, message", UNUSABLE, ids=[case[0] for case in UNUSABLE])
-def test_unusable_files_are_refused_whole_with_one_line(store, tmp_path, test_data, name, content, message):
-    ingest_file(store, "consent", test_data / INGEST / "consent_messy.csv")
+def test_unusable_files_are_refused_whole_with_one_line(messy_store, tmp_path, name, content, message):
+    store = messy_store  # the messy consent export loaded: nothing of it may change
     before = rows(store, "SELECT (SELECT count(*) FROM consent), (SELECT count(*) FROM uploads), "
                          "(SELECT count(*) FROM rejected_rows), (SELECT value FROM store_meta WHERE key = 'store_version')")
     path = tmp_path / name

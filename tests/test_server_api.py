@@ -2,7 +2,8 @@
 command line and plain HTTP work on it at the same time.
 
 - The command line with a server running prints what it prints without one, with the same exit status: each
-  command runs once against a store a server holds and once against a copy of that store that nobody holds.
+  command runs once against a store a server holds and once against a copy of that store that nobody holds (as
+  a process of its own where a scheduled job's run is the point, else by its main() in the test's process).
 - The HTTP API with sign-in on (the local OpenID Connect provider of conftest.py): an analyst's token loads,
   a viewer's token may read but not load (403), no token is 401, a revoked token is 401; uploads record the
   token's name and owner; the log never holds a token.
@@ -42,9 +43,9 @@ def dashboard(*arguments, db: Path, env: dict | None = None) -> subprocess.Compl
     return dashboard_process(*arguments, db=db, env={"PRIVACY_DASHBOARD_TOKEN": None, **(env or {})})
 
 
-def alone(*arguments, db: Path) -> subprocess.CompletedProcess:
-    """The same command on a store nobody holds, run by its main() in this process (conftest.dashboard): what it
-    prints there is what it prints as a process."""
+def in_process(*arguments, db: Path) -> subprocess.CompletedProcess:
+    """The same command run by its main() in this process (conftest.dashboard): it finds the server by the store's
+    address file as the process does, and prints what the process prints."""
     return command_line(*arguments, db=db, env={"PRIVACY_DASHBOARD_TOKEN": None})
 
 
@@ -68,10 +69,11 @@ def held_and_free(tmp_path_factory, sample_store_file):
     process.wait(timeout=20)
 
 
-def both(held_and_free, *arguments):
-    """The same command against the held store (through its server) and the free one (opened by the command)."""
+def both(held_and_free, *arguments, job: bool = False):
+    """The same command against the held store (through its server) and the free one (opened by the command).
+    With `job`, the held side is a process of its own, as a scheduled job runs it."""
     held, free, _log, _base = held_and_free
-    return dashboard(*arguments, db=held), alone(*arguments, db=free)
+    return (dashboard if job else in_process)(*arguments, db=held), in_process(*arguments, db=free)
 
 
 def assert_same(through_server, alone):
@@ -88,7 +90,7 @@ def test_the_server_writes_its_address_next_to_the_store(held_and_free):
 
 
 def test_ingest_through_the_server_prints_what_it_prints_alone(held_and_free):
-    through_server, alone = both(held_and_free, "ingest", "consent", str(FEBRUARY))
+    through_server, alone = both(held_and_free, "ingest", "consent", str(FEBRUARY), job=True)
     assert_same(through_server, alone)
     report = json.loads(through_server.stdout)
     # 2 rows read, 2 loaded, nothing rejected.

@@ -17,7 +17,7 @@ import pytest
 
 from dashboard.ingest import UnusableFile, ingest_file
 from dashboard.store import open_store
-from tests.conftest import stored_text
+from tests.conftest import open_copy, store_and_reports, stored_text
 
 VENDORS = Path(__file__).parent / "data" / "vendors"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -162,14 +162,42 @@ def expected_fides_consent() -> list[tuple]:
 # --- loading ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fides_requests_loaded(store):
-    return ingest_file(store, "requests", FIDES_REQUESTS)
+@pytest.fixture(scope="module")
+def fides_requests_once(tmp_path_factory, empty_store_file):
+    """The Fides requests export loaded once for the module: (store file, report). Tests read copies of it."""
+    path, (report,) = store_and_reports(tmp_path_factory, empty_store_file, ("requests", FIDES_REQUESTS))
+    return path, report
+
+
+@pytest.fixture(scope="module")
+def fides_consent_once(tmp_path_factory, empty_store_file):
+    """The Fides consent report loaded once for the module: (store file, report)."""
+    path, (report,) = store_and_reports(tmp_path_factory, empty_store_file, ("consent", FIDES_CONSENT))
+    return path, report
 
 
 @pytest.fixture
-def fides_consent_loaded(store):
-    return ingest_file(store, "consent", FIDES_CONSENT)
+def fides_requests_loaded(fides_requests_once):
+    return fides_requests_once[1]
+
+
+@pytest.fixture
+def fides_consent_loaded(fides_consent_once):
+    return fides_consent_once[1]
+
+
+@pytest.fixture
+def requests_store(fides_requests_once, tmp_path):
+    """This test's own copy of the store holding the Fides requests export."""
+    with open_copy(fides_requests_once[0], tmp_path) as connection:
+        yield connection
+
+
+@pytest.fixture
+def consent_store(fides_consent_once, tmp_path):
+    """This test's own copy of the store holding the Fides consent report."""
+    with open_copy(fides_consent_once[0], tmp_path) as connection:
+        yield connection
 
 
 @pytest.mark.parametrize("kind, path, vendor", [("requests", FIDES_REQUESTS, "fides_requests"),
@@ -219,29 +247,29 @@ def test_fides_requests_counts(fides_requests_loaded):
         300, 300 + combined, 0, 0)
 
 
-def test_fides_request_types_statuses_and_jurisdictions(store, fides_requests_loaded):
+def test_fides_request_types_statuses_and_jurisdictions(requests_store, fides_requests_loaded):
     expected = expected_requests()
-    assert counts(store, "SELECT request_type, count(*) FROM requests GROUP BY 1") == Counter(
+    assert counts(requests_store, "SELECT request_type, count(*) FROM requests GROUP BY 1") == Counter(
         request[1] for request in expected)
-    assert counts(store, "SELECT status, count(*) FROM requests GROUP BY 1") == Counter(
+    assert counts(requests_store, "SELECT status, count(*) FROM requests GROUP BY 1") == Counter(
         request[3] for request in expected)
-    assert counts(store, "SELECT jurisdiction, count(*) FROM requests GROUP BY 1") == Counter(
+    assert counts(requests_store, "SELECT jurisdiction, count(*) FROM requests GROUP BY 1") == Counter(
         request[5] for request in expected)
 
 
 def test_fides_requests_are_stored_with_utc_times_and_closed_at_from_completion_or_denial(
-        store, fides_requests_loaded):
+        requests_store, fides_requests_loaded):
     # Fides' Deadline column is computed from the export day; nothing stored may come from it.
-    stored = rows(store, "SELECT request_id, request_type, received_at, status, closed_at, jurisdiction FROM requests")
+    stored = rows(requests_store, "SELECT request_id, request_type, received_at, status, closed_at, jurisdiction FROM requests")
     assert sorted(stored, key=repr) == sorted(expected_requests(), key=repr)
 
 
-def test_fides_deadline_column_is_not_the_due_date(store, fides_requests_loaded):
+def test_fides_deadline_column_is_not_the_due_date(requests_store, fides_requests_loaded):
     # Fides writes created_at + days_left, and days_left counts from the day of the export.
     rule = next(row for row in read_export(PROJECT / "data" / "deadlines.csv")
                 if row["jurisdiction"] == "CCPA" and row["request_types"] == "*")
     assert rule["deadline_unit"] == "calendar_days"
-    facts = rows(store, """SELECT request_id, received_date, due_date FROM request_facts
+    facts = rows(requests_store, """SELECT request_id, received_date, due_date FROM request_facts
                            WHERE jurisdiction = 'CCPA' AND request_type IN ('access', 'deletion')""")
     assert len(facts) > 50
     assert all(due == received + timedelta(days=int(rule["deadline"])) for _id, received, due in facts)
@@ -264,10 +292,10 @@ def test_fides_request_warnings_name_what_an_analyst_should_check(fides_requests
     assert any("email" in warning and "phone_number" in warning and "identifiers" in warning for warning in warnings)
 
 
-def test_fides_requesters_get_one_pseudonym_each(store, fides_requests_loaded):
+def test_fides_requesters_get_one_pseudonym_each(requests_store, fides_requests_loaded):
     person_of_request = {row["Request ID"]: first_identity(row, ("email", "phone_number"))
                          for row in read_export(FIDES_REQUESTS)}
-    subjects = rows(store, "SELECT DISTINCT request_id, subject_id FROM requests")
+    subjects = rows(requests_store, "SELECT DISTINCT request_id, subject_id FROM requests")
     people_by_subject, subjects_by_person = {}, {}
     for request_id, subject in subjects:
         people_by_subject.setdefault(subject, set()).add(person_of_request[request_id])
@@ -293,8 +321,8 @@ def test_fides_consent_counts(fides_consent_loaded):
     assert report.rows_loaded == 392
 
 
-def test_fides_consent_rejects_tcf_and_broken_rows_with_their_reasons(store, fides_consent_loaded):
-    stored = rows(store, "SELECT line, column_name, value, reason FROM rejected_rows ORDER BY line")
+def test_fides_consent_rejects_tcf_and_broken_rows_with_their_reasons(consent_store, fides_consent_loaded):
+    stored = rows(consent_store, "SELECT line, column_name, value, reason FROM rejected_rows ORDER BY line")
     expected = [(line, column) for line, _row, column in fides_consent_verdicts() if column]
     assert [(line, column) for line, column, _value, _reason in stored] == expected
     by_line = {line: (value, reason) for line, _column, value, reason in stored}
@@ -310,14 +338,14 @@ def test_fides_consent_rejects_tcf_and_broken_rows_with_their_reasons(store, fid
             assert reason == "decision is empty"
 
 
-def test_fides_consent_decisions_purposes_regions_and_channels(store, fides_consent_loaded):
+def test_fides_consent_decisions_purposes_regions_and_channels(consent_store, fides_consent_loaded):
     expected = expected_fides_consent()
-    assert counts(store, "SELECT decision, count(*) FROM consent GROUP BY 1") == Counter(row[3] for row in expected)
-    assert counts(store, "SELECT purpose, count(*) FROM consent GROUP BY 1") == Counter(row[2] for row in expected)
-    assert counts(store, "SELECT region, count(*) FROM consent GROUP BY 1") == Counter(row[5] for row in expected)
-    assert counts(store, "SELECT channel, count(*) FROM consent GROUP BY 1") == Counter(row[4] for row in expected)
-    assert rows(store, "SELECT DISTINCT policy_version FROM consent") == [("unknown",)]
-    stored = rows(store, "SELECT event_id, occurred_at, purpose, decision, channel, region FROM consent")
+    assert counts(consent_store, "SELECT decision, count(*) FROM consent GROUP BY 1") == Counter(row[3] for row in expected)
+    assert counts(consent_store, "SELECT purpose, count(*) FROM consent GROUP BY 1") == Counter(row[2] for row in expected)
+    assert counts(consent_store, "SELECT region, count(*) FROM consent GROUP BY 1") == Counter(row[5] for row in expected)
+    assert counts(consent_store, "SELECT channel, count(*) FROM consent GROUP BY 1") == Counter(row[4] for row in expected)
+    assert rows(consent_store, "SELECT DISTINCT policy_version FROM consent") == [("unknown",)]
+    stored = rows(consent_store, "SELECT event_id, occurred_at, purpose, decision, channel, region FROM consent")
     assert sorted(stored, key=repr) == sorted(expected, key=repr)
 
 
@@ -331,19 +359,19 @@ def test_fides_consent_new_purposes_are_listed(fides_consent_loaded):
         assert f"{key} ({count} rows)" in warning
 
 
-def test_fides_consent_subjects_are_pseudonyms_of_device_email_or_external_id(store, fides_consent_loaded):
+def test_fides_consent_subjects_are_pseudonyms_of_device_email_or_external_id(consent_store, fides_consent_loaded):
     identity = ("fides_user_device_id", "email", "external_id")
     person_of_event = {row["id"]: first_identity(row, identity) for _line, row, bad in fides_consent_verdicts()
                        if not bad}
     subjects_by_person = {}
-    for event_id, subject in rows(store, "SELECT event_id, subject_id FROM consent"):
+    for event_id, subject in rows(consent_store, "SELECT event_id, subject_id FROM consent"):
         subjects_by_person.setdefault(person_of_event[event_id], set()).add(subject)
     assert all(len(found) == 1 for found in subjects_by_person.values())
     all_subjects = [subject for found in subjects_by_person.values() for subject in found]
     assert len(set(all_subjects)) == len(subjects_by_person)
     # People change their mind: some devices decided more than once on the same notice.
     repeated = Counter((person_of_event[event_id], purpose_key) for event_id, purpose_key in
-                       rows(store, "SELECT event_id, purpose FROM consent"))
+                       rows(consent_store, "SELECT event_id, purpose FROM consent"))
     assert max(repeated.values()) > 1
     assert not set(all_subjects) & set(person_of_event.values())
 
