@@ -53,6 +53,21 @@ JURISDICTIONS = {
     "CPA": "cpa colorado us-co",
     "CTDPA": "ctdpa connecticut us-ct",
     "UCPA": "ucpa utah us-ut",
+    # The state laws in force since 2024 (data/deadlines.csv cites each). Two-letter postal codes alone are not
+    # words here (`in`, `or`, `de` are words, or other countries' codes), nor names two laws share: `mcdpa`
+    # (Montana and Minnesota), `dpdpa` (Delaware and India), `ndpa` (Nebraska and Nigeria).
+    "TDPSA": "tdpsa txdpsa texas us-tx",
+    "OCPA": "ocpa oregon us-or",
+    "MCDPA_MT": "mcdpa_mt mtcdpa montana us-mt",
+    "ICDPA": "icdpa iacdpa iowa us-ia",
+    "DPDPA_DE": "dpdpa_de delaware us-de",
+    "NJDPA": "njdpa new_jersey us-nj",
+    "TIPA": "tipa tennessee us-tn",
+    "MCDPA_MN": "mcdpa_mn mncdpa minnesota us-mn",
+    "MODPA": "modpa maryland us-md",
+    "NDPA_NE": "ndpa_ne nebraska us-ne",
+    "INCDPA": "incdpa indiana us-in",
+    "RIDTPPA": "ridtppa rhode_island us-ri",
     "PIPL": "pipl cn china",
     # Exports that write out "no law applies" should not be warned about as unrecognised.
     "unspecified": "unspecified unknown none",

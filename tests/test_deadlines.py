@@ -56,6 +56,20 @@ def test_calendar_day_deadlines_and_their_extensions(store):
     assert due["U1"] == date(2024, 2, 5)  # no jurisdiction -> unspecified: 30 days
 
 
+def test_state_laws_in_force_since_2024_take_their_own_deadlines(store):
+    due = due_dates(store)
+    # Iowa (ICDPA, Iowa Code §715D.3(2)(a)): 90 days. 2025-01-20 + 90 = Jan 31 (+11), Feb 28 (+28), Mar 31 (+31),
+    # then 20 more: 2025-04-20.
+    assert due["I1"] == date(2025, 4, 20)
+    # Extended once by 45: 2025-04-20 + 45 = Apr 30 (+10), May 31 (+31), then 4 more: 2025-06-04.
+    assert due["I2"] == date(2025, 6, 4)
+    # Texas (TDPSA, written US-TX), 45 calendar days from Saturday 2024-06-01: weekends count, Jun 30 (+29) then
+    # 16 more: Tuesday 2024-07-16.
+    assert due["T1"] == date(2024, 7, 16)
+    assert dict(store.execute("SELECT request_id, jurisdiction FROM requests WHERE request_id IN ('I1', 'T1')")
+                .fetchall()) == {"I1": "ICDPA", "T1": "TDPSA"}
+
+
 @pytest.mark.parametrize(
     ("received", "business_days", "expected"),
     [

@@ -162,10 +162,10 @@ def test_september_2025_layout(store):
     # identity_unverified, pending, error, approved, paused = 8.
     assert dict(rows(store, "SELECT status, count(*) FROM requests GROUP BY ALL")) == {
         "completed": 6, "denied": 3, "withdrawn": 1, "open": 8}
-    # Custom Field Location: California 5 and US-CA 2 (CCPA 7), Virginia 2, France 2, Colorado 1, Texas 1 and
-    # 5 empty (unspecified 6).
+    # Custom Field Location: California 5 and US-CA 2 (CCPA 7), Virginia 2, France 2, Colorado 1, Texas 1 (TDPSA)
+    # and 5 empty (unspecified).
     assert dict(rows(store, "SELECT jurisdiction, count(*) FROM requests GROUP BY ALL")) == {
-        "CCPA": 7, "VCDPA": 2, "GDPR": 2, "CPA": 1, "unspecified": 6}
+        "CCPA": 7, "VCDPA": 2, "GDPR": 2, "CPA": 1, "TDPSA": 1, "unspecified": 5}
     # No column says when a completed or cancelled request closed: 6 + 1 rows without closed_at.
     assert rows(store, """SELECT count(*) FROM requests
                           WHERE status IN ('completed', 'withdrawn') AND closed_at IS NULL""") == [(7,)]
@@ -187,9 +187,9 @@ def test_2024_layout(store):
     assert dict(rows(store, "SELECT status, count(*) FROM requests GROUP BY ALL")) == {
         "completed": 8, "denied": 3, "withdrawn": 1, "open": 8}
     # The `location` custom field inside the dict cell: California 6 and US-CA 1 (CCPA 7), Virginia 4, France 2,
-    # Colorado 1, Texas 1 and 5 requests with no custom field (unspecified 6).
+    # Colorado 1, Texas 1 (TDPSA) and 5 requests with no custom field (unspecified).
     assert dict(rows(store, "SELECT jurisdiction, count(*) FROM requests GROUP BY ALL")) == {
-        "CCPA": 7, "VCDPA": 4, "GDPR": 2, "CPA": 1, "unspecified": 6}
+        "CCPA": 7, "VCDPA": 4, "GDPR": 2, "CPA": 1, "TDPSA": 1, "unspecified": 5}
     assert rows(store, """SELECT count(*) FROM requests
                           WHERE status IN ('completed', 'withdrawn') AND closed_at IS NULL""") == [(9,)]
     # Denied: 10-07 -> 10-09 2, 10-22 -> 10-25 3, 11-12 -> 11-13 1: 6 days over 3.

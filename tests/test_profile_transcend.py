@@ -70,7 +70,7 @@ TYPES = {
     "RESTRICTION": "restriction", "SALE_OPT_OUT": "opt_out", "TRACKING_OPT_OUT": "opt_out",
     "USE_OF_SENSITIVE_INFORMATION_OPT_OUT": "limit", "CONTACT_OPT_OUT": "objection",
 }
-STATE_LAWS = {"US-CA": "CCPA", "US-VA": "VCDPA", "US-CO": "CPA", "US-CT": "CTDPA", "US-UT": "UCPA"}
+STATE_LAWS = {"US-CA": "CCPA", "US-VA": "VCDPA", "US-CO": "CPA", "US-CT": "CTDPA", "US-UT": "UCPA", "US-TX": "TDPSA"}
 # The EU-27 (Greece as GR or EL), Iceland, Liechtenstein, Norway, and Transcend's `EU`.
 GDPR_COUNTRIES = {
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "EL", "HU", "IE", "IT", "LV", "LT",
@@ -227,8 +227,8 @@ def test_request_types(requests_loaded):
 def test_request_jurisdictions_from_the_state_in_the_us_and_the_country_elsewhere(requests_loaded):
     expected = Counter(request[5] for request in expected_requests())
     # US-CA 10 -> CCPA; US-VA 1 -> VCDPA; FR 3, FR-75 1, DE 1, EU 1 -> GDPR; GB 3, GB-ENG 1 -> UK_GDPR;
-    # US without a state 2, US-TX 1, Canada's CA-QC 1 and no country 1 -> unspecified.
-    assert expected == {"CCPA": 10, "VCDPA": 1, "GDPR": 6, "UK_GDPR": 4, "unspecified": 5}
+    # US-TX 1 -> TDPSA; US without a state 2, Canada's CA-QC 1 and no country 1 -> unspecified.
+    assert expected == {"CCPA": 10, "VCDPA": 1, "GDPR": 6, "UK_GDPR": 4, "TDPSA": 1, "unspecified": 4}
     store = requests_loaded.store
     assert counts(store, "SELECT jurisdiction, count(*) FROM requests GROUP BY 1") == expected
     by_id = dict(rows(store, "SELECT request_id, jurisdiction FROM requests"))
