@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -229,18 +230,20 @@ _CACHES_FILLED_FROM: dict = {}
 def app_test(script: Path, timeout: int = 60):
     """Streamlit's AppTest of a script, sharing this process's scan of the installed packages for components: a
     new AppTest scans them all again on its first run (most of a second, for the same answer in one run)."""
-    from streamlit.components.v2.component_manager import BidiComponentManager
     from streamlit.testing.v1 import AppTest
 
-    if "manager" not in _COMPONENTS:
-        _COMPONENTS["manager"] = BidiComponentManager()
-        _COMPONENTS["manager"].discover_and_register_components(start_file_watching=False)
     test = AppTest.from_file(str(script), default_timeout=timeout)
-    test._bidi_component_manager = _COMPONENTS["manager"]  # what AppTest._run would make, made once
+    test._bidi_component_manager = _installed_components()  # what AppTest._run would make, made once
     return test
 
 
-_COMPONENTS: dict = {}
+@cache
+def _installed_components():
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    manager = BidiComponentManager()
+    manager.discover_and_register_components(start_file_watching=False)
+    return manager
 
 
 def shared_app_store(name: str):

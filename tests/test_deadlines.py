@@ -1,11 +1,15 @@
 """Due dates (metrics.md "Deadlines"): the deadline table applied by view request_facts to real uploads."""
 
+import csv
+import tomllib
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from dashboard.ingest import ingest_file
+from dashboard.vocabulary import JURISDICTIONS
+from tests.conftest import PROJECT
 
 DATA = Path(__file__).parent / "data" / "requests"
 
@@ -54,6 +58,15 @@ def test_calendar_day_deadlines_and_their_extensions(store):
     assert due["V1"] == date(2024, 2, 20)  # VCDPA deletion: 45 calendar days, as CCPA access
     assert due["P1"] == date(2024, 2, 5)  # PIPL: 30 days, no extension: Jan 31 (+25) + 5 days
     assert due["U1"] == date(2024, 2, 5)  # no jurisdiction -> unspecified: 30 days
+
+
+def test_every_law_has_its_words_a_deadline_with_its_source_and_a_label():
+    rules = list(csv.DictReader((PROJECT / "data" / "deadlines.csv").read_text(encoding="utf-8").splitlines()))
+    labels = tomllib.loads((PROJECT / "data" / "labels.toml").read_text(encoding="utf-8"))["jurisdiction"]
+    assert {rule["jurisdiction"] for rule in rules} == set(JURISDICTIONS) == set(labels)
+    assert [rule["jurisdiction"] for rule in rules if not rule["source"].strip()] == []
+    # Twenty laws and the default for requests that name none.
+    assert len(JURISDICTIONS) == 21
 
 
 def test_state_laws_in_force_since_2024_take_their_own_deadlines(store):
