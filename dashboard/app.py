@@ -127,8 +127,19 @@ def _sidebar_filters() -> tuple[metrics.Filters | None, str | None]:
         purposes=tuple(purposes) or None, channels=tuple(channels) or None, regions=tuple(regions) or None,
         request_types=tuple(types) or None, jurisdictions=tuple(jurisdictions) or None,
         request_channels=tuple(request_channels) or None,
+        due_soon_days=_due_soon_days(),
     )
     return filters, None
+
+
+def _due_soon_days() -> int:
+    """The due-soon setting; its default, and a word in the sidebar, when the setting cannot be read."""
+    try:
+        return settings.due_soon_days()
+    except settings.SettingError as error:
+        st.sidebar.caption(f":material/error: {error}; due soon is {settings.DUE_SOON_DAYS_DEFAULT} days until it "
+                           "is mended.")
+        return settings.DUE_SOON_DAYS_DEFAULT
 
 
 @st.fragment(run_every=timedelta(seconds=5))

@@ -155,6 +155,9 @@ COLUMNS: dict[str, Column] = {
     "deadline_days": Column("Deadline (days)", "count",
                             "The type's deadline in calendar days, without extension, where all its requests "
                             "have the same one; empty under business-day or month deadlines."),
+    "type_on_time_rate": Column("Closed by the deadline", "percent",
+                                "Of the type's completed and denied requests with a closing date, those closed on "
+                                "or before their due date."),
     "type_closed": Column("Closed of the type", "count",
                           "Completed and denied requests of the type received {range} that have a closing date."),
     "request_id": Column("Request ID", "text", "The request's ID in the exports."),
@@ -164,6 +167,36 @@ COLUMNS: dict[str, Column] = {
     "days_overdue": Column("Days overdue", "count", "Days from the due date to {end}."),
     "overdue_total": Column("Overdue in all", "count",
                             "Every request overdue {at_end}; the list holds the longest overdue (up to 1,000)."),
+    # Deadline health (requests_health, requests_due_soon, requests_forecast, requests_by_jurisdiction).
+    "breakdown": Column("Breakdown", "text",
+                        "Which rows: all requests together, per request type, or per jurisdiction."),
+    "value": Column("Type or jurisdiction", "text", "The request type or jurisdiction of the row."),
+    # The deadline-health chart's rows (charts.deadlines.health_long).
+    "breakdown_name": Column("Breakdown", "text", "Whether the row is a request type or a jurisdiction."),
+    "name": Column("Type or jurisdiction", "text", "The request type's or the law's name."),
+    "health": Column("Deadline", "key",
+                     "Overdue (due before {end}), due soon (due within the due-soon days of {end}) or on track."),
+    "open_at_end": Column("Open at the end", "count",
+                          "Requests received on or before {end} and still open {at_end} (closed later, or not "
+                          "closed), wherever in time they were received."),
+    "overdue": Column("Overdue", "count", "Of the requests open {at_end}, those whose due date is before {end}."),
+    "due_soon": Column("Due soon", "count",
+                       "Of the requests open {at_end}, those due from {end} to the due-soon setting's number of "
+                       "days after it, both included."),
+    "on_track": Column("On track", "count",
+                       "Of the requests open {at_end}, those due later than the due-soon days after {end}."),
+    "days_left": Column("Days left", "count", "Days from {end} to the due date; 0 when it is due that day."),
+    "due_soon_total": Column("Due soon in all", "count",
+                             "Every request due soon {at_end}; the list holds the soonest due (up to 1,000)."),
+    "closed_last_30_days": Column("Closed in the last 30 days", "count",
+                                  "Requests completed, denied or withdrawn in the 30 days ending {end}: the pace "
+                                  "of the forecast."),
+    "projected_late": Column("Projected late", "count",
+                             "Of the requests open {at_end}, those that would close after their due date if "
+                             "requests kept closing at the last 30 days' pace, taken in order of due date."),
+    "projected_clear_date": Column("All closed by", "date",
+                                   "The day the last open request would close at that pace; empty when nothing "
+                                   "closed in the last 30 days."),
     # CCPA report.
     "complied": Column("Complied with in whole or in part", "count",
                        "Requests received in {year} whose latest status is completed."),
@@ -224,6 +257,13 @@ FIGURE_COLUMNS: dict[tuple[str, str], Column] = {
         "Requests received in {year} under the CCPA (or every law, with All jurisdictions on). A combined request "
         "counts once for each of its types."),
     ("ccpa_report", "denied"): Column("Denied", "count", "Requests received in {year} whose latest status is denied."),
+    ("requests_due_soon", "received"): DATE_COLUMNS["received"],
+    ("requests_by_jurisdiction", "received"): Column(
+        "Received", "count", "Requests received {range} under the law. A combined request counts once for each of its "
+        "types."),
+    ("requests_by_jurisdiction", "overdue"): Column(
+        "Overdue", "count", "The law's requests open {at_end} whose due date is before {end}, wherever in time they "
+        "were received."),
 }
 
 # Name columns the chart helpers add beside a key; readable() keeps the key's catalogue name instead.
@@ -253,6 +293,11 @@ _OVERDUE = (
     "is before {end}, wherever in time they were received. A combined request counts once for each of its types."
 )
 _COUNT_HIDDEN = "A count under {min_cell} reads <{min_cell}."
+_OPEN_AT_END = (
+    "Requests received on or before {end} and still open {at_end} (closed later whatever the final status, or "
+    "open without a closing date), wherever in time they were received. A combined request counts once for each "
+    "of its types."
+)
 _CURRENT_VERSION = (
     "A person's current version is the one on their latest consent record (any purpose, any decision) that "
     "names a known version."
@@ -348,9 +393,43 @@ FIGURES: tuple[Figure, ...] = (
            "request with no closing date is left out.",
            _CLOSED_DENOMINATOR, ("closed",), _CLOSED_HIDDEN),
     Figure("requests-overdue", "Requests", "Overdue at ‹end of the range›",
-           _OVERDUE + " The list at the foot of the page shows them, the longest overdue first.",
+           _OVERDUE + " The overdue list shows them, the longest overdue first.",
            None, ("overdue_total",),
            _COUNT_HIDDEN + " While fewer than {min_cell} are overdue, only analysts see the list."),
+    Figure("requests-open-at-end", "Requests", "Open at ‹end of the range›",
+           _OPEN_AT_END + " Each is overdue, due soon or on track; the three add up to it.",
+           None, ("open_at_end",), _COUNT_HIDDEN),
+    Figure("requests-due-soon", "Requests", "Due in the next ‹n› days",
+           "Of the requests open {at_end}, those due from {end} to the due-soon setting's number of days after it "
+           "(both included; due_soon_days in data/settings.toml, 7 unless changed). The list beside the overdue list "
+           "shows them, the soonest due first.",
+           None, ("due_soon", "due_soon_total"),
+           _COUNT_HIDDEN + " While fewer than {min_cell} are due soon, only analysts see the list."),
+    Figure("requests-on-track", "Requests", "On track",
+           "Of the requests open {at_end}, those due after the due-soon days, or without a due date.",
+           None, ("on_track",), _COUNT_HIDDEN),
+    Figure("requests-forecast", "Requests", "Projected late",
+           "A projection, not a prediction: of the requests open {at_end}, how many would close after their due "
+           "date if requests kept closing at the pace of the 30 days to {end}. The pace is the requests completed, "
+           "denied or withdrawn in those 30 days (c); the open requests are taken in order of due date, and the "
+           "k-th closes ceil(k × 30 ÷ c) days after {end}. An overdue request is late at any pace; when nothing "
+           "closed in the 30 days, every open request is. Example: 9 open, 10 closed in 30 days: the k-th closes "
+           "3k days after {end}, so a request third in line and due 7 days after {end} closes on day 9, late.",
+           None, ("projected_late", "closed_last_30_days"), _COUNT_HIDDEN),
+    Figure("requests-health", "Requests", "Open requests by deadline health",
+           "Per request type and per jurisdiction, the requests open {at_end}, split into overdue, due soon and on "
+           "track.",
+           None, ("requests", "open_at_end"),
+           "A part is not drawn when its count is under {min_cell}; the figure beside the bar still counts it."),
+    Figure("requests-by-jurisdiction", "Requests", "By jurisdiction",
+           "One row per law: the requests received {range} under it by latest status, their median and mean days to "
+           "close and on-time rate (as per request type above), and of the law's requests open {at_end} those "
+           "overdue and due soon, wherever in time they were received. The rows add up to the per-type table's "
+           "totals.",
+           _CLOSED_DENOMINATOR + " (for the day figures and the on-time rate)",
+           ("received", "completed", "denied", "withdrawn", "open", "closed", "overdue", "due_soon"),
+           _COUNT_HIDDEN + " A law's day figures and on-time rate are left out when fewer than {min_cell} of its "
+           "requests closed."),
     Figure("requests-trailing-12-months", "Requests", "Requests received per month by type", _VOLUME, None,
            ("received", "month_total"), _VOLUME_HIDDEN),
     Figure("requests-by-status", "Requests", "Requests by status and type",
@@ -362,7 +441,9 @@ FIGURES: tuple[Figure, ...] = (
     Figure("requests-days-to-close", "Requests", "Days to close by request type",
            "Completed and denied requests received {range} that have a closing date, by calendar days from the "
            "date received to the date closed. The dashed line is the type's deadline without extension, where "
-           "all its requests have the same one in calendar days.",
+           "all its requests have the same one in calendar days. Each type's heading gives its share closed by "
+           "the deadline (its on-time rate, extensions included), which every type has, business-day and "
+           "month deadlines too.",
            None, ("requests", "type_closed"),
            "While small counts are hidden the days are grouped by week, and a week with fewer than {min_cell} "
            "requests is not drawn."),

@@ -9,6 +9,7 @@ import pandas as pd
 
 from dashboard import small_counts
 from dashboard.queries import run_query
+from dashboard.settings import DUE_SOON_DAYS_DEFAULT
 
 CCPA_COLUMNS = ("request_type", "label", "received", "complied", "denied", "median_days", "mean_days")
 
@@ -28,6 +29,9 @@ class Filters:
     request_types: tuple[str, ...] | None = None
     jurisdictions: tuple[str, ...] | None = None
     request_channels: tuple[str, ...] | None = None
+    # Not a selection: the setting (settings.due_soon_days) that splits the requests open at `end` into due soon
+    # and on track. Part of the filters so that a cached figure follows a change of it.
+    due_soon_days: int = DUE_SOON_DAYS_DEFAULT
 
     @classmethod
     def for_range(cls, connection, start: date | None = None, end: date | None = None, **selections):
@@ -74,7 +78,7 @@ FIGURES = frozenset({
     "overview_consent", "overview_requests",
     "consent_by_purpose", "consent_monthly_trend", "consent_by_channel", "consent_by_region",
     "requests_trailing_12_months", "requests_by_type", "requests_overdue", "requests_days_to_close",
-    "requests_summary",
+    "requests_summary", "requests_health", "requests_due_soon", "requests_forecast", "requests_by_jurisdiction",
     "policy_versions", "policy_version_mix", "policy_adoption",
 })
 
@@ -95,9 +99,15 @@ def figure(connection, name: str, filters: Filters, *, min_cell: int = 0,
 
 def overdue_count(overdue: pd.DataFrame):
     """All the requests overdue, of which requests_overdue lists the longest overdue (NA where hidden)."""
-    if overdue.empty:
+    return list_total(overdue, "overdue_total")
+
+
+def list_total(listed: pd.DataFrame, column: str):
+    """All the requests of a list that shows the first 1,000 (requests_overdue, requests_due_soon): the total its
+    rows carry, 0 for an empty list, NA where hidden."""
+    if listed.empty:
         return 0
-    total = overdue["overdue_total"].iloc[0]
+    total = listed[column].iloc[0]
     return pd.NA if small_counts.is_hidden(total) else int(total)
 
 
@@ -152,7 +162,7 @@ def metrics_document(connection, filters: Filters, *, min_cell: int = 0) -> dict
     return {
         "range": {"start": filters.start.isoformat(), "end": filters.end.isoformat()},
         "filters": {name: list(value) for name, value in filters.parameters().items()
-                    if name not in ("start", "end") and value is not None},
+                    if name not in ("start", "end", "due_soon_days") and value is not None},
         "overview": {
             "consent": rows("overview_consent"),
             "requests": {**one("overview_requests"), "closed": summary.get("closed"),
@@ -173,6 +183,8 @@ def metrics_document(connection, filters: Filters, *, min_cell: int = 0) -> dict
             "overdue": overdue,
             "summary": summary,
             "days_to_close": rows("requests_days_to_close", ("request_type", "days_to_close", "requests")),
+            "health": health_document(figures, filters, count),
+            "by_jurisdiction": rows("requests_by_jurisdiction"),
         },
         "policy": {
             "versions": rows("policy_versions",
@@ -183,4 +195,27 @@ def metrics_document(connection, filters: Filters, *, min_cell: int = 0) -> dict
             "adoption": rows("policy_adoption", ("policy_version", "days_since_effective", "as_of",
                                                  "subjects_adopted", "subjects_with_version", "adoption_share")),
         },
+    }
+
+
+def health_document(figures: dict, filters: Filters, count) -> dict:
+    """The deadline health section of the metrics document: the requests open at the range's end, overdue, due
+    soon and on track, in all and per type and jurisdiction, and the forecast."""
+    health = figures["requests_health"]
+    columns = ("open_at_end", "overdue", "due_soon", "on_track")
+
+    def counted(row) -> dict:
+        return {column: count(row[column]) for column in columns}
+
+    whole = health[health["breakdown"] == "all"]
+    forecast = figures["requests_forecast"].iloc[0]
+    return {
+        "at": filters.end.isoformat(),
+        "due_soon_days": filters.due_soon_days,
+        **(counted(whole.iloc[0]) if not whole.empty else dict.fromkeys(columns, 0)),
+        "by_request_type": {row["value"]: counted(row) for _, row in health[health["breakdown"] == "request_type"].iterrows()},
+        "by_jurisdiction": {row["value"]: counted(row) for _, row in health[health["breakdown"] == "jurisdiction"].iterrows()},
+        "forecast": {"closed_last_30_days": count(forecast["closed_last_30_days"]),
+                     "projected_late": count(forecast["projected_late"]),
+                     "projected_clear_date": _plain(forecast["projected_clear_date"])},
     }

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import erasure, metrics, small_counts, tokens, uploading
+from dashboard import erasure, metrics, settings, small_counts, tokens, uploading
 from dashboard.identities import mask
 from dashboard.profiles import Profile, ProfileError, find_profile
 from dashboard.queries import run_query
@@ -128,11 +128,18 @@ def configured_min_cell() -> int:
         raise Failure(str(error), status=500, exit_code=2) from None
 
 
+def configured_due_soon_days() -> int:
+    try:
+        return settings.due_soon_days()
+    except settings.SettingError as error:
+        raise Failure(str(error), status=500, exit_code=2) from None
+
+
 def metrics_document(connection, *, start: date | None = None, end: date | None = None, selections=None,
                      min_cell: int = 0) -> dict:
     """Every figure of the range (and the pages' filters: `selections` maps a SELECTIONS name to its values)."""
     chosen = {SELECTIONS[name]: tuple(values) for name, values in (selections or {}).items() if values}
-    filters = metrics.Filters.for_range(connection, start, end, **chosen)
+    filters = metrics.Filters.for_range(connection, start, end, due_soon_days=configured_due_soon_days(), **chosen)
     if filters.start > filters.end:
         raise usage(f"--start {filters.start} is after --end {filters.end}")
     return metrics.metrics_document(connection, filters, min_cell=min_cell)

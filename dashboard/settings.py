@@ -65,6 +65,16 @@ def stale_after_days() -> int:
     return whole_number("stale_after_days", 35, zero_means="never warn", environment=STALE_AFTER_DAYS_ENV)
 
 
+# Deadline health (Requests page): an open request due within this many days of the range's end is "due soon".
+DUE_SOON_DAYS_ENV = "PRIVACY_DASHBOARD_DUE_SOON_DAYS"
+DUE_SOON_DAYS_DEFAULT = 7
+
+
+def due_soon_days(path: Path | None = None) -> int:
+    return whole_number("due_soon_days", DUE_SOON_DAYS_DEFAULT, zero_means="only requests due on the range's last day",
+                        environment=DUE_SOON_DAYS_ENV, path=path)
+
+
 # --- Watched folders (watching.py) ------------------------------------------------------------------------
 
 # How often the server checks the watched folders, in seconds (0: never).

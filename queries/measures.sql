@@ -11,6 +11,7 @@
 -- small counts: counts standing_subjects_before, standing_opt_ins_before
 -- small counts: counts received, completed, denied, withdrawn, open, closed, responded, complied
 -- small counts: counts received_before, month_total, requests, type_closed, overdue_total
+-- small counts: counts open_at_end, overdue, due_soon, on_track, due_soon_total, closed_last_30_days, projected_late
 -- small counts: counts subjects_current, people_with_version, subjects_adopted, subjects_with_version
 -- small counts: counts opted_in, denominator
 
@@ -61,8 +62,24 @@ CREATE OR REPLACE MACRO mean_days(days_to_close) AS round(avg(days_to_close), 2)
 
 -- On-time rate, an aggregate over requests: those closed on or before their due date / those closed.
 -- small counts: on_time_rate over closed
+-- small counts: type_on_time_rate over type_closed
 CREATE OR REPLACE MACRO on_time_rate(days_to_close, closed_date, due_date) AS
     rate_of(count(*) FILTER (days_to_close IS NOT NULL AND closed_date <= due_date), count(days_to_close));
+
+-- The outcome of a group of requests (a type, a jurisdiction), an aggregate over their request facts: how many
+-- were received, how many are in each latest known status, the closed ones (completed or denied with a
+-- closed_at) the day figures and the on-time rate are taken over, and those figures. A query spreads them
+-- into columns with unnest.
+CREATE OR REPLACE MACRO request_outcomes(status, days_to_close, closed_date, due_date) AS struct_pack(
+    received := count(*),
+    completed := count(*) FILTER (status = 'completed'),
+    denied := count(*) FILTER (status = 'denied'),
+    withdrawn := count(*) FILTER (status = 'withdrawn'),
+    open := count(*) FILTER (status = 'open'),
+    closed := count(days_to_close),
+    median_days_to_close := median_days(days_to_close),
+    mean_days_to_close := mean_days(days_to_close),
+    on_time_rate := on_time_rate(days_to_close, closed_date, due_date));
 
 -- The newest data day (metrics.md "The date range"): the day of the newest consent decision or request
 -- received; closing and policy dates do not move it. NULL when the store holds neither. The first data day
@@ -81,6 +98,44 @@ AS TABLE
       AND selected(request_type, request_types)
       AND selected(jurisdiction, jurisdictions)
       AND selected(channel, request_channels);
+
+-- Deadline health at the end of end_day (metrics.md "Requests", deadline health): the requests received on or
+-- before end_day and still open at its end (closed after it whatever the final status, or open with no
+-- closed_at; a closed status with no closed_at is never open), wherever in time they were received, under the
+-- pages' request filters. A combined request is one per type. Each has days_left = due_date - end_day and a
+-- health: 'overdue' when due before end_day, 'due_soon' when due from end_day to due_soon_days after it (both
+-- included), 'on_track' when due later or without a due date.
+CREATE OR REPLACE MACRO open_at_end(end_day, due_soon_days, request_types, jurisdictions, request_channels) AS TABLE
+    SELECT *,
+           due_date - end_day::DATE AS days_left,
+           CASE WHEN due_date < end_day::DATE THEN 'overdue'
+                WHEN due_date <= end_day::DATE + due_soon_days::INTEGER THEN 'due_soon'
+                ELSE 'on_track' END AS health
+    FROM request_facts
+    WHERE received_date <= end_day::DATE
+      AND (closed_at >= end_day::DATE + 1 OR (closed_at IS NULL AND status = 'open'))
+      AND selected(request_type, request_types)
+      AND selected(jurisdiction, jurisdictions)
+      AND selected(channel, request_channels);
+
+-- The counts of deadline health, an aggregate over open_at_end's rows.
+CREATE OR REPLACE MACRO health_counts(health) AS struct_pack(
+    open_at_end := count(*),
+    overdue := count(*) FILTER (health = 'overdue'),
+    due_soon := count(*) FILTER (health = 'due_soon'),
+    on_track := count(*) FILTER (health = 'on_track'));
+
+-- The open requests of one health at the end of end_day, for a list a person acts on: the 1,000 due first (the
+-- longest overdue, or the soonest due), so that a page stays small however many there are; every row carries
+-- how many there are in all (total).
+CREATE OR REPLACE MACRO open_list(end_day, due_soon_days, wanted_health, request_types, jurisdictions,
+                                  request_channels) AS TABLE
+    SELECT request_id, request_type, jurisdiction, received_date AS received, due_date, days_left, channel,
+           count(*) OVER () AS total
+    FROM open_at_end(end_day, due_soon_days, request_types, jurisdictions, request_channels)
+    WHERE health = wanted_health
+    ORDER BY days_left, request_id, request_type
+    LIMIT 1000;
 
 -- The twelve calendar months to a day (metrics.md "Requests", trailing twelve months): the first day of the eleventh
 -- month before the day's month. The window ends on the day itself.

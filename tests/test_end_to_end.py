@@ -64,7 +64,11 @@ def test_metrics_document_has_the_shape_of_the_interface(sample_store):
     assert list(document["consent"]["by_purpose"][0]) == [
         "purpose", "opt_ins", "opt_outs", "decision_opt_in_rate", "standing_subjects", "standing_opt_ins",
         "standing_opt_in_rate"]
-    assert list(document["requests"]) == ["trailing_12_months", "by_type", "overdue", "summary", "days_to_close"]
+    assert list(document["requests"]) == ["trailing_12_months", "by_type", "overdue", "summary", "days_to_close",
+                                          "health", "by_jurisdiction"]
+    assert list(document["requests"]["health"]) == [
+        "at", "due_soon_days", "open_at_end", "overdue", "due_soon", "on_track", "by_request_type", "by_jurisdiction",
+        "forecast"]
     assert list(document["requests"]["by_type"][0]) == [
         "request_type", "received", "completed", "denied", "withdrawn", "open", "median_days_to_close",
         "mean_days_to_close", "on_time_rate"]

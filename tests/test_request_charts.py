@@ -1,4 +1,4 @@
-"""The request charts and the overdue list, read through their Vega-Lite specification and their frames.
+"""The request charts, the deadline-health chart and the overdue and due-soon lists, read through their Vega-Lite specification and their frames.
 
 Names are the catalogue's (data/labels.toml): "Opt-out of sale/sharing", "Completed", "GDPR (EU/EEA)".
 """
@@ -6,7 +6,9 @@ Names are the catalogue's (data/labels.toml): "Opt-out of sale/sharing", "Comple
 import pandas as pd
 
 from dashboard import small_counts
+from dashboard.charts import deadlines
 from dashboard.charts import requests as charts
+from dashboard.definitions import readable
 
 MONTHS = [f"2024-{month:02d}" for month in range(1, 13)]
 TRAILING = pd.DataFrame(
@@ -246,6 +248,18 @@ def test_days_to_close_chart_says_what_small_counts_leave_out():
     assert opt_out["title"]["subtitle"] == ""
 
 
+def test_each_type_heading_gives_its_share_closed_by_the_deadline_line_or_not():
+    # Access: 6 of its 7 closed by the deadline; opt-out (15 business days, no line): 8 of 9.
+    days = charts.with_type_labels(DAYS.assign(type_on_time_rate=[6 / 7] * 3 + [8 / 9] * 2))
+    spec = charts.days_to_close_chart(days, PERIOD).to_dict()
+    assert [part["title"]["text"] for part in spec["vconcat"]] == [
+        "Access: 7 closed, 85.7% by the deadline", "Opt-out of sale/sharing: 9 closed, 88.9% by the deadline"]
+    # Under min_cell 8, access's 7 closed are too few for its share: the heading says only the count.
+    hidden = small_counts.hide(days, 8)
+    access, _ = charts.days_to_close_chart(hidden, PERIOD, min_cell=8).to_dict()["vconcat"]
+    assert access["title"]["text"] == "Access: <8 closed"
+
+
 def test_deadline_note_when_no_type_has_one_and_when_all_have_one():
     with_deadlines = charts.with_type_labels(DAYS.assign(deadline_days=pd.array([45] * 3 + [30] * 2, dtype="Int32")))
     assert charts.deadline_note(with_deadlines) is None
@@ -254,11 +268,61 @@ def test_deadline_note_when_no_type_has_one_and_when_all_have_one():
 
 
 def test_overdue_list_names_its_columns_and_values_in_words_longest_overdue_first():
-    listed = charts.overdue_list(OVERDUE)
+    listed = readable(deadlines.listed(OVERDUE, "overdue"))
     assert list(listed.columns) == ["Request ID", "Request type", "Jurisdiction", "Received", "Due", "Days overdue"]
     assert listed["Request ID"].tolist() == ["DSR-1", "DSR-2", "DSR-3"]
     assert listed.iloc[0].tolist() == ["DSR-1", "Access", "GDPR (EU/EEA)", pd.Timestamp("2024-01-02"),
                                        pd.Timestamp("2024-02-02"), 272]
     assert listed.iloc[1]["Request type"] == "Opt-out of sale/sharing"
-    empty = charts.overdue_list(OVERDUE.iloc[0:0])
+    empty = readable(deadlines.listed(OVERDUE.iloc[0:0], "overdue"))
     assert empty.empty and list(empty.columns) == list(listed.columns)
+
+
+def test_due_soon_list_puts_the_soonest_due_first():
+    due_soon = OVERDUE.rename(columns={"days_overdue": "days_left"}).assign(days_left=[3, 0, 7])
+    listed = readable(deadlines.listed(due_soon, "due_soon"))
+    assert list(listed.columns) == ["Request ID", "Request type", "Jurisdiction", "Received", "Due", "Days left"]
+    assert list(zip(listed["Request ID"], listed["Days left"])) == [("DSR-1", 0), ("DSR-2", 3), ("DSR-3", 7)]
+
+
+# requests_health as the query returns it: 9 open, by type and by law (tests/test_requests_health.py's file).
+HEALTH = pd.DataFrame({
+    "breakdown": ["all", "jurisdiction", "jurisdiction", "request_type", "request_type"],
+    "value": [None, "CCPA", "unspecified", "access", "deletion"],
+    "open_at_end": [9, 4, 5, 5, 4],
+    "overdue": [3, 1, 2, 1, 2],
+    "due_soon": [3, 1, 2, 2, 1],
+    "on_track": [3, 2, 1, 2, 1],
+})
+
+
+def test_health_chart_draws_each_type_and_law_split_by_deadline_health():
+    long = deadlines.health_long(HEALTH)
+    # The 'all' row is the tiles', not a bar; types first (catalogue order), then laws, each in three parts.
+    assert list(zip(long["_key"], long["health"], long["requests"])) == [
+        ("access", "overdue", 1), ("access", "due_soon", 2), ("access", "on_track", 2),
+        ("deletion", "overdue", 2), ("deletion", "due_soon", 1), ("deletion", "on_track", 1),
+        ("CCPA", "overdue", 1), ("CCPA", "due_soon", 1), ("CCPA", "on_track", 2),
+        ("unspecified", "overdue", 2), ("unspecified", "due_soon", 2), ("unspecified", "on_track", 1)]
+    assert long["name"].drop_duplicates().tolist() == ["Access", "Deletion", "CCPA (California)", "No law recorded"]
+    assert readable(long).columns.tolist() == ["Breakdown", "Type or jurisdiction", "Deadline", "Requests",
+                                               "Open at the end"]
+    spec = deadlines.health_chart(long, "30 Jun 2024", due_soon_days=7).to_dict()
+    assert [part["title"]["text"] for part in spec["vconcat"]] == ["By request type", "By jurisdiction"]
+    assert spec["title"]["subtitle"] == ["Requests open at the end of 30 Jun 2024; due soon is within 7 days"]
+    assert spec["description"].endswith("9 open requests, 3 overdue.")
+    colours = spec["vconcat"][0]["layer"][0]["encoding"]["color"]["scale"]
+    assert dict(zip(colours["domain"], colours["range"])) == {"overdue": "#A3243B", "due_soon": "#B87F00",
+                                                             "on_track": "#009E73"}
+
+
+def test_health_chart_leaves_out_small_parts_and_says_so():
+    long = small_counts.hide(deadlines.health_long(HEALTH), 2)
+    spec = deadlines.health_chart(long, "30 Jun 2024", due_soon_days=7, min_cell=2).to_dict()
+    assert " ".join(spec["title"]["subtitle"][1:]) == (
+        "Parts with fewer than 2 requests are not drawn; the figure beside each bar is all its open requests.")
+    values = [row for row in dataset(spec) if row["_key"] == "access"]
+    # Access's one overdue request is under 2: not drawn, and read <2; its 5 open still stand beside the bar.
+    assert [(row["health"], row["requests_label"]) for row in values] == [
+        ("overdue", "<2"), ("due_soon", "2"), ("on_track", "2")]
+    assert {row["open_at_end_label"] for row in values} == {"5"}

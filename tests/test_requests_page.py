@@ -27,9 +27,9 @@ def open_requests(app):
     return app
 
 
-def frame_with(app, column: str):
-    """The one frame on the page that has this column (each table and chart's data has its own)."""
-    (frame,) = [element.value for element in app.dataframe if column in element.value.columns]
+def frame_with(app, *columns: str):
+    """The one frame on the page that has these columns (each table and chart's data has its own)."""
+    (frame,) = [element.value for element in app.dataframe if set(columns) <= set(element.value.columns)]
     return frame
 
 
@@ -57,8 +57,15 @@ def test_tiles_table_chart_and_overdue_list_show_the_metrics_figures(app, sample
 
     tiles = {tile.label: tile for tile in app.metric}
     # The sample's newest data is from 31 Oct 2024, the end of the default range.
-    assert list(tiles) == ["Received in the range", "Closed on time", "Median days to close", "Overdue at 31 Oct 2024"]
+    assert list(tiles) == ["Received in the range", "Closed on time", "Median days to close", "Open at 31 Oct 2024",
+                           "Overdue at 31 Oct 2024", "Due in the next 7 days", "On track", "Projected late"]
     assert tiles["Overdue at 31 Oct 2024"].value == str(expected["overdue"]) == "13"
+    health = expected["health"]
+    assert [tiles[label].value for label in ("Open at 31 Oct 2024", "Due in the next 7 days", "On track")] == [
+        str(health["open_at_end"]), str(health["due_soon"]), str(health["on_track"])] == ["64", "4", "47"]
+    assert health["open_at_end"] == health["overdue"] + health["due_soon"] + health["on_track"]
+    assert tiles["Projected late"].value == str(health["forecast"]["projected_late"])
+    assert tiles["Projected late"].delta == f"at {health['forecast']['closed_last_30_days']} closed in 30 days"
     received = sum(row["received"] for row in expected["by_type"])
     assert tiles["Received in the range"].value == f"{received:,}" == f"{int(summary['received']):,}" == "1,143"
     assert tiles["Closed on time"].value == f"{summary['on_time_rate']:.1%}" == "96.5%"
@@ -67,7 +74,7 @@ def test_tiles_table_chart_and_overdue_list_show_the_metrics_figures(app, sample
     assert tiles["Median days to close"].value == "14.0"
     assert tiles["Median days to close"].delta == "mean 17.9"
 
-    table = frame_with(app, "Closed on time")
+    table = frame_with(app, "Request type", "Closed on time")
     assert table["Request type"].tolist() == list(TYPE_NAMES)
     cells = []
     for row in table[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS).to_dict("records"):
@@ -106,6 +113,22 @@ def test_tiles_table_chart_and_overdue_list_show_the_metrics_figures(app, sample
         "DSR-2023-00477", "CCPA (California)", 304]
     assert overdue["Days overdue"].is_monotonic_decreasing
 
+    due_soon = frame_with(app, "Days left")
+    assert len(due_soon) == health["due_soon"] and due_soon["Days left"].is_monotonic_increasing
+    assert due_soon["Days left"].between(0, 7).all()
+
+    # One row per law, as `metrics` gives them; the laws add up to the types.
+    laws = frame_with(app, "Jurisdiction", "Due soon")
+    assert len(laws) == len(expected["by_jurisdiction"])
+    ccpa = next(row for row in expected["by_jurisdiction"] if row["jurisdiction"] == "CCPA")
+    shown = laws[laws["Jurisdiction"] == "CCPA (California)"].iloc[0]
+    assert [shown[heading] for heading in ("Received", "Completed", "Denied", "Withdrawn", "Open", "Overdue",
+                                           "Due soon")] == [
+        ccpa[key] for key in ("received", "completed", "denied", "withdrawn", "open", "overdue", "due_soon")]
+    assert laws["Received"].sum() == received
+    health_bars = frame_with(app, "Deadline")
+    assert health_bars.loc[health_bars["Deadline"] == "Overdue", "Requests"].sum() == 2 * health["overdue"]
+
 
 def test_one_jurisdiction_draws_its_deadline_and_narrows_every_figure(app, sample_metrics, sample_store_file):
     ccpa_overdue = figure_of(sample_store_file, "requests_overdue", sample_metrics, jurisdictions=("CCPA",))
@@ -139,11 +162,14 @@ def test_a_range_without_requests_says_so_instead_of_drawing_empty_tables(app):
 
     tiles = {tile.label: tile.value for tile in app.metric}
     assert tiles == {"Received in the range": "0", "Closed on time": "–", "Median days to close": "–",
-                     "Overdue at 31 Dec 2020": "0"}
+                     "Open at 31 Dec 2020": "0", "Overdue at 31 Dec 2020": "0", "Due in the next 7 days": "0",
+                     "On track": "0", "Projected late": "0"}
     infos = [info.value for info in app.info]
     assert "No request was received in this range. Widen the dates or clear a filter in the sidebar." in infos
     assert "No request received in this range has been completed or denied yet." in infos
-    assert any("No request is overdue" in success.value for success in app.success)
+    assert {success.value for success in app.success} >= {
+        "No request is open at the end of 31 Dec 2020.", "No request is overdue.",
+        "No request is due within 7 days."}
     # The twelve months to the end of 2020 still have their bars, all at zero.
     volume = frame_with(app, "All types that month")
     assert len(volume) == 60 and volume["Received"].sum() == 0

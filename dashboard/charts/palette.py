@@ -37,7 +37,11 @@ STATUS_COLOURS = ("#009E73", "#A3243B", "#5F5F5F", "#B87F00", "#0000CC", "#9900E
 VERSION_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#332288", "#8C510A", "#00838F", "#000000",
                    "#762A83", "#C51B7D", "#1E5B1E", "#7A7A00")
 
-FAMILIES = {"purpose": PURPOSE_COLOURS, "request_type": REQUEST_TYPE_COLOURS, "status": STATUS_COLOURS}
+# Deadline health: overdue red, due soon amber, on track green, as the statuses' denied, open and completed.
+HEALTH_COLOURS = ("#A3243B", "#B87F00", "#009E73")
+
+FAMILIES = {"purpose": PURPOSE_COLOURS, "request_type": REQUEST_TYPE_COLOURS, "status": STATUS_COLOURS,
+            "health": HEALTH_COLOURS}
 
 # Reference lines and their words (4.5:1 on white, so it also serves as text).
 GREY = "#767676"

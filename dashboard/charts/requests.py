@@ -1,5 +1,5 @@
-"""Request charts: the trailing twelve months' volume by type, outcomes by type, days to close against the deadline,
-and the overdue list."""
+"""Request charts: the trailing twelve months' volume by type, outcomes by type, days to close against the
+deadline."""
 
 from __future__ import annotations
 
@@ -18,21 +18,11 @@ from dashboard.charts.palette import (
     title,
     wrapped_labels,
 )
-from dashboard.formatting import COUNT_D3, plural
+from dashboard.formatting import COUNT_D3, percent, plural
 from dashboard.small_counts import count_text, on, with_count_labels
 
 # requests_by_type's status columns, in the catalogue's order of statuses.
 STATUSES = ["completed", "denied", "withdrawn", "open"]
-
-# The overdue list's columns, named in words, as the page shows and downloads them.
-OVERDUE_COLUMNS = {
-    "request_id": "Request ID",
-    "request_type_label": "Request type",
-    "jurisdiction_label": "Jurisdiction",
-    "received": "Received",
-    "due_date": "Due",
-    "days_overdue": "Days overdue",
-}
 
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 # A request type's name on an axis is broken into lines of about this many characters.
@@ -72,21 +62,6 @@ def with_month_labels(trailing: pd.DataFrame) -> pd.DataFrame:
     labelled.insert(labelled.columns.get_loc("month") + 1, "month_label",
                     [month_in_words(month) for month in labelled["month"]])
     return labelled
-
-
-def overdue_rows(overdue: pd.DataFrame) -> pd.DataFrame:
-    """requests_overdue's rows as the page lists them, by key: the listed columns, the longest overdue first."""
-    keys = ["request_id", "request_type", "jurisdiction", "received", "due_date", "days_overdue"]
-    return overdue[keys].sort_values(["days_overdue", "request_id"], ascending=[False, True], kind="stable",
-                                     ignore_index=True)
-
-
-def overdue_list(overdue: pd.DataFrame) -> pd.DataFrame:
-    """overdue_rows with the columns and values named in words."""
-    listed = overdue_rows(overdue)
-    listed["request_type_label"] = [request_type_label(key) for key in listed["request_type"]]
-    listed["jurisdiction_label"] = [labels.name("jurisdiction", key) for key in listed["jurisdiction"]]
-    return listed[list(OVERDUE_COLUMNS)].rename(columns=OVERDUE_COLUMNS)
 
 
 def _type_colour(frame: pd.DataFrame, legend: alt.Legend | None = None) -> alt.Color:
@@ -255,7 +230,8 @@ def deadline_note(days: pd.DataFrame) -> str | None:
         f"No deadline line for {', '.join(without)}")
     return (
         f"{which}: its requests fall under business-day or monthly deadlines, or under laws with different numbers "
-        "of days. Choose one jurisdiction in the sidebar to see its deadline."
+        "of days. Its heading gives the share closed by the deadline; choose one jurisdiction in the sidebar to see "
+        "the deadline as a line."
     )
 
 
@@ -268,7 +244,8 @@ def in_weeks(days: pd.DataFrame) -> pd.DataFrame:
     as small."""
     weekly = days.assign(days_to_close=days["days_to_close"] // WEEK * WEEK)
     columns = {"requests": ("requests", "sum")} | {
-        column: (column, "first") for column in ("deadline_days", "type_closed") if column in days.columns}
+        column: (column, "first") for column in ("deadline_days", "type_closed", "type_on_time_rate")
+        if column in days.columns}
     grouped = weekly.groupby(["request_type", "days_to_close"], as_index=False, sort=True).agg(**columns)
     grouped.insert(grouped.columns.get_loc("days_to_close") + 1, "days_to", grouped["days_to_close"] + WEEK - 1)
     return grouped
@@ -295,7 +272,7 @@ def days_to_close_chart(days: pd.DataFrame, period: str | None = None, *, min_ce
     parts = []
     for position, key in enumerate(order):
         rows = days[days["request_type"] == key]
-        heading = f"{request_type_label(key)}: {rows['type_closed_label'].iloc[0]} closed"
+        heading = f"{request_type_label(key)}: {rows['type_closed_label'].iloc[0]} closed{_by_deadline(rows)}"
         empty = (f"Fewer than {min_cell} on each of its {unit}: none drawn."
                  if on(min_cell) and rows["requests"].isna().all() else None)
         parts.append(_days_part(key, heading, empty, x_scale, last=position == len(order) - 1))
@@ -306,6 +283,13 @@ def days_to_close_chart(days: pd.DataFrame, period: str | None = None, *, min_ce
             "Days from receipt to closing of completed and denied requests, by request type (a bar chart per "
             "type, with its deadline)", period, _days_headline(days, order)),
     )
+
+
+def _by_deadline(rows: pd.DataFrame) -> str:
+    """", 96.4% by the deadline": a type's share closed on or before its due date, where it may be shown."""
+    if "type_on_time_rate" not in rows.columns or rows["type_on_time_rate"].isna().all():
+        return ""
+    return f", {percent(rows['type_on_time_rate'].dropna().iloc[0])} by the deadline"
 
 
 def _days_part(request_type: str, heading: str, empty: str | None, x_scale: alt.Scale,
@@ -357,7 +341,7 @@ def _days_headline(days: pd.DataFrame, order: list[str]) -> str | None:
     for key in order:
         rows = days[days["request_type"] == key]
         deadline = rows["deadline_days"].dropna()
-        text = f"{request_type_label(key)}: {rows['type_closed_label'].iloc[0]} closed"
+        text = f"{request_type_label(key)}: {rows['type_closed_label'].iloc[0]} closed{_by_deadline(rows)}"
         if not deadline.empty:
             text += f", deadline {int(deadline.iloc[0])} days"
         parts.append(text)

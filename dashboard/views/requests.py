@@ -1,9 +1,11 @@
-"""Requests: volume by type over twelve months, outcomes and days to close per type, and what is overdue now."""
+"""Requests: volume by type over twelve months, outcomes and days to close per type and per law, and the deadlines
+ahead: what is overdue, what falls due soon and what would be late at the present pace."""
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import access, metrics, shell, small_counts
+from dashboard.charts import deadlines
 from dashboard.charts import requests as charts
 from dashboard.formatting import day, days, percent, plural
 
@@ -14,7 +16,7 @@ end = day(filters.end)
 st.title("Requests")
 st.caption(
     "How many data-subject requests arrive, how they end, how long they take against their legal deadline, and "
-    f"which are overdue at the end of {end} (UTC). A combined request (access and deletion) counts "
+    f"which are overdue or due soon at the end of {end} (UTC). A combined request (access and deletion) counts "
     "once for each of its types."
 )
 if filters.request_types or filters.jurisdictions or filters.request_channels:
@@ -24,9 +26,15 @@ trailing = shell.figure("requests_trailing_12_months", filters)
 by_type = shell.figure("requests_by_type", filters)
 summary = shell.figure("requests_summary", filters).iloc[0]
 overdue = shell.figure("requests_overdue", filters)
+due_soon = shell.figure("requests_due_soon", filters)
+health = shell.figure("requests_health", filters)
+forecast = shell.figure("requests_forecast", filters).iloc[0]
+by_law = shell.figure("requests_by_jurisdiction", filters)
 if trailing.empty and by_type.empty and overdue.empty:
     shell.no_data("No request is stored yet. Load a requests export on the **Data** page.")
     st.stop()
+soon_days = filters.due_soon_days
+whole = health[health["breakdown"] == "all"].iloc[0]
 
 tiles = shell.tile_row()
 tiles.metric(
@@ -56,13 +64,76 @@ tiles.metric(
     border=True,
     width=shell.TILE_WIDTH,
 )
+
+st.subheader(f"Deadlines at the end of {end}")
+st.caption(
+    f"Every request still open at the end of {end}, wherever in time it was received: overdue, due within "
+    f"{plural(soon_days, 'day')} (the due-soon setting), or on track."
+)
+tiles = shell.tile_row()
+tiles.metric(f"Open at {end}", shell.count_text(whole["open_at_end"]), help=shell.definition("requests-open-at-end"),
+             border=True, width=shell.TILE_WIDTH)
+tiles.metric(f"Overdue at {end}", shell.count_text(metrics.overdue_count(overdue)),
+             help=shell.definition("requests-overdue"), border=True, width=shell.TILE_WIDTH)
+tiles.metric(f"Due in the next {plural(soon_days, 'day')}", shell.count_text(whole["due_soon"]),
+             help=shell.definition("requests-due-soon"), border=True, width=shell.TILE_WIDTH)
+tiles.metric("On track", shell.count_text(whole["on_track"]), help=shell.definition("requests-on-track"),
+             border=True, width=shell.TILE_WIDTH)
 tiles.metric(
-    f"Overdue at {end}",
-    shell.count_text(metrics.overdue_count(overdue)),
-    help=shell.definition("requests-overdue"),
+    "Projected late",
+    shell.count_text(forecast["projected_late"]),
+    f"at {shell.count_text(forecast['closed_last_30_days'])} closed in 30 days",
+    delta_color="off",
+    delta_arrow="off",
+    help=shell.definition("requests-forecast"),
     border=True,
     width=shell.TILE_WIDTH,
 )
+if small_counts.any_counted(health["open_at_end"]):
+    clear = forecast["projected_clear_date"]
+    st.caption(
+        ":material/trending_up: A projection, not a prediction: if requests kept closing at the pace of the 30 days "
+        f"to {end} and in order of due date, " + (
+            f"the last open request would close on {day(clear)}." if not pd.isna(clear)
+            else "nothing would close: no request closed in those 30 days.")
+    )
+    long = deadlines.health_long(health)
+    shell.show_chart((deadlines.health_chart, long, end, {"due_soon_days": soon_days, "min_cell": shell.min_cell()}),
+                     long, "Open requests by deadline health", about="requests", key="requests-health",
+                     period=f"at the end of {end} (UTC)")
+else:
+    st.success(f"No request is open at the end of {end}.", icon=":material/check_circle:")
+
+
+def open_list(frame: pd.DataFrame, health_key: str, total_column: str, what: str) -> None:
+    """The overdue or due-soon list: the first 1,000 of them, with their download. While small counts are hidden,
+    a list shorter than min_cell is for analysts only: its length would give the hidden count away."""
+    total = metrics.list_total(frame, total_column)
+    if frame.empty:
+        st.success(f"No request is {what}.", icon=":material/check_circle:")
+        return
+    if pd.isna(total) and not access.current().may_change:
+        st.info(f"Fewer than {shell.min_cell()} requests are {what}. While small counts are hidden, only analysts "
+                "see which.", icon=":material/visibility_off:")
+        return
+    listed = deadlines.listed(frame, health_key)
+    first = "the longest overdue" if health_key == "overdue" else "the soonest due"
+    shown = (f"The {len(listed):,} {first.removeprefix('the ')} of {plural(total, 'open request')} {what}; narrow "
+             "the sidebar's request filters to list the others." if not pd.isna(total) and total > len(listed)
+             else f"Open requests {what}, {first} first.")
+    st.caption(f"{shown} Request IDs are those of the exports.")
+    shell.show_table(listed)
+    shell.download_buttons(f"requests-{health_key.replace('_', '-')}",
+                           shell.document(f"Requests {what} at the end of {end}", "requests"), data=listed)
+
+
+soon_total = shell.count_text(metrics.list_total(due_soon, "due_soon_total"))
+overdue_tab, soon_tab = st.tabs([f"Overdue ({shell.count_text(metrics.overdue_count(overdue))})",
+                                 f"Due in the next {plural(soon_days, 'day')} ({soon_total})"])
+with overdue_tab:
+    open_list(overdue, "overdue", "overdue_total", "overdue")
+with soon_tab:
+    open_list(due_soon, "due_soon", "due_soon_total", f"due within {plural(soon_days, 'day')}")
 
 st.subheader(f"Volume over the twelve months to {filters.end:%B %Y}")
 if trailing.empty:
@@ -84,6 +155,17 @@ else:
                      "Requests by status and type", about="requests", key="requests-by-status")
     shell.show_table(labelled)
 
+st.subheader("By jurisdiction")
+if by_law.empty:
+    shell.no_data("No request was received in this range or is open at its end.")
+else:
+    st.caption(f"Requests received {period} under each law, how they ended and how fast; and of each law's requests "
+               f"open at the end of {end}, those overdue and those due within {plural(soon_days, 'day')}.")
+    laws = deadlines.by_jurisdiction(by_law)
+    shell.show_table(laws)
+    shell.download_buttons("requests-by-jurisdiction", shell.document("Requests by jurisdiction", "requests"),
+                           data=laws)
+
 st.subheader("Days to close against the deadline")
 # A day's count is often small: while small counts are hidden, the days are grouped by week.
 weekly = small_counts.on(shell.min_cell())
@@ -102,23 +184,3 @@ else:
         st.caption(f":material/info: {note}")
     shell.show_chart((charts.days_to_close_chart, distribution, period, {"min_cell": shell.min_cell()}), distribution,
                      "Days to close by request type", about="requests", key="requests-days-to-close")
-
-st.subheader(f"Overdue at the end of {end}")
-if overdue.empty:
-    st.success("No request is overdue: every open request is still within its deadline.",
-               icon=":material/check_circle:")
-elif pd.isna(metrics.overdue_count(overdue)) and not access.current().may_change:
-    # A list of fewer rows than min_cell would give its hidden count away; analysts need it to act.
-    st.info(f"Fewer than {shell.min_cell()} requests are overdue. While small counts are hidden, only analysts "
-            "see which.", icon=":material/visibility_off:")
-else:
-    # The longest overdue first, as the query lists them; names, not keys, in the table and its CSV.
-    listed = charts.overdue_rows(overdue)
-    total = metrics.overdue_count(overdue)
-    shown = (f"The {len(listed):,} longest overdue of {plural(total, 'open request')} past their due date; narrow the "
-             "sidebar's request filters to list the others." if not pd.isna(total) and total > len(listed)
-             else "Open requests past their due date, the longest overdue first.")
-    st.caption(f"{shown} Request IDs are those of the exports.")
-    shell.show_table(listed)
-    shell.download_buttons("requests-overdue", shell.document(f"Requests overdue at the end of {end}", "requests"),
-                           data=listed)
