@@ -134,6 +134,8 @@ LIKELY_NAMES = {
     "closed_at": ("closed_at", "completed_at", "resolved_at", "closed", "completed_on", "date_closed"),
     "jurisdiction": ("jurisdiction", "law", "regulation", "location", "country", "state"),
     "extended": ("extended", "extension", "is_extended"),
+    "denial_reason": ("denial_reason", "deny_reason", "denied_reason", "reason_for_denial", "rejection_reason",
+                      "refusal_reason", "decline_reason"),
     "effective_date": ("effective_date", "effective", "published_at", "date", "valid_from"),
     "title": ("title", "name"),
     "url": ("url", "link"),

@@ -20,7 +20,7 @@ from dashboard.profiles import CompiledProfile
 from dashboard.queries import query_text
 from dashboard.reading import OpenedExport, UnusableFile, open_export
 from dashboard.records import has_rows, numbered_records, read_raw
-from dashboard.store import WRITE_LOCK, bump_store_version, local_user
+from dashboard.store import WRITE_LOCK, bump_store_version, local_user, refresh_denial_words
 from dashboard.vocabulary import vocabulary_rows
 
 DATE_ORDERS = ("mdy", "dmy")
@@ -481,6 +481,10 @@ def _value_warnings(cursor, kind: str) -> list[str]:
             warnings.append(message + _examples(counts, counts[0][2],
                                                 lambda row: f"{row[0]} ({plural(row[1], 'row')})"))
     if kind == "requests":
+        masked_reasons = _run(cursor, "ingest_masked_reasons").fetchall()[0][0]
+        if masked_reasons:
+            warnings.append(f"{plural(masked_reasons, 'denial reason')} held an e-mail address or phone number: "
+                            "kept with it masked ([e-mail address], [phone number])")
         odd_lines = dict(_run(cursor, "ingest_odd_closures").fetchall())
         for oddity, one, many in ODD_CLOSURES:
             lines = odd_lines.get(oddity)
@@ -523,6 +527,8 @@ def _write_rows(cursor, kind: str, upload_id: int) -> tuple[int, int]:
     _run(cursor, "ingest_request_versions" if kind == "requests" else "ingest_policy_versions")
     loaded, records_stored, good = _run(cursor, "ingest_versions_stored").fetchall()[0]
     if kind == "requests":
+        # The words file is read at every load: its denial-reason phrases too, for every stored request.
+        refresh_denial_words(cursor)
         summaries.refresh_requests(cursor)
     else:
         summaries.refresh_policies(cursor)

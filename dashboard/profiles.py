@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from dashboard.vocabulary import FIELDS, fold
+from dashboard.vocabulary import DENIAL_CATEGORIES, FIELDS, fold
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PROFILES_DIR = DATA_DIR / "profiles"
@@ -41,7 +41,7 @@ CANONICAL_COLUMNS = {
     "requests": (
         ("request_id", True), ("request_type", True), ("received_at", True), ("status", True),
         ("closed_at", False), ("subject_id", False), ("jurisdiction", False), ("extended", False),
-        ("channel", False),
+        ("channel", False), ("denial_reason", False),
     ),
     "policies": (("policy_version", True), ("effective_date", True), ("title", False), ("url", False)),
 }
@@ -244,15 +244,25 @@ def canonical_profile(kind: str, overrides: dict[str, str] | None = None) -> Pro
 
 # --- Words users add (data/words.toml) ----------------------------------------------------------------------
 
-def user_words(profile_name: str) -> tuple[dict, dict]:
-    """(words for every file, words for this profile only) from the words file: field -> {word: canonical}."""
+def _words_file() -> tuple[Path, dict]:
+    """The words file's path and its tables ({} when there is none); ProfileError when it is no valid TOML."""
     path = Path(os.environ.get(WORDS_ENV) or WORDS_FILE)
     if not path.is_file():
-        return {}, {}
+        return path, {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return path, tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ProfileError(f"{path.name}: is not valid TOML ({error})") from None
+
+
+def user_words(profile_name: str) -> tuple[dict, dict]:
+    """(words for every file, words for this profile only) from the words file: field -> {word: canonical}.
+
+    The file's [denial_reason] table is checked here too, so that a load names a mistake in it."""
+    path, data = _words_file()
+    if not data:
+        return {}, {}
+    _denial_phrases(path, data)
 
     def section(table) -> dict:
         return {word_field: {fold(str(word)): str(canonical) for word, canonical in mapping.items()}
@@ -264,6 +274,35 @@ def user_words(profile_name: str) -> tuple[dict, dict]:
     for word_field, mapping in {**everywhere, **own}.items():
         _check_canonical(path, word_field, mapping)
     return everywhere, own
+
+
+def denial_reason_words() -> list[tuple[str, str]]:
+    """(category, phrase) for each phrase of the words file's [denial_reason] table, the categories in the order of
+    vocabulary.DENIAL_CATEGORIES and each one's phrases in the file's order; ProfileError when the table is wrong.
+
+    The phrases are kept as written: the store matches them inside the denial reasons (macros.sql,
+    denial_category), where case, punctuation and spacing do not matter and only whole words match.
+    """
+    path, data = _words_file()
+    return _denial_phrases(path, data)
+
+
+def _denial_phrases(path: Path, data: dict) -> list[tuple[str, str]]:
+    table = data.get("denial_reason", {})
+    if not isinstance(table, dict):
+        raise ProfileError(f"{path.name}: [denial_reason] must be a table of categories, each a list of phrases")
+    unknown = sorted(set(table) - set(DENIAL_CATEGORIES))
+    if unknown:
+        raise ProfileError(f"{path.name}: [denial_reason] names {', '.join(unknown)}; "
+                           f"known: {', '.join(DENIAL_CATEGORIES)}")
+    phrases = []
+    for category in DENIAL_CATEGORIES:
+        listed = table.get(category, [])
+        listed = [listed] if isinstance(listed, str) else listed
+        if not isinstance(listed, list) or not all(isinstance(phrase, str) for phrase in listed):
+            raise ProfileError(f"{path.name}: [denial_reason] {category} must be a list of phrases in quotes")
+        phrases += [(category, phrase.strip()) for phrase in listed if phrase.strip()]
+    return phrases
 
 
 # --- Compiling a profile for one file ----------------------------------------------------------------------

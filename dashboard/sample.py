@@ -63,6 +63,14 @@ FAST_TRACK_TYPES = ("opt_out", "limit")
 EXTENSION_DAYS = {"CCPA": 45, "VCDPA": 45, "CPA": 45, "GDPR": 60, "UK_GDPR": 60}
 # Requests that fell through the cracks: still open at the data's end, long past their deadline.
 FORGOTTEN_REQUESTS = 10
+# Why a denied request was denied, by its number within the year (no draw: the rest of the story is unchanged),
+# out of 20: mostly an identity that could not be verified; some requesters are not residents, some records are
+# exempt, one reason is none of these, and a tenth of the denials have no reason on record.
+DENIAL_REASONS = (("Identity could not be verified: the verification link was not used", 12),
+                  ("Not a resident of a state or country whose privacy law applies", 3),
+                  ("Exempt: order records are kept under a legal obligation (tax law)", 2),
+                  ("Manifestly unfounded: the same request sent every day", 1),
+                  ("", 2))
 FORGOTTEN_BETWEEN = (date(2023, 11, 1), date(2024, 6, 30))
 
 
@@ -335,8 +343,18 @@ def _request_rows(subjects: list[Subject]) -> list[list[str]]:
             status, closed_at, subject.subject_id, _exported_jurisdiction(jurisdiction),
             "true" if extended else "false",
             _pick(rng, REQUEST_CHANNELS),
+            _denial_reason(numbers[received_day.year]) if status == "denied" else "",
         ])
     return rows
+
+
+def _denial_reason(number: int) -> str:
+    ticket = number % sum(share for _reason, share in DENIAL_REASONS)
+    for reason, share in DENIAL_REASONS:
+        if ticket < share:
+            return reason
+        ticket -= share
+    raise AssertionError("unreachable")
 
 
 def _exported_jurisdiction(jurisdiction: str) -> str:

@@ -27,7 +27,7 @@ STORE_ENV = "PRIVACY_DASHBOARD_DB"
 
 # Version of the tables' layout (queries/schema.sql). A store written by an older version is migrated on open
 # (queries/migrations.sql); one written by a newer version is refused rather than misread.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # One writer at a time in this process. Every page session runs on its own thread; DuckDB's optimistic
 # transactions would fail one of two uploads landing at once with a conflict (both bump the store's
@@ -48,7 +48,8 @@ CONSENT_HOLDERS = "consent_holders"
 # of uploads that brought the same values.
 VERSIONED = {
     "requests": ("request_versions", ("request_id", "request_type"),
-                 ("received_at", "status", "closed_at", "subject_id", "jurisdiction", "extended", "channel"),
+                 ("received_at", "status", "closed_at", "subject_id", "jurisdiction", "extended", "channel",
+                  "denial_reason"),
                  "request_holders"),
     "policies": ("policy_versions_uploaded", ("policy_version",), ("effective_date", "title", "url"),
                  "policy_holders"),
@@ -190,6 +191,9 @@ def _migrate(connection, path: Path) -> None:
     if 0 < version < 7:
         # Every subject a pseudonym, a customer number as much as an e-mail address.
         _pseudonymise_subjects(connection)
+    if 0 < version < 9:
+        # A request's version names its denial reason too: the holders name theirs by the new fingerprint.
+        _refingerprint_request_holders(connection)
     _set_meta(connection, "schema_version", str(SCHEMA_VERSION))
     if _meta(connection, "store_version") is None:
         _set_meta(connection, "store_version", "0")
@@ -245,6 +249,30 @@ def _pseudonymise_subjects(connection) -> None:
             _set_meta(connection, "summaries_stale", "1")
     finally:
         connection.execute("DROP TABLE subject_pseudonyms")
+
+
+def _refingerprint_request_holders(connection) -> None:
+    """Schema 9, inside the migration's transaction: a request version's fingerprint is over its values with the
+    denial reason last (VERSIONED), so each holder's fingerprint of the version it brought, made over the values
+    without it, is made again. Every stored version had no denial reason. Written out, not the macro
+    version_fingerprint, which a store older than version 7 lacks."""
+    table, _keys, values, holders = VERSIONED["requests"]
+    before = [value for value in values if value != "denial_reason"]
+
+    def fingerprint(columns: list[str]) -> str:
+        return "md5(to_json([" + ", ".join(f"{column}::VARCHAR" for column in columns) + "])::VARCHAR)"
+
+    # Fixed names only: the table, holders and value columns of VERSIONED.
+    connection.execute(
+        f"""
+        UPDATE {holders} SET version = renamed.new_version
+        FROM (SELECT DISTINCT request_id, request_type, {fingerprint(before)} AS old_version,
+                     {fingerprint(list(values))} AS new_version
+              FROM {table}) AS renamed
+        WHERE {holders}.request_id = renamed.request_id AND {holders}.request_type = renamed.request_type
+          AND {holders}.version = renamed.old_version
+        """
+    )
 
 
 def _merge_repeated_events(connection) -> None:
@@ -319,13 +347,42 @@ def _split_list(value: str | None) -> list[str] | None:
     return items or None
 
 
+def _denial_words() -> tuple[str, list[tuple[str, str]]] | None:
+    """The words file's denial-reason phrases (profiles.denial_reason_words) and their hash; None when the file
+    cannot be read: the phrases stored stay, and the next load names the mistake (profiles.user_words)."""
+    try:
+        phrases = profiles.denial_reason_words()
+    except (profiles.ProfileError, OSError):
+        return None
+    return hashlib.sha256(json.dumps(phrases).encode()).hexdigest(), phrases
+
+
+def refresh_denial_words(cursor) -> bool:
+    """Inside the caller's transaction: the denial-reason phrases of the words file into the store when they
+    changed since they were last read; whether they did. The caller then refreshes the request facts, whose
+    denial_category they decide (summaries.refresh_requests)."""
+    words = _denial_words()
+    if words is None or _meta(cursor, "denial_words_sha256") == words[0]:
+        return False
+    cursor.execute("DELETE FROM denial_reason_words")
+    if words[1]:
+        cursor.executemany("INSERT INTO denial_reason_words VALUES ($category, $phrase, $position)",
+                           [{"category": category, "phrase": phrase, "position": position}
+                            for position, (category, phrase) in enumerate(words[1], start=1)])
+    _set_meta(cursor, "denial_words_sha256", words[0])
+    return True
+
+
 def _refresh_reference_data(connection) -> None:
-    """Load the editable catalogue files (purposes, deadlines, services) when they changed since last time."""
+    """Load the editable catalogue files (purposes, deadlines, services) and the words file's denial-reason phrases
+    when they changed since last time."""
     purposes_sha, purposes = _read_reference(DATA_DIR / "purposes.csv")
     deadlines_sha, deadlines = _read_reference(DATA_DIR / "deadlines.csv")
     services_sha, services = _read_reference(DATA_DIR / "service_purposes.csv")
     stored = tuple(_meta(connection, f"{name}_sha256") for name in ("purposes", "deadlines", "services"))
-    if stored == (purposes_sha, deadlines_sha, services_sha):
+    words = _denial_words()
+    words_changed = words is not None and _meta(connection, "denial_words_sha256") != words[0]
+    if stored == (purposes_sha, deadlines_sha, services_sha) and not words_changed:
         return
     connection.execute("BEGIN TRANSACTION")
     connection.execute("DELETE FROM purposes")
@@ -366,8 +423,9 @@ def _refresh_reference_data(connection) -> None:
             if (row.get("service_id") or "").strip()
         ],
     )
+    words_changed = refresh_denial_words(connection)
     has_requests = connection.execute("SELECT EXISTS (SELECT 1 FROM request_versions)").fetchall()[0][0]
-    if stored[1] != deadlines_sha and has_requests:
+    if (stored[1] != deadlines_sha or words_changed) and has_requests:
         summaries.refresh_requests(connection)
     _set_meta(connection, "purposes_sha256", purposes_sha)
     _set_meta(connection, "deadlines_sha256", deadlines_sha)

@@ -7,7 +7,7 @@
   region: what a filter of that one value shows (the dimension and slice columns name it);
 - policy_version_days: per version and day, the change in subjects on it (views.sql, policy_version_changes_of);
 - policy_version_slices: the same within one purpose, one channel or one region;
-- request_fact_rows: the request facts (views.sql, request_facts_computed).
+- request_fact_rows: the request facts (views.sql, request_facts_computed), with each denial's category.
 
 They change in the same transaction as the rows they summarise, and are kept exact: counts by adding
 and subtracting an upload's rows; the state changes by recomputing them for the subjects an upload
@@ -51,10 +51,12 @@ def rebuild(cursor) -> None:
 
 
 def refresh_requests(cursor) -> None:
-    """Inside the caller's transaction: the request facts afresh (after requests or deadlines change)."""
+    """Inside the caller's transaction: the request facts afresh (after requests, deadlines or the denial-reason
+    phrases change)."""
     cursor.execute("DELETE FROM request_fact_rows")
-    # In order of receipt, so a range reads only the row groups it needs.
-    cursor.execute("INSERT INTO request_fact_rows SELECT * FROM request_facts_computed ORDER BY received_at")
+    # In order of receipt, so a range reads only the row groups it needs. By name: a column a migration added
+    # stands last in the table, wherever the view computes it.
+    cursor.execute("INSERT INTO request_fact_rows BY NAME SELECT * FROM request_facts_computed ORDER BY received_at")
 
 
 def refresh_policies(cursor) -> None:

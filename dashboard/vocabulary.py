@@ -1,4 +1,4 @@
-"""The words exports use for decisions, request types, statuses, jurisdictions and booleans."""
+"""The words exports use for decisions, request types, statuses, jurisdictions and booleans; the categories of a denial."""
 
 from __future__ import annotations
 
@@ -77,6 +77,12 @@ BOOLEANS = {
     "true": "true t yes y 1",
     "false": "false f no n 0",
 }
+
+# Why a request was denied, in the categories a business may give in its CCPA metrics (11 CCR § 7102(a)(2): the
+# request "was not verifiable, was not made by a consumer, called for information exempt from disclosure, or was
+# denied on other grounds"). A denial reason is kept as the export wrote it; its category comes from the phrases
+# of data/words.toml's [denial_reason] table (profiles.denial_reason_words), in this order.
+DENIAL_CATEGORIES = ("identity_not_verified", "not_a_consumer", "exempt", "other")
 
 FIELDS = {
     "decision": DECISIONS,

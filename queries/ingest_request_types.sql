@@ -4,7 +4,7 @@
 CREATE OR REPLACE TEMP TABLE staged_rows AS
 WITH split AS (
     SELECT record, line, request_id, received_at, status, closed_at, subject_id, jurisdiction,
-           extended, channel,
+           extended, channel, denial_reason,
            unnest(list_distinct(list_filter(
                list_transform(string_split(type_text, '+'), lambda part: fold_key(part)),
                lambda part: part IS NOT NULL))) AS type_word

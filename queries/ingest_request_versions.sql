@@ -12,10 +12,11 @@ SELECT newest.*,
            OR present.subject_id IS DISTINCT FROM newest.subject_id
            OR present.jurisdiction IS DISTINCT FROM newest.jurisdiction
            OR present.extended IS DISTINCT FROM newest.extended
-           OR present.channel IS DISTINCT FROM newest.channel AS changes_something,
+           OR present.channel IS DISTINCT FROM newest.channel
+           OR present.denial_reason IS DISTINCT FROM newest.denial_reason AS changes_something,
        version_fingerprint([present.received_at::VARCHAR, present.status::VARCHAR, present.closed_at::VARCHAR,
                             present.subject_id::VARCHAR, present.jurisdiction::VARCHAR, present.extended::VARCHAR,
-                            present.channel::VARCHAR]) AS present_version
+                            present.channel::VARCHAR, present.denial_reason::VARCHAR]) AS present_version
 FROM (SELECT * FROM staged_rows
       QUALIFY row_number() OVER (PARTITION BY request_id, request_type ORDER BY record DESC) = 1) AS newest
 LEFT JOIN requests AS present
@@ -27,5 +28,5 @@ FROM arriving WHERE NOT changes_something;
 
 INSERT INTO request_versions
 SELECT request_id, request_type, received_at, status, closed_at, subject_id, jurisdiction, extended, channel,
-       getvariable('upload_id'), line
+       getvariable('upload_id'), line, denial_reason
 FROM arriving WHERE changes_something;

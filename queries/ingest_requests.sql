@@ -6,13 +6,16 @@
 -- A value holding an e-mail address or phone number (holds_identifier) never becomes a key: in
 -- request_type or status, which every figure needs, it rejects the row, as any unusable required value
 -- does; in jurisdiction or channel, which only describe the request, it is dropped (the request is kept
--- as `unspecified` / without a channel) and listed by column in `dropped_identities` for the warning.
+-- as `unspecified` / without a channel) and listed by column in `dropped_identities` for the warning. A denial
+-- reason is free text kept as written, so one that holds an address or a number keeps its words with that
+-- masked (macros.sql, masked: `[e-mail address]`), and is counted for the warning (`denial_reason_masked`).
 CREATE OR REPLACE TEMP TABLE staged AS
 WITH cleaned AS (
     -- The values come trimmed, NULL when empty (ingest_mapped.sql): the text of each, before it is read.
     SELECT record, line, request_id AS request_id_text, request_type AS type_text, received_at AS received_text,
            status AS status_text, closed_at AS closed_text, subject_id AS subject_text,
-           jurisdiction AS jurisdiction_text, extended AS extended_text, channel AS channel_text
+           jurisdiction AS jurisdiction_text, extended AS extended_text, channel AS channel_text,
+           denial_reason AS denial_reason_text
     FROM mapped
 ),
 subject_words AS (
@@ -40,7 +43,9 @@ parsed AS (
            extended_text IS NOT NULL AND booleans.canonical IS NULL AS extended_unreadable,
            subjects.subject_id,
            holds_identifier(channel_text) AS channel_dropped,
-           CASE WHEN NOT holds_identifier(channel_text) THEN fold_key(channel_text) END AS channel
+           CASE WHEN NOT holds_identifier(channel_text) THEN fold_key(channel_text) END AS channel,
+           masked(denial_reason_text) AS denial_reason,
+           holds_identifier(denial_reason_text) AS denial_reason_masked
     FROM cleaned
     LEFT JOIN vocabulary AS statuses
            ON statuses.field = 'status' AND statuses.word = fold_key(cleaned.status_text)

@@ -11,6 +11,26 @@ CREATE OR REPLACE MACRO fold_purpose(s) AS
         string_split(regexp_replace(lower(s), '[^\p{L}\p{N}]+', '_', 'g'), '_'),
         lambda t: t <> '' AND t <> 'and'), '_'), '');
 
+-- Free text as the denial-reason phrases are looked for in it: lower case, every run of characters that are not
+-- letters or digits (of any script) one space, and a space at each end, so that a phrase folded alike is found
+-- as whole words only (`Not a California-resident.` is ' not a california resident ').
+CREATE OR REPLACE MACRO fold_phrase(s) AS
+    ' ' || trim(regexp_replace(lower(s), '[^\p{L}\p{N}]+', ' ', 'g')) || ' ';
+
+-- A denied request's category among the CCPA metrics' reasons for a denial (11 CCR § 7102(a)(2)), from its
+-- denial reason and the phrases of data/words.toml's [denial_reason] (store table denial_reason_words): the
+-- category of the longest phrase found in the reason (at equal length, the one listed first), `other` when the
+-- reason holds none; NULL for a request that is not denied or whose denial has no reason.
+-- (The reason is folded once, in a subquery of its own: folded beside each phrase it would be folded once per phrase.)
+CREATE OR REPLACE MACRO denial_category(request_status, reason_text) AS
+    CASE WHEN request_status = 'denied' AND reason_text IS NOT NULL THEN coalesce((
+        SELECT words.category
+        FROM (SELECT fold_phrase(reason_text) AS folded) AS reason,
+             (SELECT category, position, fold_phrase(phrase) AS folded FROM denial_reason_words) AS words
+        WHERE words.folded <> '  ' AND contains(reason.folded, words.folded)
+        ORDER BY length(words.folded) DESC, words.position
+        LIMIT 1), 'other') END;
+
 -- A field's value without surrounding spaces, or NULL when nothing is left. Most values have no
 -- spaces to remove, and two comparisons are cheaper than a trim on ten million rows.
 CREATE OR REPLACE MACRO present(s) AS

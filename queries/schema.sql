@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS request_versions (
     extended       BOOLEAN NOT NULL,
     channel        VARCHAR,
     upload_id      INTEGER NOT NULL,
-    line           BIGINT NOT NULL      -- later lines of one file win
+    line           BIGINT NOT NULL,     -- later lines of one file win
+    denial_reason  VARCHAR              -- as the export wrote it, an e-mail address or phone number in it masked
 );
 
 CREATE TABLE IF NOT EXISTS policy_versions_uploaded (
@@ -105,6 +106,14 @@ CREATE TABLE IF NOT EXISTS purposes (
     aliases VARCHAR[]
 );
 
+-- The phrases that put a denial reason in a category of the CCPA metrics (data/words.toml, [denial_reason]; matched
+-- by macros.sql, denial_category): each category's phrases in the file's order, numbered in that order.
+CREATE TABLE IF NOT EXISTS denial_reason_words (
+    category VARCHAR NOT NULL,         -- identity_not_verified | not_a_consumer | exempt | other
+    phrase   VARCHAR NOT NULL,         -- as the file writes it
+    position INTEGER NOT NULL          -- at equal length, the phrase listed first decides
+);
+
 CREATE TABLE IF NOT EXISTS deadlines (
     jurisdiction   VARCHAR NOT NULL,
     request_types  VARCHAR[],          -- NULL: every type not named in a more specific row
@@ -145,7 +154,7 @@ CREATE TABLE IF NOT EXISTS request_fact_rows (
     request_id VARCHAR, request_type VARCHAR, received_at TIMESTAMP, status VARCHAR, closed_at TIMESTAMP,
     subject_id VARCHAR, jurisdiction VARCHAR, extended BOOLEAN, channel VARCHAR, upload_id INTEGER,
     received_date DATE, closed_date DATE, days_to_close BIGINT, due_date DATE, deadline INTEGER,
-    deadline_unit VARCHAR);
+    deadline_unit VARCHAR, denial_reason VARCHAR, denial_category VARCHAR);
 CREATE TABLE IF NOT EXISTS consent_standing_slices (
     dimension VARCHAR NOT NULL, slice VARCHAR NOT NULL, purpose VARCHAR NOT NULL, day DATE NOT NULL,
     new_subjects BIGINT NOT NULL, opt_in_change BIGINT NOT NULL);

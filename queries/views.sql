@@ -2,8 +2,10 @@
 
 -- Each current request with the figures every request metric reads: its dates, days_to_close,
 -- and due_date from the deadline table (the rule naming its type wins over the jurisdiction's
--- catch-all row; a jurisdiction missing from the table takes the 'unspecified' rule).
--- summaries.py keeps a copy in request_fact_rows, refreshed when requests or deadlines change.
+-- catch-all row; a jurisdiction missing from the table takes the 'unspecified' rule); its denial_reason as
+-- the export wrote it and, for a denied request with a reason, denial_category (macros.sql, denial_category).
+-- summaries.py keeps a copy in request_fact_rows, refreshed when requests, deadlines or the denial-reason
+-- phrases change.
 CREATE OR REPLACE VIEW request_facts_computed AS
 WITH ranked_rules AS (
     SELECT r.request_id, r.request_type, d.deadline, d.deadline_unit, d.extension, d.extension_unit,
@@ -16,7 +18,7 @@ WITH ranked_rules AS (
       ON (d.jurisdiction = r.jurisdiction OR d.jurisdiction = 'unspecified')
      AND (d.request_types IS NULL OR list_contains(d.request_types, r.request_type))
 )
-SELECT r.*,
+SELECT r.* EXCLUDE (denial_reason),
        r.received_at::DATE AS received_date,
        r.closed_at::DATE AS closed_date,
        CASE WHEN r.status IN ('completed', 'denied') AND r.closed_at IS NOT NULL
@@ -29,7 +31,9 @@ SELECT r.*,
             ELSE add_deadline(r.received_at, rule.deadline, rule.deadline_unit)
        END AS due_date,
        rule.deadline,
-       rule.deadline_unit
+       rule.deadline_unit,
+       r.denial_reason,
+       denial_category(r.status, r.denial_reason) AS denial_category
 FROM requests r
 LEFT JOIN ranked_rules rule
   ON rule.request_id = r.request_id AND rule.request_type = r.request_type AND rule.rule_rank = 1;

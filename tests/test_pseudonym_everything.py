@@ -135,7 +135,7 @@ def test_an_old_store_is_migrated_once_and_a_number_loaded_before_and_after_is_o
         number, bob = pseudonym_by_hand(path, "C-2002"), pseudonym_by_hand(path, "bob@example.org")
         assert store.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchall() == [
             (str(SCHEMA_VERSION),)]
-        assert SCHEMA_VERSION == 8
+        assert SCHEMA_VERSION == 9
         # Both spellings are one person now: one decision, kept by upload 1, which upload 3 holds too;
         # its id derived again from the pseudonym, as a load derives it now.
         event = derived_event_id(number, OCCURRED, "marketing", "opt_in")

@@ -110,9 +110,9 @@ def test_a_mapping_started_from_a_shipped_profile_is_saved_and_recognises_the_he
     assert start.choices == {
         "request_id": "Request ID", "request_type": "Request Type", "received_at": None, "status": "Status",
         "closed_at": "Successfully Completed At", "subject_id": None, "jurisdiction": None, "extended": None,
-        "channel": "Origin",
+        "channel": "Origin", "denial_reason": None,
     }
-    assert start.ruled == ("subject_id", "jurisdiction")
+    assert start.ruled == ("subject_id", "jurisdiction", "denial_reason")
 
     copy = uploading.keep_copy(io.BytesIO(SUBMITTED.read_bytes()), "submitted.csv", saved_profiles.parent,
                                "upload-test-")
@@ -296,7 +296,7 @@ def test_the_mapping_screen_starts_from_the_profile_that_recognises_the_header(a
     assert {column: box.value for column, box in boxes.items()} == {
         "request_id": "Request ID", "request_type": "Request Type", "received_at": rule, "status": "Status",
         "closed_at": "Successfully Completed At", "subject_id": rule, "jurisdiction": rule,
-        "extended": "— not in this file —", "channel": "Origin",
+        "extended": "— not in this file —", "channel": "Origin", "denial_reason": rule,
     }
     # received_at is still missing: the preview says so, in one line.
     assert any("column ‘received_at’ is missing for the transcend_requests profile" in shown(error.value)
