@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from dashboard import access, audit, operations, tokens
+from dashboard import access, audit, metrics, operations, tokens
 from dashboard.formats import KINDS
 from dashboard.identities import mask_file_name
 from dashboard.ingest import DATE_ORDERS
@@ -206,10 +206,13 @@ class Api:
         if year is None:
             raise operations.usage("year=YYYY is needed")
         scope = query.get("scope", "ccpa")
-        if scope not in ("ccpa", "all"):
-            raise operations.usage(f"scope={scope}: ccpa or all")
-        document = operations.ccpa_report(self.connection(), year, all_jurisdictions=scope == "all",
-                                          min_cell=_min_cell(query, caller))
+        if scope not in metrics.CCPA_SCOPES:
+            raise operations.usage(f"scope={scope}: {', '.join(metrics.CCPA_SCOPES)}")
+        if query.get("format") == "zip":
+            pack = operations.ccpa_evidence(self.connection(), year, scope=scope, min_cell=_min_cell(query, caller))
+            return Response(pack, media_type="application/zip", headers={
+                "Content-Disposition": f'attachment; filename="ccpa-evidence-{year}-{scope}.zip"'})
+        document = operations.ccpa_report(self.connection(), year, scope=scope, min_cell=_min_cell(query, caller))
         if query.get("format") == "csv":
             return PlainTextResponse(operations.ccpa_csv(document), media_type="text/csv; charset=utf-8")
         return document

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Self
 
-from dashboard import erasure, operations, server_address, small_counts
+from dashboard import erasure, metrics, operations, server_address, small_counts
 from dashboard.formats import KINDS, format_names
 from dashboard.formatting import count, plural
 from dashboard.identities import mask, mask_file_name
@@ -91,8 +91,12 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", parents=[store, small], help="published reports")
     report.add_argument("report", choices=("ccpa",), metavar="REPORT", help="ccpa")
     report.add_argument("--year", type=int, required=True, metavar="YYYY")
-    report.add_argument("--all-jurisdictions", action="store_true")
+    report.add_argument("--scope", choices=tuple(metrics.CCPA_SCOPES), default=None,
+                        help="whose requests: ccpa (California, the default), us (every US state law) or all")
+    report.add_argument("--all-jurisdictions", action="store_true", help="the same as --scope all")
     report.add_argument("--csv", action="store_true", help="CSV ready to publish instead of JSON")
+    report.add_argument("--evidence", type=Path, metavar="FILE.zip",
+                        help="also write the evidence pack (table, definitions, uploads with SHA-256, settings)")
 
     commands.add_parser("uploads", parents=[store], help="the upload history with rejected rows") \
         .add_argument("--rejected", type=int, metavar="UPLOAD_ID", help="every rejected row of one upload")
@@ -165,9 +169,11 @@ class _Local:
     def metrics_document(self, *, min_cell=None, **options) -> dict:
         return operations.metrics_document(self.connection, min_cell=_or_setting(min_cell), **options)
 
-    def ccpa_report(self, year: int, *, all_jurisdictions: bool, min_cell=None) -> dict:
-        return operations.ccpa_report(self.connection, year, all_jurisdictions=all_jurisdictions,
-                                      min_cell=_or_setting(min_cell))
+    def ccpa_report(self, year: int, *, scope: str, min_cell=None) -> dict:
+        return operations.ccpa_report(self.connection, year, scope=scope, min_cell=_or_setting(min_cell))
+
+    def ccpa_evidence(self, year: int, *, scope: str, min_cell=None) -> bytes:
+        return operations.ccpa_evidence(self.connection, year, scope=scope, min_cell=_or_setting(min_cell))
 
     def uploads_document(self) -> dict:
         return operations.uploads_document(self.connection)
@@ -274,9 +280,19 @@ def _metrics(arguments) -> int:
 
 
 def _report(arguments) -> int:
+    if arguments.all_jurisdictions and arguments.scope not in (None, "all"):
+        raise operations.usage(f"--all-jurisdictions is --scope all, not --scope {arguments.scope}")
+    scope = "all" if arguments.all_jurisdictions else arguments.scope or "ccpa"
     with _where(arguments) as where:
-        document = where.ccpa_report(arguments.year, all_jurisdictions=arguments.all_jurisdictions,
-                                     min_cell=arguments.min_cell)
+        document = where.ccpa_report(arguments.year, scope=scope, min_cell=arguments.min_cell)
+        if arguments.evidence:
+            pack = where.ccpa_evidence(arguments.year, scope=scope, min_cell=arguments.min_cell)
+    if arguments.evidence:
+        try:
+            arguments.evidence.write_bytes(pack)
+        except OSError as error:
+            raise operations.Failure(f"{arguments.evidence}: the evidence pack cannot be written ({error.strerror})") from None
+        print(f"Evidence pack written to {arguments.evidence} ({len(pack):,} bytes).", file=sys.stderr)
     if arguments.csv:
         sys.stdout.write(operations.ccpa_csv(document))
         return 0

@@ -167,6 +167,15 @@ COLUMNS: dict[str, Column] = {
     "days_overdue": Column("Days overdue", "count", "Days from the due date to {end}."),
     "overdue_total": Column("Overdue in all", "count",
                             "Every request overdue {at_end}; the list holds the longest overdue (up to 1,000)."),
+    "denial_category": Column("Reason for denial", "key",
+                              "The denial's ground among those of 11 CCR § 7102(a)(2): identity could not be "
+                              "verified, not a consumer, exempt, or other grounds; put from the denial reason by "
+                              "data/words.toml's [denial_reason] phrases. No reason recorded where the export gave "
+                              "none."),
+    "denial_reason": Column("Denial reason", "text",
+                            "Why the request was denied, as the export wrote it (an e-mail address or phone number "
+                            "in it masked)."),
+    "type_denied": Column("Denied of the type", "count", "Requests of the type received {range} that were denied."),
     # Deadline health (requests_health, requests_due_soon, requests_forecast, requests_by_jurisdiction).
     "breakdown": Column("Breakdown", "text",
                         "Which rows: all requests together, per request type, or per jurisdiction."),
@@ -204,6 +213,35 @@ COLUMNS: dict[str, Column] = {
                           "Calendar days from the date received to the date closed: the median over the requests "
                           "of {year} complied with or denied that have a closing date."),
     "mean_days": Column("Mean days to respond", "days", "The same requests' average days to respond."),
+    "open_at_year_end": Column("Open on 31 December", "count",
+                               "Requests received in {year} not closed by the end of the year: closed later, "
+                               "whatever their final status, or still open."),
+    "denied_identity_not_verified": Column("Denied: identity could not be verified", "count",
+                                           "Denials whose reason says the request could not be verified."),
+    "denied_not_a_consumer": Column("Denied: not a consumer", "count",
+                                    "Denials whose reason says the request was not made by a consumer."),
+    "denied_exempt": Column("Denied: exempt", "count",
+                            "Denials whose reason says an exemption or exception applies."),
+    "denied_other": Column("Denied: other grounds", "count",
+                           "Denials whose reason fits none of the other three."),
+    "denied_without_reason": Column("Denied: no reason recorded", "count", "Denials the export gave no reason for."),
+    "requests_in_report": Column("Requests in the report", "count",
+                                 "The report's requests (one per type) whose current version the upload holds."),
+    # The record-keeping check (records_check).
+    "requests_on_record": Column("Requests on record", "count",
+                                 "Every request the store holds, whatever the dates and filters; a request of "
+                                 "several types counts once."),
+    "without_channel": Column("Without how it was made", "count",
+                              "Requests with no channel recorded: § 7101 asks for the manner in which a request "
+                              "was made."),
+    "closed_without_date": Column("Closed without a response date", "count",
+                                  "Completed or denied requests with no closing date: § 7101 asks for the date of "
+                                  "the response."),
+    "denied_requests": Column("Denied", "count", "Requests denied (in whole or in part)."),
+    "first_received": Column("Records from", "date", "The date the oldest stored request was received."),
+    "newest_data_day": Column("Newest data", "date", "The newest consent or request date in the store."),
+    "months_held": Column("Months held", "count",
+                          "Whole months from the oldest stored request to the newest data; the rules ask for 24."),
     "responded": Column("Responded with a date", "count",
                         "Requests complied with or denied that have a closing date: those the day figures are "
                         "taken over."),
@@ -254,9 +292,13 @@ FIGURE_COLUMNS: dict[tuple[str, str], Column] = {
         "Received", "count", "Requests of the type received that month (up to {end} in its last month)."),
     ("ccpa_report", "received"): Column(
         "Requests received", "count",
-        "Requests received in {year} under the CCPA (or every law, with All jurisdictions on). A combined request "
-        "counts once for each of its types."),
+        "Requests received in {year} under the report's scope (the CCPA, every US state law, or every law). A "
+        "combined request counts once for each of its types."),
     ("ccpa_report", "denied"): Column("Denied", "count", "Requests received in {year} whose latest status is denied."),
+    ("ccpa_report", "withdrawn"): Column("Withdrawn", "count",
+                                         "Requests received in {year} whose latest status is withdrawn."),
+    ("ccpa_report", "open"): Column("Still open", "count",
+                                    "Requests received in {year} neither complied with, denied nor withdrawn yet."),
     ("requests_due_soon", "received"): DATE_COLUMNS["received"],
     ("requests_by_jurisdiction", "received"): Column(
         "Received", "count", "Requests received {range} under the law. A combined request counts once for each of its "
@@ -430,6 +472,14 @@ FIGURES: tuple[Figure, ...] = (
            ("received", "completed", "denied", "withdrawn", "open", "closed", "overdue", "due_soon"),
            _COUNT_HIDDEN + " A law's day figures and on-time rate are left out when fewer than {min_cell} of its "
            "requests closed."),
+    Figure("requests-denials", "Requests", "Denials by reason",
+           "The requests received {range} whose latest status is denied, per type and per ground of 11 CCR § "
+           "7102(a)(2): identity could not be verified, not a consumer, exempt, other grounds, or no reason "
+           "recorded. Each denial's reason, as the export wrote it, is put in a ground by the phrases of "
+           "data/words.toml ([denial_reason]): the longest phrase found decides; a reason with none of them is other "
+           "grounds. Example: \"We were unable to verify your identity\" is identity could not be verified.",
+           None, ("requests", "type_denied"),
+           "A ground's count under {min_cell} reads <{min_cell} and is not drawn."),
     Figure("requests-trailing-12-months", "Requests", "Requests received per month by type", _VOLUME, None,
            ("received", "month_total"), _VOLUME_HIDDEN),
     Figure("requests-by-status", "Requests", "Requests by status and type",
@@ -476,23 +526,50 @@ FIGURES: tuple[Figure, ...] = (
            _COUNT_HIDDEN + " A share over fewer than {min_cell} people is left out."),
     # CCPA report.
     Figure("ccpa-received", "CCPA report", "Requests received",
-           "Requests received in {year} under the CCPA (or under every law, with All jurisdictions "
-           "on), one row per type in the regulation's order: to delete, to correct, to know, to opt out of "
-           "sale or sharing, to limit. A type without requests keeps its row. The sidebar's dates and filters do "
-           "not apply.",
+           "Requests received in {year} under the report's scope, one row per type in the regulation's order: to "
+           "delete, to correct, to know, to opt out of sale or sharing, to limit. The scope is California (requests "
+           "under the CCPA), every US state law, or every law. A type without requests keeps its row. The sidebar's "
+           "dates and filters do not apply.",
            None, ("received",), _COUNT_HIDDEN),
     Figure("ccpa-complied", "CCPA report", "Complied with in whole or in part",
-           "Requests received in {year} (under the CCPA, or every law with All jurisdictions on) whose latest "
-           "status is completed: complied with in whole or in part. Withdrawn and open requests count as "
-           "received only.",
+           "Requests received in {year} in scope whose latest status is completed: complied with in whole or in "
+           "part, even where that happened after the year.",
            None, ("complied",), _COUNT_HIDDEN),
     Figure("ccpa-denied", "CCPA report", "Denied",
-           "Requests received in {year} (under the CCPA, or every law with All jurisdictions on) whose latest "
-           "status is denied.",
+           "Requests received in {year} in scope whose latest status is denied.",
            None, ("denied",), _COUNT_HIDDEN),
+    Figure("ccpa-withdrawn-open", "CCPA report", "Withdrawn and still open",
+           "Requests received in {year} in scope whose latest status is withdrawn, or still open: neither complied "
+           "with nor denied. Requests received = complied with + denied + withdrawn + still open. A note under the "
+           "table says how many were open on 31 December of {year} (closed later, or not yet), and how many of them "
+           "have been closed since. Example: 10 received, 6 completed, 2 denied, 1 withdrawn, 1 open; 3 were open "
+           "on 31 December, of which 2 closed in January: the note says 3 were open, 2 closed since.",
+           None, ("withdrawn", "open", "open_at_year_end"), _COUNT_HIDDEN),
+    Figure("ccpa-denial-reasons", "CCPA report", "Denied, by reason",
+           "The denied requests of {year} in scope by the grounds of section 7102(a)(2): the request could not be "
+           "verified, was not made by a consumer (for example not a California resident, or an agent without "
+           "authorisation), called for information exempt from disclosure, or was denied on other grounds. Each "
+           "denial's reason as the request tool recorded it is put in a category by the phrases of data/words.toml "
+           "([denial_reason]): the longest phrase found decides, and a reason with none of them is other grounds. "
+           "A denial without a reason is counted as no reason recorded, so the columns add up to Denied. Shown when "
+           "any denial of the year has a reason. Example: \"Unable to verify identity\" is identity could not be "
+           "verified; \"Requester is not a California resident\" is not a consumer; \"Retained under a legal "
+           "obligation\" is exempt.",
+           None, ("denied_identity_not_verified", "denied_not_a_consumer", "denied_exempt", "denied_other",
+                  "denied_without_reason"), _COUNT_HIDDEN),
+    Figure("ccpa-records", "CCPA report", "Records an auditor asks for",
+           "Of every request the store holds (not only the year's; a request of several types counts once), those "
+           "missing a field that the CCPA regulations (11 CCR § 7101(b)) and Colorado rule 6.11 ask a business to "
+           "keep for 24 months: how the request was made (its channel), the date of the response of a completed or "
+           "denied request, and the basis of a denial (its reason). The date received, the type and the response "
+           "every stored request has. Beside them, how far back the records go: whole months from the oldest "
+           "request's date received to the newest data, against the 24 months the rules ask for. Example: requests "
+           "from 1 May 2023 with data to 31 October 2024 are 17 months held.",
+           None, ("requests_on_record", "without_channel", "closed_without_date", "denied_requests",
+                  "denied_without_reason"), _COUNT_HIDDEN),
     Figure("ccpa-days", "CCPA report", "Median and mean days to respond",
            "Calendar days from the date received to the date closed, median and average over the requests of "
-           "{year} complied with or denied that have a closing date.",
+           "{year} in scope complied with or denied that have a closing date.",
            "Requests of {year} complied with or denied that have a closing date.", ("responded",),
            "Left out when fewer than {min_cell} requests were responded to."),
 )
@@ -688,3 +765,38 @@ def column_kinds(frame_readable: pd.DataFrame) -> dict[str, str]:
         else:
             kinds[heading] = _HEADING_KINDS.get(heading) or _guessed_kind(values)
     return kinds
+
+
+# --- The deadline rules (data/deadlines.csv) in words --------------------------------------------------------------
+
+DEADLINES_FILE = labels.DATA_DIR / "deadlines.csv"
+_UNITS = {"calendar_days": "calendar day", "business_days": "business day", "months": "month"}
+
+
+def deadline_rules() -> pd.DataFrame:
+    """data/deadlines.csv as the Definitions page lists it: per law (by name) and types, the deadline and its
+    extension in words, and the rule's source."""
+    rules = pd.read_csv(DEADLINES_FILE, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+    specific = {law for law, value in zip(rules["jurisdiction"], rules["request_types"], strict=True)
+                if value.strip() not in ("", "*")}
+
+    def types(law: str, value: str) -> str:
+        value = value.strip()
+        if value in ("", "*"):
+            return "Every other type" if law in specific else "Every type"
+        return ", ".join(labels.name("request_type", key) for key in value.split("|"))
+
+    def period(number: str, unit: str) -> str:
+        return formatting.plural(int(number), _UNITS.get(unit.strip(), unit.strip()))
+
+    return pd.DataFrame({
+        "Law": [labels.name("jurisdiction", key) for key in rules["jurisdiction"]],
+        "Request types": [types(law, value) for law, value in zip(rules["jurisdiction"], rules["request_types"],
+                                                                   strict=True)],
+        "Deadline": [period(number, unit) for number, unit in zip(rules["deadline"], rules["deadline_unit"],
+                                                                   strict=True)],
+        "Extension": [period(number, unit) if int(number or 0) else "None"
+                      for number, unit in zip(rules["extension"], rules["extension_unit"], strict=True)],
+        "Source": rules["source"] if "source" in rules.columns else "",
+    })

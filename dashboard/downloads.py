@@ -19,6 +19,9 @@ import pandas as pd
 
 from dashboard.formatting import DATE_FORMAT
 
+# The first words of every download's source line.
+SOURCE = "Privacy metrics dashboard"
+
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Text that is only a number ("-3", "-1,234.5", "-12.5%") is read as that number, never run.

@@ -10,8 +10,15 @@ import pandas as pd
 from dashboard import small_counts
 from dashboard.queries import run_query
 from dashboard.settings import DUE_SOON_DAYS_DEFAULT
+from dashboard.vocabulary import US_LAWS
 
-CCPA_COLUMNS = ("request_type", "label", "received", "complied", "denied", "median_days", "mean_days")
+# The section 7102 report's rows as `report ccpa` and the API give them: the regulation's figures, the columns that
+# make them add up, and the denials by reason.
+CCPA_COLUMNS = ("request_type", "label", "received", "complied", "denied", "withdrawn", "open", "median_days",
+                "mean_days", "open_at_year_end", "denied_identity_not_verified", "denied_not_a_consumer",
+                "denied_exempt", "denied_other", "denied_without_reason")
+# Whose requests the report counts: the CCPA's, every US state law's, or every law's (None: no filter).
+CCPA_SCOPES = {"ccpa": ("CCPA",), "us": US_LAWS, "all": None}
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,9 @@ FIGURES = frozenset({
     "consent_by_purpose", "consent_monthly_trend", "consent_by_channel", "consent_by_region",
     "requests_trailing_12_months", "requests_by_type", "requests_overdue", "requests_days_to_close",
     "requests_summary", "requests_health", "requests_due_soon", "requests_forecast", "requests_by_jurisdiction",
+    "requests_denials",
     "policy_versions", "policy_version_mix", "policy_adoption",
+    "records_check",
 })
 
 
@@ -111,12 +120,24 @@ def list_total(listed: pd.DataFrame, column: str):
     return pd.NA if small_counts.is_hidden(total) else int(total)
 
 
-def ccpa_report(connection, year: int, *, all_jurisdictions: bool = False, min_cell: int = 0,
+def ccpa_parameters(year: int, scope: str) -> dict:
+    """The bound parameters of the CCPA report's queries for a year and a scope (a CCPA_SCOPES key)."""
+    laws = CCPA_SCOPES[scope]
+    return {"year": year, "jurisdictions": None if laws is None else list(laws)}
+
+
+def ccpa_frame(connection, year: int, *, scope: str = "ccpa", min_cell: int = 0,
+               straightforward: bool = False) -> pd.DataFrame:
+    """The section 7102 table: five rows in the regulation's order, small counts hidden."""
+    frame = run_query(connection, "ccpa_report", ccpa_parameters(year, scope), straightforward=straightforward)
+    return small_counts.hide(frame, min_cell)
+
+
+def ccpa_report(connection, year: int, *, scope: str = "ccpa", min_cell: int = 0,
                 straightforward: bool = False) -> list[dict]:
-    """The section 7102 table: five rows in the regulation's order."""
-    frame = run_query(connection, "ccpa_report", {"year": year, "all_jurisdictions": all_jurisdictions},
-                      straightforward=straightforward)
-    return plain_rows(small_counts.shown(small_counts.hide(frame, min_cell), min_cell), CCPA_COLUMNS)
+    """The section 7102 table as JSON-ready rows (CCPA_COLUMNS), a hidden count as "<min_cell"."""
+    frame = ccpa_frame(connection, year, scope=scope, min_cell=min_cell, straightforward=straightforward)
+    return plain_rows(small_counts.shown(frame, min_cell), CCPA_COLUMNS)
 
 
 def _plain(value):
@@ -185,7 +206,9 @@ def metrics_document(connection, filters: Filters, *, min_cell: int = 0) -> dict
             "days_to_close": rows("requests_days_to_close", ("request_type", "days_to_close", "requests")),
             "health": health_document(figures, filters, count),
             "by_jurisdiction": rows("requests_by_jurisdiction"),
+            "denials": rows("requests_denials", ("request_type", "denial_category", "requests")),
         },
+        "records": one("records_check"),
         "policy": {
             "versions": rows("policy_versions",
                              ("policy_version", "effective_date", "subjects_current", "share_current")),

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from dashboard import erasure, metrics, settings, small_counts, tokens, uploading
+from dashboard import ccpa, erasure, metrics, settings, small_counts, tokens, uploading
+from dashboard.downloads import SOURCE
+from dashboard.formatting import day
 from dashboard.identities import mask
 from dashboard.profiles import Profile, ProfileError, find_profile
 from dashboard.queries import run_query
@@ -145,10 +147,30 @@ def metrics_document(connection, *, start: date | None = None, end: date | None 
     return metrics.metrics_document(connection, filters, min_cell=min_cell)
 
 
-def ccpa_report(connection, year: int, *, all_jurisdictions: bool = False, min_cell: int = 0) -> dict:
-    """The § 7102 table of a calendar year as the command line's JSON document."""
-    rows = metrics.ccpa_report(connection, year, all_jurisdictions=all_jurisdictions, min_cell=min_cell)
-    return {"year": year, "jurisdictions": "all" if all_jurisdictions else "CCPA", "rows": rows}
+def ccpa_report(connection, year: int, *, scope: str = "ccpa", min_cell: int = 0) -> dict:
+    """The § 7102 table of a calendar year as the command line's JSON document: its scope and laws, its rows
+    (metrics.CCPA_COLUMNS) and the notes printed under it."""
+    _check_scope(scope)
+    exact = metrics.ccpa_frame(connection, year, scope=scope)
+    laws = metrics.CCPA_SCOPES[scope]
+    hidden = small_counts.shown(small_counts.hide(exact, min_cell), min_cell)
+    return {"year": year, "scope": scope, "jurisdictions": "all" if laws is None else list(laws),
+            "rows": metrics.plain_rows(hidden, metrics.CCPA_COLUMNS),
+            "notes": ccpa.notes(exact, year, scope, last=metrics.default_range(connection)[1], min_cell=min_cell)}
+
+
+def ccpa_evidence(connection, year: int, *, scope: str = "ccpa", min_cell: int = 0) -> bytes:
+    """The report's evidence pack (ccpa.evidence_pack): one ZIP file."""
+    _check_scope(scope)
+    exact = metrics.ccpa_frame(connection, year, scope=scope)
+    last = metrics.default_range(connection)[1]
+    published = ccpa.report(exact, year, scope, last=last, min_cell=min_cell, source=f"{SOURCE} · data to {day(last)}")
+    return ccpa.evidence_pack(connection, published, min_cell=min_cell, generated_at=datetime.now(UTC))
+
+
+def _check_scope(scope: str) -> None:
+    if scope not in metrics.CCPA_SCOPES:
+        raise usage(f"scope {scope}: {', '.join(metrics.CCPA_SCOPES)}")
 
 
 def ccpa_csv(document: dict) -> str:

@@ -31,7 +31,7 @@ class Remote:
         """Nothing held between calls: each is one HTTP request."""
 
     def _call(self, method: str, path: str, *, query=None, body: bytes | None = None, payload=None,
-              size: int | None = None, raw: bool = False):
+              size: int | None = None, raw: bool = False, binary: bool = False):
         address = self.url + API + path + ("?" + urllib.parse.urlencode(query, doseq=True) if query else "")
         headers = {"Accept": "application/json"}
         if self.token:
@@ -44,7 +44,10 @@ class Remote:
         request = urllib.request.Request(address, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=3600) as answer:
-                text = answer.read().decode("utf-8")
+                content = answer.read()
+                if binary:
+                    return content
+                text = content.decode("utf-8")
         except urllib.error.HTTPError as error:
             raise _failure(error) from None
         except (urllib.error.URLError, OSError) as error:
@@ -78,11 +81,12 @@ class Remote:
         query += [(name, value) for name, values in (selections or {}).items() for value in values]
         return self._call("GET", "/metrics", query=[(name, str(value)) for name, value in query])
 
-    def ccpa_report(self, year: int, *, all_jurisdictions: bool, min_cell=None) -> dict:
-        query = {"year": year, "scope": "all" if all_jurisdictions else "ccpa"}
-        if min_cell is not None:
-            query["min_cell"] = min_cell
-        return self._call("GET", "/reports/ccpa", query=query)
+    def ccpa_report(self, year: int, *, scope: str, min_cell=None) -> dict:
+        return self._call("GET", "/reports/ccpa", query=_report_query(year, scope, min_cell))
+
+    def ccpa_evidence(self, year: int, *, scope: str, min_cell=None) -> bytes:
+        return self._call("GET", "/reports/ccpa", query=_report_query(year, scope, min_cell) | {"format": "zip"},
+                          binary=True)
 
     def uploads_document(self) -> dict:
         return self._call("GET", "/uploads")
@@ -104,6 +108,10 @@ class Remote:
 
     def revoke_token(self, name: str) -> dict:
         return self._call("DELETE", "/tokens/" + urllib.parse.quote(name, safe=""))
+
+
+def _report_query(year: int, scope: str, min_cell) -> dict:
+    return {"year": year, "scope": scope} | ({} if min_cell is None else {"min_cell": min_cell})
 
 
 def _failure(error: urllib.error.HTTPError) -> Failure:

@@ -15,39 +15,64 @@ import pandas as pd
 
 from dashboard import formatting
 
-# The section 7102 figures under the names a privacy policy page prints.
+# The section 7102 figures under the names a privacy policy page prints, with the columns that make them add up:
+# received = complied + denied + withdrawn + still open.
 CCPA_HEADINGS = {
     "label": "Request type",
     "received": "Requests received",
     "complied": "Complied with in whole or in part",
     "denied": "Denied",
+    "withdrawn": "Withdrawn",
+    "open": "Still open",
     "median_days": "Median days to respond",
     "mean_days": "Mean days to respond",
 }
-# Each heading's kind of number (formatting.cell), kept with the table in `attrs["kinds"]`.
-CCPA_KINDS = {
-    "Requests received": "count",
-    "Complied with in whole or in part": "count",
-    "Denied": "count",
-    "Median days to respond": "days",
-    "Mean days to respond": "days",
+# The denials by reason (section 7102(a)(2)), printed when the year's denials carry reasons; they add up to Denied.
+CCPA_DENIAL_HEADINGS = {
+    "denied_identity_not_verified": "Denied: identity could not be verified",
+    "denied_not_a_consumer": "Denied: not a consumer",
+    "denied_exempt": "Denied: exempt",
+    "denied_other": "Denied: other grounds",
+    "denied_without_reason": "Denied: no reason recorded",
 }
+_DAYS = ("Median days to respond", "Mean days to respond")
+# Each heading's kind of number (formatting.cell), kept with the table in `attrs["kinds"]`.
+CCPA_KINDS = {heading: "days" if heading in _DAYS else "count"
+              for heading in (*list(CCPA_HEADINGS.values())[1:], *CCPA_DENIAL_HEADINGS.values())}
 MISSING = formatting.MISSING
 
 
 def ccpa_table(report: pd.DataFrame) -> pd.DataFrame:
-    """The ccpa_report rows (query frame or metrics.ccpa_report's dicts) under CCPA_HEADINGS, in their order.
+    """The ccpa_report rows (query frame or metrics.ccpa_report's dicts) under CCPA_HEADINGS, in their order, and
+    the denials by reason (CCPA_DENIAL_HEADINGS) when any denial of the report has one.
 
     Day figures are floats, empty (NaN) for a type without completed or denied requests. The table carries
     its columns' kinds (CCPA_KINDS) in `attrs["kinds"]`, so markdown_table, html_table and published_cells
     write its days with one decimal.
     """
-    frame = pd.DataFrame(report, columns=list(CCPA_HEADINGS)) if not isinstance(report, pd.DataFrame) else report
-    table = frame[list(CCPA_HEADINGS)].rename(columns=CCPA_HEADINGS).reset_index(drop=True)
-    for column in ("Median days to respond", "Mean days to respond"):
+    frame = pd.DataFrame(report) if not isinstance(report, pd.DataFrame) else report
+    headings = dict(CCPA_HEADINGS)
+    if has_denial_reasons(frame):
+        headings |= CCPA_DENIAL_HEADINGS
+        if not _counted(frame["denied_without_reason"]):
+            del headings["denied_without_reason"]
+    table = frame[list(headings)].rename(columns=headings).reset_index(drop=True)
+    for column in _DAYS:
         table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
-    table.attrs["kinds"] = dict(CCPA_KINDS)
+    table.attrs["kinds"] = {heading: CCPA_KINDS[heading] for heading in table.columns[1:]}
     return table
+
+
+def _counted(values: pd.Series) -> bool:
+    """Whether any count of the column is more than 0 (a hidden count, missing or "<N", is 1 or more)."""
+    return any(not isinstance(value, (int, float)) or pd.isna(value) or value > 0
+               for value in (value.item() if hasattr(value, "item") else value for value in values))
+
+
+def has_denial_reasons(report: pd.DataFrame) -> bool:
+    """Whether any denial of the report has a reason: its table then shows the denials by reason."""
+    reasons = [column for column in CCPA_DENIAL_HEADINGS if column != "denied_without_reason"]
+    return set(reasons) <= set(report.columns) and any(_counted(report[column]) for column in reasons)
 
 
 def cell_text(value, kind: str | None = None, *, missing: str = MISSING) -> str:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import definitions, labels, metrics, small_counts
 from dashboard.confinement import SAMPLE_DIR
-from dashboard.downloads import Document, csv_bytes, file_name, png_bytes
+from dashboard.downloads import SOURCE, Document, csv_bytes, file_name, png_bytes
 from dashboard.formatting import cell, day, plural, span
 from dashboard.ingest import ingest_file
 from dashboard.queries import run_query
@@ -112,16 +112,20 @@ def figure(name: str, filters: metrics.Filters, *, regroup=None) -> pd.DataFrame
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _cached_query(name: str, parameters: tuple, version_key: int) -> pd.DataFrame:
-    return run_query(connection(), name, dict(parameters))
+    return run_query(connection(), name, {key: list(value) if isinstance(value, tuple) else value
+                                          for key, value in parameters})
 
 
-def query(name: str, **parameters) -> pd.DataFrame:
-    """Any other named query (filter options, CCPA report), cached the same way, small counts hidden."""
-    key = (name, tuple(sorted(parameters.items())))
+def query(name: str, *, exact: bool = False, **parameters) -> pd.DataFrame:
+    """Any other named query (filter options, CCPA report), cached the same way, small counts hidden (not with
+    `exact`, for a figure that hides what it shows itself)."""
+    # A list (the CCPA report's laws) is kept as a tuple, so that the key can be hashed.
+    key = (name, tuple(sorted((key, tuple(value) if isinstance(value, list) else value)
+                              for key, value in parameters.items())))
     memo = _run_memo()
     if key not in memo:
-        memo[key] = small_counts.hide(_cached_query(*key, run_version()), min_cell())
-    return memo[key]
+        memo[key] = _cached_query(*key, run_version())
+    return memo[key] if exact else small_counts.hide(memo[key], min_cell())
 
 
 def read_min_cell() -> int:
@@ -226,7 +230,6 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-SOURCE = "Privacy metrics dashboard"
 # Which sidebar filters narrow the figures of each area (policy figures are taken from consent records).
 FILTERS_OF = {
     "consent": (("purposes", "purpose", "Purposes"), ("channels", "channel", "Channels"),

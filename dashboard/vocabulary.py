@@ -68,6 +68,8 @@ JURISDICTIONS = {
     "NDPA_NE": "ndpa_ne nebraska us-ne",
     "INCDPA": "incdpa indiana us-in",
     "RIDTPPA": "ridtppa rhode_island us-ri",
+    "NHPA": "nhpa nhdpa new_hampshire us-nh",
+    "KCDPA": "kcdpa kentucky us-ky",
     "PIPL": "pipl cn china",
     # Exports that write out "no law applies" should not be warned about as unrecognised.
     "unspecified": "unspecified unknown none",
@@ -77,6 +79,12 @@ BOOLEANS = {
     "true": "true t yes y 1",
     "false": "false f no n 0",
 }
+
+# The US laws among them: the CCPA report's "every US law" scope (metrics.CCPA_SCOPES). A law added to
+# JURISDICTIONS is in no scope but "every law" until it is listed here or outside it (tests/test_deadlines.py).
+US_LAWS = ("CCPA", "VCDPA", "CPA", "CTDPA", "UCPA", "TDPSA", "OCPA", "MCDPA_MT", "ICDPA", "DPDPA_DE", "NJDPA", "TIPA",
+           "MCDPA_MN", "MODPA", "NDPA_NE", "INCDPA", "RIDTPPA", "NHPA", "KCDPA")
+OUTSIDE_THE_US = ("GDPR", "UK_GDPR", "PIPL", "unspecified")
 
 # Why a request was denied, in the categories a business may give in its CCPA metrics (11 CCR § 7102(a)(2): the
 # request "was not verifiable, was not made by a consumer, called for information exempt from disclosure, or was

@@ -12,6 +12,9 @@
 -- small counts: counts received, completed, denied, withdrawn, open, closed, responded, complied
 -- small counts: counts received_before, month_total, requests, type_closed, overdue_total
 -- small counts: counts open_at_end, overdue, due_soon, on_track, due_soon_total, closed_last_30_days, projected_late
+-- small counts: counts open_at_year_end, denied_identity_not_verified, denied_not_a_consumer, denied_exempt
+-- small counts: counts denied_other, denied_without_reason, requests_in_report
+-- small counts: counts requests_on_record, without_channel, closed_without_date, denied_requests, type_denied
 -- small counts: counts subjects_current, people_with_version, subjects_adopted, subjects_with_version
 -- small counts: counts opted_in, denominator
 

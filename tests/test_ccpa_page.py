@@ -5,10 +5,11 @@ from functools import cache
 
 import pandas as pd
 
+from dashboard.report_tables import CCPA_DENIAL_HEADINGS, CCPA_HEADINGS
 from tests.conftest import dashboard, shared_app_store
 
-HEADINGS = {"label": "Request type", "received": "Requests received", "complied": "Complied with in whole or in part",
-            "denied": "Denied", "median_days": "Median days to respond", "mean_days": "Mean days to respond"}
+# The table's headings, the regulation's figures and the denials by reason (the sample's denials carry reasons).
+HEADINGS = {**CCPA_HEADINGS, **CCPA_DENIAL_HEADINGS}
 
 
 # The tests only read the sample: they share one copy of it, and the pages' caches with it.
@@ -57,8 +58,12 @@ def test_the_last_full_year_of_ccpa_requests_equals_the_command_line(app, sample
     assert year.value == "2023"
     assert year.options == ["2024", "2023"]
     assert not any("not complete" in warning.value for warning in app.warning)  # 2023 is a whole year
-    assert app.toggle(key="all_jurisdictions").value is False
+    assert app.selectbox(key="scope").value == "ccpa"
     assert page_rows(app) == without_keys(expected)
+    for row in expected:  # the columns add up, and so do the denials by reason
+        assert row["received"] == row["complied"] + row["denied"] + row["withdrawn"] + row["open"]
+        assert row["denied"] == sum(row[key] for key in CCPA_DENIAL_HEADINGS)
+    assert sum(row["denied_identity_not_verified"] for row in expected) > 0
     assert [row["label"] for row in expected] == ["Requests to delete", "Requests to correct", "Requests to know",
                                                   "Requests to opt-out of sale/sharing", "Requests to limit"]
     assert expected[0]["received"] == 130
@@ -67,41 +72,64 @@ def test_the_last_full_year_of_ccpa_requests_equals_the_command_line(app, sample
     deletion = expected[0]
     assert (f"| Requests to delete | {deletion['received']:,} | {deletion['complied']:,} | {deletion['denied']:,} |"
             in markdown)
-    assert len(markdown.splitlines()) == 2 + 5  # heading, rule, the five types
-    assert "<caption>Requests received from 1 January to 31 December 2023 under the CCPA</caption>" in html
+    notes = json.loads(dashboard("report", "ccpa", "--year", "2023", db=sample_store_file).stdout)["notes"]
+    # Heading, rule, the five types, a blank line, then the notes, numbered as on the page.
+    assert markdown.splitlines()[8:] == [f"{number}. {note}" for number, note in enumerate(notes, start=1)]
+    assert "<caption>Requests received from 1 January to 31 December 2023: requests made under the CCPA (California " \
+           "consumers)</caption>" in html
     assert f'<th scope="row">Requests to delete</th>\n      <td style="text-align: right">{deletion["received"]}' in html
-    assert set(downloads(app)) == {"Table (CSV)", "Table (HTML)", "Table (Markdown)"}
+    assert any(block.value.startswith("1. Scope: requests made under the CCPA") for block in app.markdown)
+    assert set(downloads(app)) == {"Table (CSV)", "Table (HTML)", "Table (Markdown)", "Evidence pack (ZIP)"}
+
+    # The records an auditor asks for: the sample's 1,500 requests, as `metrics` counts them; its records go back
+    # from 1 May 2023 to 31 Oct 2024, 17 whole months, short of the 24 the rules ask for.
+    records = json.loads(dashboard("metrics", db=sample_store_file).stdout)["records"]
+    tiles = {tile.label: tile for tile in app.metric}
+    assert tiles["Requests on record"].value == f"{records['requests_on_record']:,}" == "1,500"
+    assert tiles["Denied without a reason"].value == str(records["denied_without_reason"])
+    assert tiles["Denied without a reason"].delta == f"of {records['denied_requests']} denied"
+    assert tiles["Records held"].value == "17 months"
+    assert any(warning.value.startswith("The request records go back 17 whole months, from 01 May 2023 to 31 Oct "
+                                        "2024; the rules ask for 24 months.") for warning in app.warning)
 
 
-def test_all_jurisdictions_and_another_year(app, sample_store_file):
+def test_every_law_and_another_year(app, sample_store_file):
     ccpa_only = cli_report(sample_store_file, 2023)
-    everywhere = cli_report(sample_store_file, 2023, "--all-jurisdictions")
+    everywhere = cli_report(sample_store_file, 2023, "--scope", "all")
     open_ccpa(app)
 
-    app.toggle(key="all_jurisdictions").set_value(True).run()
+    app.selectbox(key="scope").set_value("all").run()
     assert not app.exception
     assert page_rows(app) == without_keys(everywhere)
     received = [row["received"] for row in page_rows(app)]
     assert received != [row["received"] for row in ccpa_only]
     assert all(wide >= narrow["received"] for wide, narrow in zip(received, ccpa_only, strict=True))
-    assert any(header.value == "Requests received in 2023, all jurisdictions" for header in app.subheader)
-    assert "under all jurisdictions" in app.code[1].value
+    assert any(header.value == "Requests received in 2023, Every law" for header in app.subheader)
+    assert "requests made under any law, wherever the person lives" in app.code[1].value
 
     app.selectbox(key="year").set_value("2024").run()
     assert not app.exception
-    assert page_rows(app) == without_keys(cli_report(sample_store_file, 2024, "--all-jurisdictions"))
+    assert page_rows(app) == without_keys(cli_report(sample_store_file, 2024, "--scope", "all"))
     # The sample's data stops on 31 October 2024: the page, the caption of the published table and the link
     # say so, and keep the year and the scope.
-    assert any(header.value == "Requests received in 2024 to 31 October, all jurisdictions" for header in app.subheader)
+    assert any(header.value == "Requests received in 2024 to 31 October, Every law" for header in app.subheader)
     assert any("2024 is not complete: the newest data is from 31 Oct 2024" in warning.value for warning in app.warning)
-    assert ("<caption>Requests received from 1 January to 31 October 2024 under all jurisdictions (the newest data; "
-            "the year is not complete)</caption>") in app.code[1].value
+    assert ("<caption>Requests received from 1 January to 31 October 2024: requests made under any law, wherever the "
+            "person lives (the newest data; the year is not complete)</caption>") in app.code[1].value
 
 
 def test_a_link_opens_the_year_and_scope_it_names(app, sample_store_file):
     app.query_params["year"] = "2024"
-    app.query_params["all_jurisdictions"] = "true"
+    app.query_params["scope"] = "Every US state law"
     open_ccpa(app)
     assert app.selectbox(key="year").value == "2024"
-    assert app.toggle(key="all_jurisdictions").value is True
-    assert page_rows(app) == without_keys(cli_report(sample_store_file, 2024, "--all-jurisdictions"))
+    assert app.selectbox(key="scope").value == "us"
+    assert page_rows(app) == without_keys(cli_report(sample_store_file, 2024, "--scope", "us"))
+
+
+def test_a_link_made_before_the_scopes_opens_every_law(app, sample_store_file):
+    app.query_params["year"] = "2023"
+    app.query_params["all_jurisdictions"] = "true"
+    open_ccpa(app)
+    assert app.selectbox(key="scope").value == "all"
+    assert page_rows(app) == without_keys(cli_report(sample_store_file, 2023, "--scope", "all"))

@@ -232,7 +232,7 @@ def test_every_table_reads_in_words_with_a_dash_for_no_value(data_page, test_dat
     # r5 to r8 (lines 6 to 9) are rejected. r2 and r3 have no closed_at, r3, r4 and r9 no channel.
     preview = next(table for table in app.dataframe if "request_type" in table.value.columns)
     assert headings(preview) == ["Request", "Type", "Received (UTC)", "Status", "Closed (UTC)", "Jurisdiction",
-                                 "Extended", "Channel", "Person (pseudonym)"]
+                                 "Extended", "Channel", "Denial reason", "Person (pseudonym)"]
     rows = preview.value
     assert list(rows["request_id"]) == ["r1", "r1", "r2", "r3", "r4", "r9"]
     assert list(rows["request_type"]) == [kind["access"], kind["deletion"], kind["opt_out"], kind["access"],

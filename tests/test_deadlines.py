@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from dashboard import definitions
 from dashboard.ingest import ingest_file
-from dashboard.vocabulary import JURISDICTIONS
+from dashboard.vocabulary import JURISDICTIONS, OUTSIDE_THE_US, US_LAWS
 from tests.conftest import PROJECT
 
 DATA = Path(__file__).parent / "data" / "requests"
@@ -66,7 +67,9 @@ def test_every_law_has_its_words_a_deadline_with_its_source_and_a_label():
     assert {rule["jurisdiction"] for rule in rules} == set(JURISDICTIONS) == set(labels)
     assert [rule["jurisdiction"] for rule in rules if not rule["source"].strip()] == []
     # Twenty laws and the default for requests that name none.
-    assert len(JURISDICTIONS) == 21
+    assert len(JURISDICTIONS) == 23
+    # Each law is in the CCPA report's US scope or outside it, once.
+    assert sorted([*US_LAWS, *OUTSIDE_THE_US]) == sorted(JURISDICTIONS)
 
 
 def test_state_laws_in_force_since_2024_take_their_own_deadlines(store):
@@ -81,6 +84,11 @@ def test_state_laws_in_force_since_2024_take_their_own_deadlines(store):
     assert due["T1"] == date(2024, 7, 16)
     assert dict(store.execute("SELECT request_id, jurisdiction FROM requests WHERE request_id IN ('I1', 'T1')")
                 .fetchall()) == {"I1": "ICDPA", "T1": "TDPSA"}
+    # New Hampshire (NHPA), extended: 45 + 45 = 90 days from Saturday 2025-12-13: Dec 31 (+18), Jan 31 (+31), Feb 28
+    # (+28), then 13 more: 2026-03-13.
+    assert due["N1"] == date(2026, 3, 13)
+    # Kentucky (KCDPA, written US-KY), 45 days from 2026-01-31, the end of a month: Feb 28 (+28), then 17 more.
+    assert due["K1"] == date(2026, 3, 17)
 
 
 @pytest.mark.parametrize(
@@ -98,3 +106,30 @@ def test_workday_counts_like_a_spreadsheet(store, received, business_days, expec
         "SELECT workday($received::DATE, $days)", {"received": received, "days": business_days}
     ).fetchone()[0]
     assert result == expected
+
+
+def test_the_definitions_page_lists_every_rule_in_words_with_its_source():
+    rules = definitions.deadline_rules().set_index(["Law", "Request types"])
+    # data/deadlines.csv: Iowa 90 days plus 45; the CCPA's opt-out and limit 15 business days without extension,
+    # its other types 45 plus 45; the GDPR a month plus two.
+    assert rules.loc[("ICDPA (Iowa)", "Every type"), ["Deadline", "Extension"]].tolist() == [
+        "90 calendar days", "45 calendar days"]
+    assert rules.loc[("CCPA (California)", "Opt-out of sale/sharing, Limit use of sensitive data"),
+                     ["Deadline", "Extension"]].tolist() == ["15 business days", "None"]
+    assert rules.loc[("CCPA (California)", "Every other type"), "Deadline"] == "45 calendar days"
+    assert rules.loc[("GDPR (EU/EEA)", "Every type"), ["Deadline", "Extension"]].tolist() == ["1 month", "2 months"]
+    assert rules["Source"].str.len().gt(0).all()
+
+
+def test_every_state_law_of_forty_five_days_and_its_extension_from_a_saturday_month_end(store):
+    ingest_file(store, "requests", DATA / "state_laws.csv")
+    due = due_dates(store)
+    laws = dict(store.execute("SELECT request_id, jurisdiction FROM requests WHERE request_id IN "
+                              "('OR', 'MT', 'DE', 'NJ', 'TN', 'MN', 'MD', 'NE', 'IN', 'RI')").fetchall())
+    assert laws == {"OR": "OCPA", "MT": "MCDPA_MT", "DE": "DPDPA_DE", "NJ": "NJDPA", "TN": "TIPA", "MN": "MCDPA_MN",
+                    "MD": "MODPA", "NE": "NDPA_NE", "IN": "INCDPA", "RI": "RIDTPPA"}
+    for state in laws:
+        # Saturday 2025-05-31, the last day of May: + 45 calendar days = Jun 30 (+30), then 15 more: 2025-07-15.
+        assert due[state] == date(2025, 7, 15), state
+        # Extended once by 45: + 90 = Jun 30 (+30), Jul 31 (+61), Aug 29 (+90).
+        assert due[state + "+"] == date(2025, 8, 29), state

@@ -154,7 +154,7 @@ def test_every_column_the_metric_queries_return_has_a_column(sample, store, min_
                                                                       for column in COLUMNS.values()}
             assert set(table.columns) <= known | {"Requests received"}, name
             assert len(set(table.columns)) == len(table.columns), name
-        for name, parameters in (("ccpa_report", {"year": 2023, "all_jurisdictions": False}), ("policy_links", {})):
+        for name, parameters in (("ccpa_report", metrics.ccpa_parameters(2023, "ccpa")), ("policy_links", {})):
             assert set(run_query(connection, name, parameters).columns) <= set(COLUMNS), name
 
 
@@ -197,7 +197,11 @@ def test_the_definitions_page_needs_no_filters_and_gives_each_denominator(monkey
     assert not page.exception
     assert page.title[0].value == "Definitions"
     assert [header.value for header in page.header] == ["Overview", "Consent", "Requests", "Policy versions",
-                                                        "CCPA report", "Columns of the Data tabs and downloads"]
+                                                        "CCPA report", "Deadlines",
+                                                        "Columns of the Data tabs and downloads"]
+    (rules,) = [frame.value for frame in page.dataframe if "Source" in frame.value.columns]
+    assert rules.iloc[0].tolist()[:4] == ["CCPA (California)", "Opt-out of sale/sharing, Limit use of sensitive data",
+                                          "15 business days", "None"]
     text = page_text(page)
     # The standing opt-in rate's denominator, as a user looks it up.
     assert "*Denominator*: People with an opt-in or opt-out for the purpose on record at the end of the range." in text

@@ -55,7 +55,7 @@ def test_metrics_document_has_the_shape_of_the_interface(sample_store):
     _, db, _ = sample_store
     document = json.loads(dashboard("metrics", "--db", str(db)))
     # A section per page, the interface's keys first in each.
-    assert list(document) == ["range", "filters", "overview", "consent", "requests", "policy"]
+    assert list(document) == ["range", "filters", "overview", "consent", "requests", "records", "policy"]
     assert document["filters"] == {}
     assert list(document["overview"]) == ["consent", "requests", "policy"]
     assert list(document["overview"]["requests"]) == [
@@ -65,7 +65,7 @@ def test_metrics_document_has_the_shape_of_the_interface(sample_store):
         "purpose", "opt_ins", "opt_outs", "decision_opt_in_rate", "standing_subjects", "standing_opt_ins",
         "standing_opt_in_rate"]
     assert list(document["requests"]) == ["trailing_12_months", "by_type", "overdue", "summary", "days_to_close",
-                                          "health", "by_jurisdiction"]
+                                          "health", "by_jurisdiction", "denials"]
     assert list(document["requests"]["health"]) == [
         "at", "due_soon_days", "open_at_end", "overdue", "due_soon", "on_track", "by_request_type", "by_jurisdiction",
         "forecast"]
@@ -127,12 +127,14 @@ def test_requests_received_per_type_equal_a_count_of_the_csv(sample_store):
 def test_ccpa_report_has_five_rows_and_a_publishable_csv(sample_store):
     _, db, _ = sample_store
     report = json.loads(dashboard("report", "ccpa", "--year", "2024", "--db", str(db)))
-    assert report["year"] == 2024 and report["jurisdictions"] == "CCPA"
+    assert report["year"] == 2024 and report["scope"] == "ccpa" and report["jurisdictions"] == ["CCPA"]
     assert [row["label"] for row in report["rows"]] == [
         "Requests to delete", "Requests to correct", "Requests to know",
         "Requests to opt-out of sale/sharing", "Requests to limit"]
     published = dashboard("report", "ccpa", "--year", "2024", "--csv", "--db", str(db)).splitlines()
-    assert published[0] == "request_type,label,received,complied,denied,median_days,mean_days"
+    assert published[0] == (
+        "request_type,label,received,complied,denied,withdrawn,open,median_days,mean_days,open_at_year_end,"
+        "denied_identity_not_verified,denied_not_a_consumer,denied_exempt,denied_other,denied_without_reason")
     assert len(published) == 6
     everyone = json.loads(dashboard("report", "ccpa", "--year", "2024", "--all-jurisdictions", "--db", str(db)))
     assert sum(row["received"] for row in everyone["rows"]) > sum(row["received"] for row in report["rows"])

@@ -53,7 +53,7 @@ def test_new_request_measures_move_the_requests_figures_and_the_ccpa_report(app_
         assert set(frame["on_time_rate"]) == {0.5}, name
         assert set(frame["median_days_to_close"]) == {99.0} and set(frame["mean_days_to_close"]) == {77.0}, name
     assert metrics.metrics_document(connection, filters)["overview"]["requests"]["on_time_rate"] == 0.5
-    report = metrics.ccpa_report(connection, 2023, all_jurisdictions=True)
+    report = metrics.ccpa_report(connection, 2023, scope="all")
     assert {(row["median_days"], row["mean_days"]) for row in report} == {(99.0, 77.0)}
 
 
@@ -74,7 +74,7 @@ def test_every_query_computes_from_the_rows_when_told_and_from_the_summaries_oth
         scratch.execute(f"DELETE FROM {table}")
     parameters = filters.parameters()
     for name in [*FIGURE_QUERIES, "filter_options", "default_range"]:
-        values = parameters | {"year": 2024, "all_jurisdictions": True}
+        values = parameters | metrics.ccpa_parameters(2024, "all")
         expected = run_query(intact, name, values)
         assert len(expected) > 0, name
         pd.testing.assert_frame_equal(run_query(scratch, name, values, straightforward=True), expected, obj=name)

@@ -10,25 +10,44 @@ import pandas as pd
 from dashboard.downloads import csv_bytes
 from dashboard.report_tables import ccpa_table, cell_text, html_table, markdown_table, published_cells
 
+# 1,130 received = 1,008 complied + 18 denied + 100 withdrawn + 4 still open.
 REPORT = [
     {"request_type": "deletion", "label": "Requests to delete", "received": 1130, "complied": 1008, "denied": 18,
-     "median_days": 19.0, "mean_days": 20.68},
+     "withdrawn": 100, "open": 4, "median_days": 19.0, "mean_days": 20.68},
     {"request_type": "limit", "label": "Requests to limit", "received": 0, "complied": 0, "denied": 0,
-     "median_days": None, "mean_days": None},
+     "withdrawn": 0, "open": 0, "median_days": None, "mean_days": None},
 ]
+# The same with its denials by reason: 11 could not be verified, 7 had none recorded.
+REASONS = {"denied_identity_not_verified": 11, "denied_not_a_consumer": 0, "denied_exempt": 0, "denied_other": 0,
+           "denied_without_reason": 7}
 
 
 def test_ccpa_table_has_the_headings_a_privacy_policy_prints():
     table = ccpa_table(REPORT)
     assert list(table.columns) == ["Request type", "Requests received", "Complied with in whole or in part", "Denied",
-                                   "Median days to respond", "Mean days to respond"]
-    assert table.iloc[0].tolist() == ["Requests to delete", 1130, 1008, 18, 19.0, 20.68]
+                                   "Withdrawn", "Still open", "Median days to respond", "Mean days to respond"]
+    assert table.iloc[0].tolist() == ["Requests to delete", 1130, 1008, 18, 100, 4, 19.0, 20.68]
     assert table["Mean days to respond"].isna().tolist() == [False, True]
     # The query's frame gives the same table.
     assert ccpa_table(pd.DataFrame(REPORT)).equals(table)
     # It carries its columns' kinds, so every published form writes its days the same way.
     assert table.attrs["kinds"]["Median days to respond"] == "days"
     assert table.attrs["kinds"]["Requests received"] == "count"
+
+
+def test_ccpa_table_adds_the_denials_by_reason_when_any_denial_has_one():
+    without = ccpa_table([{**row, **dict.fromkeys(REASONS, 0)} for row in REPORT])
+    assert "Denied: exempt" not in without.columns
+    table = ccpa_table([{**REPORT[0], **REASONS}, {**REPORT[1], **dict.fromkeys(REASONS, 0)}])
+    assert list(table.columns)[-5:] == ["Denied: identity could not be verified", "Denied: not a consumer",
+                                        "Denied: exempt", "Denied: other grounds", "Denied: no reason recorded"]
+    assert table.iloc[0].tolist()[-5:] == [11, 0, 0, 0, 7]  # 11 + 7 = the 18 denied
+    # Every denial with a reason: no column for none recorded.
+    every = ccpa_table([{**REPORT[0], **REASONS, "denied_identity_not_verified": 18, "denied_without_reason": 0}])
+    assert list(every.columns)[-1] == "Denied: other grounds"
+    # A hidden count ("<5") is a count of 1 or more: it shows the columns too.
+    hidden = ccpa_table([{**REPORT[0], **REASONS, "denied_identity_not_verified": "<5", "denied_without_reason": 0}])
+    assert "Denied: identity could not be verified" in hidden.columns
 
 
 def test_cells_read_as_people_write_numbers():
@@ -45,11 +64,11 @@ def test_cells_read_as_people_write_numbers():
 
 def test_markdown_table():
     assert markdown_table(ccpa_table(REPORT)) == (
-        "| Request type | Requests received | Complied with in whole or in part | Denied | Median days to respond "
-        "| Mean days to respond |\n"
-        "| --- | ---: | ---: | ---: | ---: | ---: |\n"
-        "| Requests to delete | 1,130 | 1,008 | 18 | 19.0 | 20.7 |\n"
-        "| Requests to limit | 0 | 0 | 0 | – | – |\n"
+        "| Request type | Requests received | Complied with in whole or in part | Denied | Withdrawn | Still open "
+        "| Median days to respond | Mean days to respond |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        "| Requests to delete | 1,130 | 1,008 | 18 | 100 | 4 | 19.0 | 20.7 |\n"
+        "| Requests to limit | 0 | 0 | 0 | 0 | 0 | – | – |\n"
     )
 
 
@@ -91,10 +110,11 @@ def test_the_ccpa_csv_holds_the_text_of_the_published_html():
     cells = published_cells(hidden)
     assert cells.to_dict("records") == [
         {"Request type": "Requests to delete", "Requests received": "1,130",
-         "Complied with in whole or in part": "1,008", "Denied": "<5", "Median days to respond": "19.0",
-         "Mean days to respond": "20.7"},
+         "Complied with in whole or in part": "1,008", "Denied": "<5", "Withdrawn": "100", "Still open": "4",
+         "Median days to respond": "19.0", "Mean days to respond": "20.7"},
         {"Request type": "Requests to limit", "Requests received": "0", "Complied with in whole or in part": "0",
-         "Denied": "0", "Median days to respond": "–", "Mean days to respond": "–"},
+         "Denied": "0", "Withdrawn": "0", "Still open": "0", "Median days to respond": "–",
+         "Mean days to respond": "–"},
     ]
     downloaded = pd.read_csv(io.BytesIO(csv_bytes(cells)), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert downloaded.equals(cells)

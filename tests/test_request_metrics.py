@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from dashboard import metrics
 from dashboard.ingest import ingest_file
 from dashboard.queries import run_query
 from tests.conftest import open_copy, store_with
@@ -353,9 +354,11 @@ def ccpa_rows(frame) -> list[tuple]:
 
 
 def test_ccpa_report_has_five_rows_in_order_for_ccpa_only(store):
-    frame = run_query(store, "ccpa_report", {"year": 2024, "all_jurisdictions": False})
+    frame = run_query(store, "ccpa_report", metrics.ccpa_parameters(2024, "ccpa"))
     assert list(frame.columns) == [
-        "request_type", "label", "received", "complied", "denied", "median_days", "mean_days", "responded",
+        "request_type", "label", "received", "complied", "denied", "withdrawn", "open", "median_days", "mean_days",
+        "responded", "open_at_year_end", "denied_identity_not_verified", "denied_not_a_consumer", "denied_exempt",
+        "denied_other", "denied_without_reason",
     ]
     # The day figures are taken over the requests complied with or denied that have a closed_at.
     assert frame["responded"].tolist() == [2, 0, 2, 1, 0]
@@ -371,7 +374,7 @@ def test_ccpa_report_has_five_rows_in_order_for_ccpa_only(store):
 
 
 def test_ccpa_report_all_jurisdictions(store):
-    frame = run_query(store, "ccpa_report", {"year": 2024, "all_jurisdictions": True})
+    frame = run_query(store, "ccpa_report", metrics.ccpa_parameters(2024, "all"))
     assert ccpa_rows(frame) == [
         # R01 10, R03 open, R05 96, R08 withdrawn, R12 46: median 46, mean (10 + 46 + 96) / 3 = 50.67
         ("deletion", 5, 3, 0, 46.0, 50.67),
@@ -384,7 +387,7 @@ def test_ccpa_report_all_jurisdictions(store):
 
 
 def test_ccpa_report_for_another_year(store):
-    frame = run_query(store, "ccpa_report", {"year": 2023, "all_jurisdictions": False})
+    frame = run_query(store, "ccpa_report", metrics.ccpa_parameters(2023, "ccpa"))
     assert ccpa_rows(frame) == [
         ("deletion", 0, 0, 0, None, None),
         ("correction", 1, 0, 0, None, None),  # R09, still open

@@ -126,6 +126,11 @@ def test_tiles_table_chart_and_overdue_list_show_the_metrics_figures(app, sample
                                            "Due soon")] == [
         ccpa[key] for key in ("received", "completed", "denied", "withdrawn", "open", "overdue", "due_soon")]
     assert laws["Received"].sum() == received
+    # Every denial of the range is in the chart of denials by reason, once.
+    grounds = frame_with(app, "Reason for denial")
+    assert grounds["Requests"].sum() == sum(row["denied"] for row in expected["by_type"])
+    assert set(grounds["Reason for denial"]) <= {"Identity could not be verified", "Not a consumer (e.g. not a resident)",
+                                                 "Exempt (an exception applies)", "Other grounds", "No reason recorded"}
     health_bars = frame_with(app, "Deadline")
     assert health_bars.loc[health_bars["Deadline"] == "Overdue", "Requests"].sum() == 2 * health["overdue"]
 

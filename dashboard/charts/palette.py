@@ -40,8 +40,11 @@ VERSION_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#332288", "#8C51
 # Deadline health: overdue red, due soon amber, on track green, as the statuses' denied, open and completed.
 HEALTH_COLOURS = ("#A3243B", "#B87F00", "#009E73")
 
+# The grounds of a denial, in the catalogue's order: identity, not a consumer, exempt, other, none recorded (grey).
+DENIAL_COLOURS = ("#0072B2", "#D55E00", "#762A83", "#8C510A", "#767676")
+
 FAMILIES = {"purpose": PURPOSE_COLOURS, "request_type": REQUEST_TYPE_COLOURS, "status": STATUS_COLOURS,
-            "health": HEALTH_COLOURS}
+            "health": HEALTH_COLOURS, "denial_category": DENIAL_COLOURS}
 
 # Reference lines and their words (4.5:1 on white, so it also serves as text).
 GREY = "#767676"

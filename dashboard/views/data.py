@@ -71,6 +71,7 @@ PREVIEW_COLUMNS = {
     "title": ("Title", "text"),
     "url": ("Link", "text"),
     "channel": ("Channel", "channel"),
+    "denial_reason": ("Denial reason", "text"),
     "region": ("Region", "region"),
     "event_id": ("Event", "text"),
     "subject_id": ("Person (pseudonym)", "text"),

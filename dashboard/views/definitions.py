@@ -45,6 +45,17 @@ for page in definitions.PAGES:
                              + definitions.fill(figure.small_counts, **{**values, "min_cell": None}))
         st.markdown("\n\n".join(lines))
 
+st.header("Deadlines", divider="gray")
+st.caption(
+    "A request's due date is the date received plus its law's deadline for its type, and the extension when the "
+    "request was extended. The rules come from data/deadlines.csv, which an administrator may edit; a request with no "
+    "law, or a law not listed, takes the unspecified rule. Business days skip Saturdays and Sundays; a month ends on "
+    "the same day of the next month, or its last day."
+)
+st.dataframe(definitions.deadline_rules(), hide_index=True, width="stretch",
+             column_config={"Law": st.column_config.TextColumn(pinned=True),
+                            "Source": st.column_config.TextColumn(width="large")})
+
 st.header("Columns of the Data tabs and downloads", divider="gray")
 st.caption("Every heading a table, a Data tab or a CSV download uses, with what its values are.")
 KIND_WORDS = {"percent": "Percentage", "days": "Days", "count": "Number", "date": "Date", "text": "Text",

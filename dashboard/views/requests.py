@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import access, metrics, shell, small_counts
 from dashboard.charts import deadlines
+from dashboard.charts import denials as denial_charts
 from dashboard.charts import requests as charts
 from dashboard.formatting import day, days, percent, plural
 
@@ -100,7 +101,7 @@ if small_counts.any_counted(health["open_at_end"]):
     long = deadlines.health_long(health)
     shell.show_chart((deadlines.health_chart, long, end, {"due_soon_days": soon_days, "min_cell": shell.min_cell()}),
                      long, "Open requests by deadline health", about="requests", key="requests-health",
-                     period=f"at the end of {end} (UTC)")
+                     period=f"at the end of {end} (UTC); due soon is within {plural(soon_days, 'day')}")
 else:
     st.success(f"No request is open at the end of {end}.", icon=":material/check_circle:")
 
@@ -154,6 +155,17 @@ else:
     shell.show_chart((charts.outcomes_chart, outcomes, period, {"min_cell": shell.min_cell()}), outcomes,
                      "Requests by status and type", about="requests", key="requests-by-status")
     shell.show_table(labelled)
+
+st.subheader("Denials by reason")
+denials = shell.figure("requests_denials", filters)
+if denials.empty:
+    shell.no_data("No request received in this range was denied.")
+else:
+    st.caption(f"Requests received {period} that were denied, by the grounds CCPA section 7102(a)(2) names, from "
+               "each denial's reason as the export wrote it (data/words.toml says which words mean which ground).")
+    grounds = denial_charts.with_labels(denials)
+    shell.show_chart((denial_charts.denials_chart, grounds, period, {"min_cell": shell.min_cell()}), grounds,
+                     "Denied requests by ground", about="requests", key="requests-denials")
 
 st.subheader("By jurisdiction")
 if by_law.empty:
