@@ -13,6 +13,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from html import escape
 
 import pandas as pd
 
@@ -56,25 +57,32 @@ def notes(exact: pd.DataFrame, year: int, scope: str, *, last: date, min_cell: i
     own when it is small; no row's figure can be worked out from them, as the table does not show them per row).
     Each says how a figure was counted; together they let a reader add the columns up."""
     total = {column: int(exact[column].sum()) for column in ("received", "open_at_year_end", "open", "responded")}
+    end, complete = period(year, last)
 
     def count(value: int) -> str:
         return f"<{min_cell}" if small_counts.on(min_cell) and 0 < value < min_cell else f"{value:,}"
 
     laws = f" ({scope_laws_text(scope)})" if scope == "us" else ""
     written = [
-        (f"Scope: {SCOPE_TEXT[scope]}{laws}, received from 1 January to 31 December {year}. "
+        (f"Scope: {SCOPE_TEXT[scope]}{laws}, received from 1 January to {end:%-d %B} {year}. "
         "A request for several things (for example to know and to delete) counts once under each."),
         (f"Each request counts by its latest known status in the newest export (data to {last:%-d %B %Y}): requests "
         "received = complied with + denied + withdrawn + still open."),
     ]
-    if total["received"]:
+    # With a row's open count hidden, the total open would give it away (from the other rows).
+    hides_open = small_counts.on(min_cell) and bool(((exact["open"] > 0) & (exact["open"] < min_cell)).any())
+    if total["received"] and not complete:
+        # The year is not over: what is open is what the newest export says.
+        if not hides_open:
+            written.append(f"{count(total['open'])} of the year's requests {'is' if total['open'] == 1 else 'are'} "
+                           "still open in the newest export.")
+    elif total["received"]:
         since = total["open_at_year_end"] - total["open"]
-        # With a row's open count hidden, the number closed since would give it away (with the total open then).
-        hides_open = small_counts.on(min_cell) and bool(((exact["open"] > 0) & (exact["open"] < min_cell)).any())
         closed_since = (f"; {count(since)} of them {'has' if since == 1 else 'have'} been closed since"
                         if since > 0 and not hides_open else "")
         written.append(
-            f"{count(total['open_at_year_end'])} of the year's requests were still open on 31 December "
+            f"{count(total['open_at_year_end'])} of the year's requests "
+            f"{'was' if total['open_at_year_end'] == 1 else 'were'} still open on 31 December "
             f"{year}{closed_since}." if total["open_at_year_end"]
             else f"Every request of {year} was closed by 31 December {year}.")
     written.append(
@@ -134,8 +142,6 @@ class Report:
 
     def html(self) -> str:
         """The table with its caption, then the notes as a numbered list."""
-        from html import escape
-
         items = "\n".join(f"  <li>{escape(note)}</li>" for note in self.notes)
         return html_table(self.table, caption=self.caption) + f"<ol class=\"notes\">\n{items}\n</ol>\n"
 

@@ -12,7 +12,7 @@ three canonical requests files under tests/data/ccpa/, loaded in this order:
 | A4  | deletion   | 2024-04-01 | withdrawn | 2024-04-03 | CCPA    |                                            |
 | A5  | access     | 2024-05-01 | denied    | 2024-05-20 | CCPA    | Requester is not a California resident     |
 | A6  | access     | 2024-06-01 | denied    | 2024-06-02 | CCPA    | Records retained under a legal obligation  |
-| A7  | access     | 2024-12-30 | open      |            | CCPA    |                                            |
+| A7  | access     | 2024-12-31 | open      |            | CCPA    |                                            |
 | A8  | access     | 2024-07-01 | denied    | 2024-07-31 | CCPA    | (none)                                     |
 | A9  | opt_out    | 2024-08-01 | completed | 2024-08-05 | CCPA    |                                            |
 | A10 | access     | 2024-09-01 | completed | 2024-09-11 | Texas   |                                            |
@@ -92,18 +92,24 @@ def test_the_us_scope_adds_texas_and_every_law_adds_the_gdpr(store):
 
 
 def test_notes_say_what_adds_up_and_how_many_were_open_at_year_end(store):
+    # 2024 under the CCPA (its year is complete: the newest data is from 31 December).
     notes = operations.ccpa_report(store, 2024, scope="ccpa")["notes"]
     assert notes[0] == ("Scope: requests made under the CCPA (California consumers), received from 1 January to 31 "
                         "December 2024. A request for several things (for example to know and to delete) counts "
                         "once under each.")
-    # The newest data: A7, received 30 December 2024.
-    assert notes[1] == ("Each request counts by its latest known status in the newest export (data to 30 December "
+    # The newest data: A7, received 31 December 2024, so the year is complete.
+    assert notes[1] == ("Each request counts by its latest known status in the newest export (data to 31 December "
                         "2024): requests received = complied with + denied + withdrawn + still open.")
     # A2 and A7 were open on 31 December; A2 has been completed since.
     assert notes[2] == "2 of the year's requests were still open on 31 December 2024; 1 of them has been closed since."
     assert "(7 in all)" in notes[3]  # A1, A2, A3, A5, A6, A8, A9 have days
     assert any(note.startswith("Denials by reason follow the grounds of section 7102(a)(2)") for note in notes)
     assert any("Global Privacy Control" in note for note in notes)
+    # A year the data stops short of: its period ends with the data, and what is open is what is open now.
+    partial = ccpa.notes(metrics.ccpa_frame(store, 2024, scope="ccpa"), 2024, "ccpa", last=date(2024, 11, 30))
+    assert partial[0].startswith("Scope: requests made under the CCPA (California consumers), received from 1 "
+                                 "January to 30 November 2024.")
+    assert partial[2] == "1 of the year's requests is still open in the newest export."  # A7
 
 
 def test_a_year_without_ccpa_requests_is_all_zeros_with_a_warning_saying_why(store):
@@ -165,7 +171,7 @@ def test_the_evidence_pack_lists_exactly_the_uploads_that_hold_the_years_request
 
 def test_the_evidence_of_every_law_in_2023_and_the_html_with_its_notes(store):
     exact = metrics.ccpa_frame(store, 2023, scope="all")
-    published = ccpa.report(exact, 2023, "all", last=date(2024, 12, 30), min_cell=0, source="test")
+    published = ccpa.report(exact, 2023, "all", last=date(2024, 12, 31), min_cell=0, source="test")
     # 2023, every law: C1, C2, C3 from upload 3 and A12 from upload 1.
     assert ccpa.evidence_uploads(store, 2023, "all")[["upload_id", "requests_in_report"]].values.tolist() == [
         [1, 1], [3, 3]]
@@ -188,10 +194,10 @@ def test_the_evidence_of_every_law_in_2023_and_the_html_with_its_notes(store):
 def test_the_record_keeping_check_counts_what_section_7101_asks_for_and_how_far_back(store_file):
     document = json.loads(dashboard("metrics", db=store_file).stdout)["records"]
     # 15 requests (A1..A12, C1..C3), none with a channel; every closed one has its date; of the 5 denied (A3, A5,
-    # A6, A8, A11) A8 has no reason. From C1 (1 March 2023) to A7 (30 December 2024): 21 whole months.
+    # A6, A8, A11) A8 has no reason. From C1 (1 March 2023) to A7 (31 December 2024): 21 whole months.
     assert document == {"requests_on_record": 15, "without_channel": 15, "closed_without_date": 0,
                         "denied_requests": 5, "denied_without_reason": 1, "first_received": "2023-03-01",
-                        "newest_data_day": "2024-12-30", "months_held": 21}
+                        "newest_data_day": "2024-12-31", "months_held": 21}
 
 
 def test_the_requests_page_counts_denials_by_ground_per_type(store):
