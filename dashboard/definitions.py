@@ -97,6 +97,16 @@ COLUMNS: dict[str, Column] = {
     "standing_opt_in_rate": Column("Standing opt-in rate", "percent",
                                    "Opted in at end ÷ people with a choice: the share of the people with a "
                                    "choice on record {at_end} whose latest choice is an opt-in."),
+    # Notice reach (consent_reach).
+    "people_shown": Column("People shown a notice", "count",
+                           "People with a notice shown for the purpose {range} (a banner view or a default applied, "
+                           "without a choice): the denominator of the no-choice rate."),
+    "people_chose": Column("Of them, chose", "count",
+                           "Of the people shown a notice, those who made an opt-in or opt-out choice for the purpose "
+                           "{range} (for the banner itself, for any purpose)."),
+    "no_choice_rate": Column("No-choice rate", "percent",
+                             "(People shown − of them, chose) ÷ people shown: the share shown a notice {range} who "
+                             "made no choice."),
     # The Overview's tiles (overview_consent): standing consent at the end of the day before the range began.
     "standing_subjects_before": Column("People with a choice before", "count",
                                        "People with an opt-in or opt-out for the purpose on record at the end of "
@@ -423,6 +433,16 @@ FIGURES: tuple[Figure, ...] = (
            "Choices (opt-ins plus opt-outs) made {range} for the purpose by people of the region.",
            ("opt_ins", "opt_outs", "choices"),
            "A cell is left out when fewer than {min_cell} choices were made in it."),
+    Figure("consent-reach", "Consent", "Who was shown a notice",
+           "Per purpose, the people shown a notice {range}: a consent tool's record of a banner displayed, or of a "
+           "default applied at page load, without the person choosing (`shown` rows; a banner view that names no "
+           "purpose counts under Notice). Of them, those who made an opt-in or opt-out choice for the purpose in "
+           "the same range (for Notice, a choice for any purpose), and the no-choice rate: those who made none ÷ "
+           "those shown. A person shown several times counts once. Shown only where the exports hold `shown` rows. "
+           "Example: 4 people shown the marketing notice in March, 2 of whom opted in or out of marketing in March: "
+           "a no-choice rate of 50%.",
+           "People shown a notice for the purpose {range}.", ("people_shown", "people_chose"),
+           "The rate is left out when fewer than {min_cell} people were shown a notice."),
     # Requests.
     Figure("requests-received", "Requests", "Received in the range",
            "Requests received {range}, every type together. A combined request counts once for each of its types.",

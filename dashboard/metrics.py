@@ -83,7 +83,7 @@ def _as_date(value) -> date:
 # The metric queries a page or the command line may ask for by name, each one file under queries/.
 FIGURES = frozenset({
     "overview_consent", "overview_requests",
-    "consent_by_purpose", "consent_monthly_trend", "consent_by_channel", "consent_by_region",
+    "consent_by_purpose", "consent_monthly_trend", "consent_by_channel", "consent_by_region", "consent_reach",
     "requests_trailing_12_months", "requests_by_type", "requests_overdue", "requests_days_to_close",
     "requests_summary", "requests_health", "requests_due_soon", "requests_forecast", "requests_by_jurisdiction",
     "requests_denials",
@@ -196,6 +196,7 @@ def metrics_document(connection, filters: Filters, *, min_cell: int = 0) -> dict
             "monthly": rows("consent_monthly_trend"),
             "by_channel": rows("consent_by_channel"),
             "by_region": rows("consent_by_region"),
+            "reach": rows("consent_reach"),
         },
         "requests": {
             "trailing_12_months": rows("requests_trailing_12_months", ("month", "request_type", "received")),

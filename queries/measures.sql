@@ -15,6 +15,7 @@
 -- small counts: counts open_at_year_end, denied_identity_not_verified, denied_not_a_consumer, denied_exempt
 -- small counts: counts denied_other, denied_without_reason, requests_in_report
 -- small counts: counts requests_on_record, without_channel, closed_without_date, denied_requests, type_denied
+-- small counts: counts people_shown, people_chose
 -- small counts: counts subjects_current, people_with_version, subjects_adopted, subjects_with_version
 -- small counts: counts opted_in, denominator
 
@@ -43,6 +44,11 @@ CREATE OR REPLACE MACRO consent_figures(opt_ins, opt_outs, standing_subjects, st
     standing_subjects := coalesce(standing_subjects, 0)::BIGINT,
     standing_opt_ins := coalesce(standing_opt_ins, 0)::BIGINT,
     standing_opt_in_rate := standing_opt_in_rate(standing_opt_ins, standing_subjects));
+
+-- Notice reach (metrics.md "Consent", notice reach): of the people shown a notice for a purpose in a range, the share
+-- who made no opt-in or opt-out choice for it in the range: (shown - chose) / shown.
+-- small counts: no_choice_rate over people_shown
+CREATE OR REPLACE MACRO no_choice_rate(people_shown, people_chose) AS rate_of(people_shown - people_chose, people_shown);
 
 -- The change of a rate between two days, in fractions (the pages show it in points): NULL where either is.
 -- small counts: standing_opt_in_change over standing_subjects, standing_subjects_before

@@ -74,6 +74,9 @@ def test_tiles_and_table_show_the_metrics_figures(app, sample_metrics):
 
     assert any("Necessary purposes are acknowledged, not chosen, so they have no opt-in rate" in caption.value
                and "Transaction processing" in caption.value for caption in app.caption)
+    # The sample's consent export has no notice views: the page says reach cannot be counted.
+    assert sample_metrics["consent"]["reach"] == []
+    assert any(info.value.startswith("The exports loaded hold no notice views in this range") for info in app.info)
 
 
 def test_the_trend_shows_standing_consent_until_the_decision_rate_is_chosen(app):

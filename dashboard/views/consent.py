@@ -72,6 +72,19 @@ rates = charts.rates_side_by_side(purposes)
 shell.show_chart((charts.opt_in_rates_chart, rates, period, {"min_cell": shell.min_cell()}), rates, "Opt-in rate by purpose",
                  about="consent", key="consent-by-purpose")
 
+st.subheader("Who was shown a notice")
+reach = shell.figure("consent_reach", filters)
+if reach.empty:
+    st.info("The exports loaded hold no notice views in this range (rows a consent tool records when it shows a "
+            "banner or applies a default without a choice), so who was asked and did not choose cannot be counted. "
+            "Tools that export them: Usercentrics, Commanders Act, Transcend.", icon=":material/visibility_off:")
+else:
+    st.caption(f"People shown a notice {period}, and of them those who made an opt-in or opt-out choice in the same "
+               "range; the rest made none. Notice is the banner itself, where a view names no purpose.")
+    shown = charts.with_purpose_labels(reach)
+    shell.show_table(shown)
+    shell.download_buttons("consent-reach", shell.document("Who was shown a notice", "consent"), data=shown)
+
 st.subheader("Month by month")
 trend_rate = st.segmented_control(
     "Rate", list(TREND_CHOICES), default="standing", format_func=TREND_CHOICES.get, key="consent-trend-rate",
