@@ -227,6 +227,16 @@ def app(app_store, monkeypatch):
 _CACHES_FILLED_FROM: dict = {}
 
 
+def open_page_for_range(app, page: str, start, end):
+    """The dashboard (AppTest) with a custom range chosen in the sidebar, then `page` ("views/consent.py") opened."""
+    app.run()
+    app.sidebar.selectbox(key="period").set_value("Custom").run()
+    app.sidebar.date_input(key="dates").set_value((start, end)).run()
+    app.switch_page(page).run()
+    assert not app.exception
+    return app
+
+
 def app_test(script: Path, timeout: int = 60):
     """Streamlit's AppTest of a script, sharing this process's scan of the installed packages for components: a
     new AppTest scans them all again on its first run (most of a second, for the same answer in one run)."""

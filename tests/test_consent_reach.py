@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import metrics
-from tests.conftest import copy_store, dashboard, open_copy, store_with
+from tests.conftest import copy_store, dashboard, open_copy, open_page_for_range, store_with
 
 DATA = Path(__file__).parent / "data" / "consent"
 
@@ -82,11 +82,7 @@ def app_store(reach_store_file, tmp_path):
 
 
 def test_the_consent_page_shows_who_was_shown_a_notice(app):
-    app.run()
-    app.sidebar.selectbox(key="period").set_value("Custom").run()
-    app.sidebar.date_input(key="dates").set_value((date(2024, 3, 1), date(2024, 3, 31))).run()
-    app.switch_page("views/consent.py").run()
-    assert not app.exception
+    open_page_for_range(app, "views/consent.py", date(2024, 3, 1), date(2024, 3, 31))
     (table,) = [frame.value for frame in app.dataframe if "People shown a notice" in frame.value.columns]
     assert table[["Purpose", "People shown a notice", "Of them, chose"]].values.tolist() == [
         ["Marketing", 4, 2], ["Notice", 3, 1]]

@@ -6,7 +6,7 @@ import pandas as pd
 
 from dashboard.metrics import Filters, figure
 from dashboard.store import open_store
-from tests.conftest import shared_app_store
+from tests.conftest import open_page_for_range, shared_app_store
 
 # The table's headings and the metrics document's keys; the request types by their names.
 TABLE_COLUMNS = {"Request type": "request_type", "Received": "received", "Completed": "completed", "Denied": "denied",
@@ -159,11 +159,7 @@ def test_one_jurisdiction_draws_its_deadline_and_narrows_every_figure(app, sampl
 
 
 def test_a_range_without_requests_says_so_instead_of_drawing_empty_tables(app):
-    app.run()
-    app.sidebar.selectbox(key="period").set_value("Custom").run()
-    app.sidebar.date_input(key="dates").set_value((date(2020, 1, 1), date(2020, 12, 31))).run()
-    app.switch_page("views/requests.py").run()
-    assert not app.exception
+    open_page_for_range(app, "views/requests.py", date(2020, 1, 1), date(2020, 12, 31))
 
     tiles = {tile.label: tile.value for tile in app.metric}
     assert tiles == {"Received in the range": "0", "Closed on time": "–", "Median days to close": "–",
