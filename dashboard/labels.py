@@ -96,6 +96,13 @@ def in_order(field: str, present) -> list[str]:
     return [key for key in order(field, present) if key in present]
 
 
+def positions(field: str, present, *, every: bool = False) -> dict[str, int]:
+    """{key: its place} for sorting rows in the catalogue's order: the keys present (`every`: all the field's keys
+    and those present), others after by name."""
+    keys = order(field, present) if every else in_order(field, present)
+    return {key: position for position, key in enumerate(keys)}
+
+
 def description(purpose: str) -> str | None:
     """The privacy policy's own wording of a purpose, for help texts; None when the catalogue has none."""
     return _catalogue()[1].get(purpose) or None

@@ -357,11 +357,11 @@ def _denial_words() -> tuple[str, list[tuple[str, str]]] | None:
     return hashlib.sha256(json.dumps(phrases).encode()).hexdigest(), phrases
 
 
-def refresh_denial_words(cursor) -> bool:
-    """Inside the caller's transaction: the denial-reason phrases of the words file into the store when they
-    changed since they were last read; whether they did. The caller then refreshes the request facts, whose
-    denial_category they decide (summaries.refresh_requests)."""
-    words = _denial_words()
+def refresh_denial_words(cursor, words=None) -> bool:
+    """Inside the caller's transaction: the denial-reason phrases of the words file (or `words`, _denial_words'
+    reading of it) into the store when they changed since they were last read; whether they did. The caller then
+    refreshes the request facts, whose denial_category they decide (summaries.refresh_requests)."""
+    words = words if words is not None else _denial_words()
     if words is None or _meta(cursor, "denial_words_sha256") == words[0]:
         return False
     cursor.execute("DELETE FROM denial_reason_words")
@@ -423,7 +423,7 @@ def _refresh_reference_data(connection) -> None:
             if (row.get("service_id") or "").strip()
         ],
     )
-    words_changed = refresh_denial_words(connection)
+    refresh_denial_words(connection, words)
     has_requests = connection.execute("SELECT EXISTS (SELECT 1 FROM request_versions)").fetchall()[0][0]
     if (stored[1] != deadlines_sha or words_changed) and has_requests:
         summaries.refresh_requests(connection)

@@ -8,7 +8,16 @@ import altair as alt
 import pandas as pd
 
 from dashboard import labels
-from dashboard.charts.palette import SEQUENTIAL, description, legend, purpose_colour, title, top_axis, wrapped_labels
+from dashboard.charts.palette import (
+    FIT_WIDTH,
+    SEQUENTIAL,
+    description,
+    legend,
+    purpose_colour,
+    title,
+    top_axis,
+    wrapped_labels,
+)
 from dashboard.formatting import PERCENT_D3, percent, plural
 from dashboard.small_counts import count_text, is_hidden, with_count_labels
 
@@ -31,10 +40,6 @@ TREND_RATES = {
         "what": "of choices were opt-ins",
     },
 }
-
-# Fill the page's width; the height given is the plot's own, titles and legends come on top of it
-# (Streamlit would otherwise squeeze a layered chart's plot to make everything fit one height).
-FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 # Heatmap cells at or above this rate carry white text. The cell colours run from SEQUENTIAL's light end to its
 # dark end in RGB; at 0.72 and above white text has at least 4.5:1 contrast, below it black text has.
@@ -63,7 +68,7 @@ def with_purpose_labels(frame: pd.DataFrame, labels_by_key: dict[str, str] | Non
     if {"opt_ins", "opt_outs"} <= set(labelled.columns) and "choices" not in labelled.columns:
         at = labelled.columns.get_loc("opt_outs") + 1
         labelled.insert(at, "choices", labelled["opt_ins"] + labelled["opt_outs"])
-    order = {key: position for position, key in enumerate(labels.order("purpose", labelled["purpose"]))}
+    order = labels.positions("purpose", labelled["purpose"], every=True)
     labelled["_order"] = labelled["purpose"].map(order)
     by = ["month", "_order"] if "month" in labelled.columns else ["_order"]
     return labelled.sort_values(by, kind="stable").drop(columns="_order").reset_index(drop=True)

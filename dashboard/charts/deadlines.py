@@ -9,14 +9,13 @@ import altair as alt
 import pandas as pd
 
 from dashboard import labels
-from dashboard.charts.palette import description, legend_names, scale, title, wrapped_labels
+from dashboard.charts.palette import FIT_WIDTH, description, legend_names, rank, scale, title, wrapped_labels
 from dashboard.formatting import COUNT_D3, plural
 from dashboard.small_counts import on, with_count_labels
 
 HEALTH = ["overdue", "due_soon", "on_track"]
 # The breakdowns of requests_health, in the order the chart draws them, with their headings.
 BREAKDOWNS = {"request_type": "By request type", "jurisdiction": "By jurisdiction"}
-FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 NAME_CHARACTERS = 22
 
 
@@ -27,13 +26,13 @@ def health_long(health: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for breakdown, heading in BREAKDOWNS.items():
         rows = health[health["breakdown"] == breakdown]
-        order = {key: position for position, key in enumerate(labels.in_order(breakdown, rows["value"]))}
+        order = labels.positions(breakdown, rows["value"])
         rows = rows.assign(_breakdown=breakdown, breakdown_name=heading.removeprefix("By ").capitalize(),
                            name=[labels.name(breakdown, key) for key in rows["value"]], _key=rows["value"],
                            _order=rows["value"].map(order))
         long = rows.melt(id_vars=["_breakdown", "breakdown_name", "_key", "name", "open_at_end", "_order"],
                          value_vars=HEALTH, var_name="health", value_name="requests")
-        long["_health"] = long["health"].map({key: position for position, key in enumerate(HEALTH)})
+        long["_health"] = long["health"].map(labels.positions("health", HEALTH, every=True))
         parts.append(long.sort_values(["_order", "_health"], kind="stable"))
     columns = ["_breakdown", "breakdown_name", "_key", "name", "health", "health_label", "requests", "open_at_end"]
     if not parts:
@@ -72,7 +71,7 @@ def _health_part(long: pd.DataFrame, breakdown: str, heading: str, x_scale: alt.
               axis=alt.Axis(labelExpr=wrapped_labels(names, NAME_CHARACTERS), labelLimit=0, labelLineHeight=12,
                             labelOverlap=False, minExtent=150, maxExtent=150))
     bars = base.transform_calculate(
-        health_rank=" : ".join(f"datum.health === '{key}' ? {position}" for position, key in enumerate(HEALTH)) + " : 9"
+        health_rank=rank("health", HEALTH)
     ).mark_bar().encode(
         y=y,
         x=alt.X("requests:Q", stack="zero", title="Open requests", scale=x_scale,
@@ -122,8 +121,7 @@ def by_jurisdiction(frame: pd.DataFrame) -> pd.DataFrame:
     """requests_by_jurisdiction as the page's table shows it: the laws in the catalogue's order (others after by
     name); the counts first, the deadlines next, so a narrow page keeps them in view; the day figures and their
     denominator last."""
-    order = {key: position for position, key in enumerate(labels.in_order("jurisdiction", frame["jurisdiction"]))}
-    return frame.assign(_order=frame["jurisdiction"].map(order)).sort_values("_order", kind="stable")[
+    return frame.assign(_order=frame["jurisdiction"].map(labels.positions("jurisdiction", frame["jurisdiction"]))).sort_values("_order", kind="stable")[
         JURISDICTION_COLUMNS].reset_index(drop=True)
 
 

@@ -8,11 +8,9 @@ import altair as alt
 import pandas as pd
 
 from dashboard import labels
-from dashboard.charts.palette import description, legend_names, scale, title, wrapped_labels
+from dashboard.charts.palette import FIT_WIDTH, description, legend_names, rank, scale, title, wrapped_labels
 from dashboard.formatting import COUNT_D3, plural
 from dashboard.small_counts import on, with_count_labels
-
-FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 def with_labels(denials: pd.DataFrame) -> pd.DataFrame:
@@ -22,10 +20,10 @@ def with_labels(denials: pd.DataFrame) -> pd.DataFrame:
     labelled.insert(1, "request_type_label", [labels.name("request_type", key) for key in labelled["request_type"]])
     labelled.insert(3, "denial_category_label", [labels.name("denial_category", key)
                                                  for key in labelled["denial_category"]])
-    types = {key: position for position, key in enumerate(labels.in_order("request_type", labelled["request_type"]))}
-    grounds = {key: position for position, key in enumerate(labels.order("denial_category"))}
-    return labelled.assign(_type=labelled["request_type"].map(types),
-                           _ground=labelled["denial_category"].map(grounds)).sort_values(
+    return labelled.assign(
+        _type=labelled["request_type"].map(labels.positions("request_type", labelled["request_type"])),
+        _ground=labelled["denial_category"].map(labels.positions("denial_category", labelled["denial_category"])),
+    ).sort_values(
         ["_type", "_ground"], kind="stable").drop(columns=["_type", "_ground"]).reset_index(drop=True)
 
 
@@ -42,9 +40,7 @@ def denials_chart(denials: pd.DataFrame, period: str | None = None, *, min_cell:
               axis=alt.Axis(labelExpr=wrapped_labels(names, 18), labelLimit=0, labelLineHeight=12, labelOverlap=False))
     largest = pd.to_numeric(denials["type_denied"], errors="coerce").max()
     x_scale = alt.Scale(domain=[0, max(float(0 if pd.isna(largest) else largest) * 1.15, 1)], nice=True)
-    rank = " : ".join(f"datum.denial_category === {json.dumps(key)} ? {position}"
-                      for position, key in enumerate(grounds)) + f" : {len(grounds)}"
-    bars = alt.Chart().transform_calculate(ground_rank=rank if grounds else "0").mark_bar().encode(
+    bars = alt.Chart().transform_calculate(ground_rank=rank("denial_category", grounds)).mark_bar().encode(
         y=y,
         x=alt.X("requests:Q", stack="zero", title="Denied requests", scale=x_scale,
                 axis=alt.Axis(format=COUNT_D3, tickMinStep=1)),

@@ -46,6 +46,10 @@ DENIAL_COLOURS = ("#0072B2", "#D55E00", "#762A83", "#8C510A", "#767676")
 FAMILIES = {"purpose": PURPOSE_COLOURS, "request_type": REQUEST_TYPE_COLOURS, "status": STATUS_COLOURS,
             "health": HEALTH_COLOURS, "denial_category": DENIAL_COLOURS}
 
+# Every chart fills the page's width; the height given is the plot's own, titles and legends come on top of it
+# (Streamlit would otherwise squeeze a layered chart's plot to make everything fit one height).
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
 # Reference lines and their words (4.5:1 on white, so it also serves as text).
 GREY = "#767676"
 # A heatmap's rate, light to dark blue; its cells carry their figure as text, so a pale cell loses nothing.
@@ -171,3 +175,9 @@ def description(what: str, period: str | None, headline: str | None) -> str:
     headline figure."""
     text = what + (f", {period}" if period else "") + "."
     return text + (f" {headline}." if headline else "")
+
+
+def rank(field: str, order: list[str]) -> str:
+    """An expression giving each key of `field` its position in `order` (others after), for a stack's order."""
+    positions = " : ".join(f"datum.{field} === {json.dumps(key)} ? {position}" for position, key in enumerate(order))
+    return f"{positions} : {len(order)}" if order else "0"

@@ -17,7 +17,7 @@ ADOPTION_CHECKPOINTS = (30, 60, 90)
 ADOPTION_WINDOW = 120
 DATE_FORMAT = DATE_D3
 
-FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+FIT_WIDTH = palette.FIT_WIDTH
 
 
 def version_order(versions: pd.DataFrame, *others: pd.DataFrame) -> list[str]:

@@ -10,9 +10,11 @@ import pandas as pd
 
 from dashboard import labels
 from dashboard.charts.palette import (
+    FIT_WIDTH,
     description,
     legend,
     legend_names,
+    rank,
     request_type_colour,
     status_colour,
     title,
@@ -24,7 +26,6 @@ from dashboard.small_counts import count_text, on, with_count_labels
 # requests_by_type's status columns, in the catalogue's order of statuses.
 STATUSES = ["completed", "denied", "withdrawn", "open"]
 
-FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 # A request type's name on an axis is broken into lines of about this many characters.
 TYPE_CHARACTERS = 18
 
@@ -45,7 +46,7 @@ def with_type_labels(frame: pd.DataFrame) -> pd.DataFrame:
     labelled = frame.copy()
     labelled.insert(labelled.columns.get_loc("request_type") + 1, "request_type_label",
                     [request_type_label(key) for key in labelled["request_type"]])
-    order = {key: position for position, key in enumerate(type_order(labelled["request_type"]))}
+    order = labels.positions("request_type", labelled["request_type"])
     keys = [column for column in ("month",) if column in labelled.columns]
     labelled["_order"] = labelled["request_type"].map(order)
     return labelled.sort_values([*keys, "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
@@ -85,12 +86,6 @@ def _room_for_totals(totals: pd.Series) -> alt.Scale:
     return alt.Scale(domain=[0, max(largest * 1.1, 1)], nice=True)
 
 
-def _rank(field: str, order: list[str]) -> str:
-    """An expression giving each key its position in `order` (others after), for a stack's order."""
-    positions = " : ".join(f"datum.{field} === {json.dumps(key)} ? {position}" for position, key in enumerate(order))
-    return f"{positions} : {len(order)}" if order else "0"
-
-
 def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, *, min_cell: int = 0) -> alt.LayerChart:
     """Stacked bars of requests received per month, one colour per request type, over the twelve months of
     requests_trailing_12_months (labelled by with_type_labels and with_month_labels), each month's total above
@@ -105,7 +100,7 @@ def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, 
     # Month above year on two lines, so twelve labels fit side by side in a narrow column.
     x = alt.X("month_label:O", sort=months, title=None,
               axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelLineHeight=13))
-    bars = alt.Chart().transform_calculate(type_rank=_rank("request_type", order)).mark_bar().encode(
+    bars = alt.Chart().transform_calculate(type_rank=rank("request_type", order)).mark_bar().encode(
         x=x,
         y=alt.Y("received:Q", stack="zero", title="Requests received", scale=_room_for_totals(trailing["month_total"]),
                 axis=alt.Axis(format=COUNT_D3, tickMinStep=1)),
@@ -156,8 +151,8 @@ def outcomes_by_status(by_type: pd.DataFrame) -> pd.DataFrame:
                         var_name="status", value_name="requests")
     long.insert(long.columns.get_loc("status") + 1, "status_label",
                 [labels.name("status", key) for key in long["status"]])
-    order = {key: position for position, key in enumerate(type_order(long["request_type"]))}
-    statuses = {key: position for position, key in enumerate(labels.order("status", STATUSES))}
+    order = labels.positions("request_type", long["request_type"])
+    statuses = labels.positions("status", STATUSES, every=True)
     long["_order"] = long["request_type"].map(order)
     long["_status"] = long["status"].map(statuses)
     return long.sort_values(["_order", "_status"], kind="stable").drop(columns=["_order", "_status"]).reset_index(
@@ -176,7 +171,7 @@ def outcomes_chart(outcomes: pd.DataFrame, period: str | None = None, *, min_cel
             "all the type's requests." if _hides(outcomes, "requests", min_cell) else None)
     y = alt.Y("request_type_label:N", sort=names, title=None,
               axis=alt.Axis(labelExpr=wrapped_labels(names, TYPE_CHARACTERS), labelLimit=0, labelLineHeight=12))
-    bars = alt.Chart().transform_calculate(status_rank=_rank("status", statuses)).mark_bar().encode(
+    bars = alt.Chart().transform_calculate(status_rank=rank("status", statuses)).mark_bar().encode(
         y=y,
         x=alt.X("requests:Q", stack="zero", title="Requests received in the range",
                 scale=_room_for_totals(outcomes["received"] * 1.05), axis=alt.Axis(format=COUNT_D3, tickMinStep=1)),

@@ -93,12 +93,13 @@ if small_counts.on(shell.min_cell()):
     )
 
 stem = published.file_stem()
+markdown, html_text = published.markdown(), published.html()
 with st.container(horizontal=True, gap="small"):
     st.download_button("Table (CSV)", published.csv(), file_name=f"{stem}.csv", mime="text/csv", key="ccpa-csv",
                        icon=":material/download:", on_click="ignore", width="content")
-    st.download_button("Table (HTML)", published.html().encode("utf-8"), file_name=f"{stem}.html", mime="text/html",
+    st.download_button("Table (HTML)", html_text.encode("utf-8"), file_name=f"{stem}.html", mime="text/html",
                        key="ccpa-html", icon=":material/code:", on_click="ignore", width="content")
-    st.download_button("Table (Markdown)", published.markdown().encode("utf-8"), file_name=f"{stem}.md",
+    st.download_button("Table (Markdown)", markdown.encode("utf-8"), file_name=f"{stem}.md",
                        mime="text/markdown", key="ccpa-markdown", icon=":material/description:",
                        on_click="ignore", width="content")
     st.download_button(
@@ -114,9 +115,9 @@ with st.expander("Copy the table for the privacy policy page", icon=":material/c
     st.caption("Paste it where the policy lists its request metrics; the copy button is at the top right.")
     markdown_tab, html_tab = st.tabs(["Markdown", "HTML"])
     with markdown_tab:
-        st.code(published.markdown(), language="markdown")
+        st.code(markdown, language="markdown")
     with html_tab:
-        st.code(published.html(), language="html")
+        st.code(html_text, language="html")
 
 st.subheader("Records an auditor asks for")
 st.caption(
