@@ -198,7 +198,8 @@ class Api:
         query = request.query_params
         selections = {name: query.getlist(name) for name in operations.SELECTIONS if query.getlist(name)}
         return operations.metrics_document(self.connection(), start=_date(query, "start"), end=_date(query, "end"),
-                                           selections=selections, min_cell=_min_cell(query, caller))
+                                           selections=selections, min_cell=_min_cell(query, caller),
+                                           compare=query.get("compare") or None)
 
     def _ccpa(self, request: Request, caller: Caller) -> Response | dict:
         query = request.query_params

@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st
 
-from dashboard import access, labels, metrics, settings, shell, small_counts
+from dashboard import access, comparisons, labels, metrics, settings, shell, small_counts
 from dashboard.formatting import day, plural
 from dashboard.store import StoreError
 
@@ -105,6 +105,7 @@ def _sidebar_filters() -> tuple[metrics.Filters | None, str | None]:
             picked = default_range
             newest = " (the newest data)" if picked[1] == span[1] else ""
             st.caption(f"{day(picked[0])} – {day(picked[1])}{newest}, UTC")
+        compare = _comparison(picked)
         with st.expander("Consent filters", icon=":material/filter_alt:", expanded=_active(CONSENT_FILTERS)):
             purposes = _choice_of_keys("Purposes", "purpose", "purpose", options, "All purposes")
             channels = _choice_of_keys("Channels", "channel", "channel", options, "All channels")
@@ -129,7 +130,24 @@ def _sidebar_filters() -> tuple[metrics.Filters | None, str | None]:
         request_channels=tuple(request_channels) or None,
         due_soon_days=_due_soon_days(),
     )
+    st.session_state["_compare"] = compare
     return filters, None
+
+
+COMPARE_CHOICES = (comparisons.NONE, *comparisons.KINDS.values())
+
+
+def _comparison(picked) -> str | None:
+    """The sidebar's "Compare with" choice, bound to the URL (`?compare=Previous+range`), and the earlier range's
+    dates under it; the comparison's key (comparisons.KINDS), or None."""
+    chosen = st.selectbox("Compare with", COMPARE_CHOICES, key="compare", bind="query-params",
+                          help="Set every consent and request figure against an earlier range: a change beside "
+                               "each figure and the earlier range as faded lines in the monthly charts.")
+    kind = next((key for key, words in comparisons.KINDS.items() if words == chosen), None)
+    if kind is not None and isinstance(picked, (tuple, list)) and len(picked) == 2 and picked[0] <= picked[1]:
+        first, last = comparisons.earlier_range(picked[0], picked[1], kind)
+        st.caption(f"Against {day(first)} – {day(last)}, UTC")
+    return kind
 
 
 def _due_soon_days() -> int:

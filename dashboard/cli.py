@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Self
 
-from dashboard import erasure, metrics, operations, server_address, small_counts
+from dashboard import comparisons, erasure, metrics, operations, server_address, small_counts
 from dashboard.formats import KINDS, format_names
 from dashboard.formatting import count, plural
 from dashboard.identities import mask, mask_file_name
@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     figures = commands.add_parser("metrics", parents=[store, small], help="every figure of the dashboard as JSON")
     figures.add_argument("--start", type=_date, metavar="YYYY-MM-DD")
     figures.add_argument("--end", type=_date, metavar="YYYY-MM-DD")
+    figures.add_argument("--compare", choices=tuple(comparisons.KINDS),
+                         help="add the figures of the previous range of the same length, or of the same range a "
+                              "year earlier, and the changes (section \"comparison\")")
     for name, what in (("purpose", "a purpose key (marketing, ...)"), ("channel", "a consent channel"),
                        ("region", "a region"), ("request-type", "a request type (access, deletion, ...)"),
                        ("jurisdiction", "a jurisdiction (CCPA, GDPR, ...)"), ("request-channel", "a request channel")):
@@ -274,7 +277,7 @@ def _metrics(arguments) -> int:
                   if (values := getattr(arguments, name, None))}
     with _where(arguments) as where:
         document = where.metrics_document(start=arguments.start, end=arguments.end, selections=selections,
-                                          min_cell=arguments.min_cell)
+                                          min_cell=arguments.min_cell, compare=arguments.compare)
     print(json.dumps(document, indent=2))
     return 0
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from dashboard import formatting, labels, small_counts
 
-KINDS = ("percent", "days", "count", "date", "text", "key")
+KINDS = ("percent", "points", "days", "count", "date", "text", "key")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,8 @@ class Column:
     """One column of a figure's frame as a reader sees it."""
 
     heading: str   # "Opt-in rate of choices"
-    # How its values read: "percent" (a rate from 0 to 1), "days" (a median or mean of days, one decimal),
+    # How its values read: "percent" (a rate from 0 to 1), "points" (a rate's change, in percentage points: +2.1
+    # pts), "days" (a median or mean of days, one decimal),
     # "count" (a whole number: people, requests, or a whole number of days), "date", "text", or "key"
     # (a key shown by its name from dashboard/labels.py; the column's name is the labels field).
     kind: str
@@ -286,6 +287,29 @@ COLUMNS: dict[str, Column] = {
     "after_90_days": Column("After 90 days", "percent", "The share adopted 90 days after the effective date."),
     "days_in_force": Column("Days in force", "count", "Days from the effective date to {end}."),
     "now": Column("At the end of the range", "percent", "The share adopted {at_end}."),
+    # Comparisons (comparisons.changes): a figure over the range compared with, and the change on it.
+    "decision_opt_in_rate_earlier": Column("Opt-in rate of choices, earlier", "percent",
+                                           "The opt-in rate of the choices made in the range compared with."),
+    "decision_opt_in_rate_vs_earlier": Column("Change of the opt-in rate of choices", "points",
+                                          "Opt-in rate of choices minus the earlier one, in percentage points."),
+    "standing_opt_in_rate_earlier": Column("Standing opt-in rate, earlier", "percent",
+                                           "The standing opt-in rate at the end of the range compared with."),
+    "standing_opt_in_rate_vs_earlier": Column("Change of the standing opt-in rate", "points",
+                                          "Standing opt-in rate minus the earlier one, in percentage points."),
+    "received_earlier": Column("Received, earlier", "count", "Requests received in the range compared with."),
+    "received_vs_earlier": Column("Change of received", "count", "Received minus received in the range compared with."),
+    "on_time_rate_earlier": Column("Closed on time, earlier", "percent",
+                                   "The share closed on time in the range compared with."),
+    "on_time_rate_vs_earlier": Column("Change of closed on time", "points",
+                                  "Closed on time minus the earlier share, in percentage points."),
+    "median_days_to_close_earlier": Column("Median days to close, earlier", "days",
+                                           "The median days to close in the range compared with."),
+    "median_days_to_close_vs_earlier": Column("Change of median days", "days",
+                                          "Median days to close minus the earlier median."),
+    "earlier_opt_in_rate": Column("Opt-in rate, earlier", "percent", "The measure's rate in the range compared with."),
+    "opt_in_rate_change": Column("Change of the opt-in rate", "points",
+                                 "Opt-in rate minus the earlier one, in percentage points."),
+    "month_from": Column("Compared month", "text", "The month of the earlier range a row comes from."),
 }
 
 # A column whose values are dates where the same name elsewhere is a count (requests_overdue.received).
@@ -595,6 +619,27 @@ FIGURES: tuple[Figure, ...] = (
 )
 
 PAGES = ("Overview", "Consent", "Requests", "Policy versions", "CCPA report")
+
+# The sidebar's "Compare with" (dashboard/comparisons.py), in the Definitions page's words.
+COMPARISONS = (
+    ("**Previous range**: the range of the same length just before the range. A range of whole calendar months (from "
+    "a 1st to a month's last day) is set against as many whole months before it: March 2024 against February 2024 "
+    "(29 days), January to October 2024 against March to December 2023. Any other range is set against as many days "
+    "ending the day before it starts: 10–20 March 2024 (11 days) against 28 February – 9 March 2024 (11 days)."),
+    ("**Same range a year earlier**: each date one year back; 29 February becomes 28 February, and a range ending on "
+    "a month's last day is set against one ending on that month's last day: February 2025 against February 2024 (29 "
+    "days), 29 February – 5 March 2024 against 28 February – 5 March 2023."),
+    ("**Change**: the range's figure minus the earlier range's, with the same filters. A rate's change is in "
+    "percentage points (75.0% of choices opt-ins in February, 40.0% in March: −35.0 pts); a count's in its unit "
+    "(received 3 against 2: +1); a day figure's in days. Figures taken at the range's end (standing consent, open "
+    "and overdue requests) are set against the same figures at the earlier range's end. No change is given where "
+    "either figure is missing or hidden by the small-count rule, nor when the data starts after the earlier range "
+    "ends; where the data starts within it, the page says so."),
+    ("**In the monthly charts** the earlier range's months are laid over the range's own, each beside the month it is "
+    "compared with (12 months on for a year earlier, the range's length in months for the previous range), as faded "
+    "dashed lines; a tooltip names the month a point comes from. A range of days ending in the same month as its "
+    "earlier range has no months to lay over."),
+)
 _BY_KEY = {figure.key: figure for figure in FIGURES}
 
 SMALL_COUNTS = (

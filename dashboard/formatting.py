@@ -1,6 +1,6 @@
 """How every number and date reads, the same on screen, in CSV, HTML, Markdown, PNG and the command line.
 
-- A rate is a percentage with one decimal: `97.0%`, `96.4%`, `100.0%`.
+- A rate is a percentage with one decimal: `97.0%`, `96.4%`, `100.0%`; its change is in points: `+2.1 pts`.
 - A day figure (median, mean days) has one decimal: `19.0`, `12.5`.
 - A count has thousands separators: `1,234`; a hidden small count reads `<min_cell`.
 - A date reads `31 Dec 2023`; a missing value reads `–`, never "None" or "NaN".
@@ -37,6 +37,11 @@ def missing(value) -> bool:
 def percent(rate) -> str:
     """A rate from 0 to 1 as `97.0%`; `–` for none."""
     return MISSING if missing(rate) else f"{float(rate):.1%}"
+
+
+def points(change) -> str:
+    """A rate's change in percentage points as `+2.1 pts`; `–` for none."""
+    return MISSING if missing(change) else f"{float(change) * 100:+.1f} pts"
 
 
 def days(value) -> str:
@@ -87,6 +92,8 @@ def cell(value, kind: str | None = None) -> str:
         return MISSING
     if kind == "percent":
         return percent(value)
+    if kind == "points":
+        return points(value)
     if kind == "days":
         return days(value)
     if kind == "date" or isinstance(value, (date, pd.Timestamp)):

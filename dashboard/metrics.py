@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from dashboard import small_counts
+from dashboard import comparisons, small_counts
 from dashboard.queries import run_query
 from dashboard.settings import DUE_SOON_DAYS_DEFAULT
 from dashboard.vocabulary import US_LAWS
@@ -58,6 +58,10 @@ class Filters:
 
     def with_range(self, start: date, end: date) -> Filters:
         return replace(self, start=start, end=end)
+
+    def earlier(self, kind: str) -> Filters:
+        """The same filters over the range this one is set against (comparisons.KINDS: previous, year)."""
+        return self.with_range(*comparisons.earlier_range(self.start, self.end, kind))
 
 
 def default_range(connection) -> tuple[date, date]:
@@ -158,10 +162,22 @@ def plain_rows(frame: pd.DataFrame, columns=None) -> list[dict]:
     ]
 
 
-def metrics_document(connection, filters: Filters, *, min_cell: int = 0) -> dict:
+def metrics_document(connection, filters: Filters, *, min_cell: int = 0, compare: str | None = None) -> dict:
     """Every figure of every page for the range and filters, as the JSON document of `python -m dashboard
     metrics`: a section per page, each figure under the name of its query's rows. Hidden counts read
-    "<min_cell", hidden rates null."""
+    "<min_cell", hidden rates null. `compare` (comparisons.KINDS) adds a "comparison" section: the consent and
+    requests figures of the earlier range and their changes (comparison_document)."""
+    if compare is not None:
+        document = metrics_document(connection, filters, min_cell=min_cell)
+        earlier = metrics_document(connection, filters.earlier(compare), min_cell=min_cell)
+        options = run_query(connection, "filter_options")
+        first = options.loc[options["filter"] == "first_date", "value"]
+        data_from = None if first.empty else first.iloc[0]
+        comparison = {**comparison_document(document, earlier, compare), "data_from": data_from}
+        if data_from is not None and earlier["range"]["end"] < data_from:
+            # The data does not reach back to the earlier range: its zeros are no figures to set anything against.
+            comparison["changes"] = None
+        return {**document, "comparison": comparison}
     figures = {name: figure(connection, name, filters, min_cell=min_cell) for name in sorted(FIGURES)}
 
     def rows(name: str, columns=None) -> list[dict]:
@@ -242,4 +258,41 @@ def health_document(figures: dict, filters: Filters, count) -> dict:
         "forecast": {"closed_last_30_days": count(forecast["closed_last_30_days"]),
                      "projected_late": count(forecast["projected_late"]),
                      "projected_clear_date": _plain(forecast["projected_clear_date"])},
+    }
+
+
+def comparison_document(document: dict, earlier: dict, kind: str) -> dict:
+    """The comparison section of the metrics document: what the range is set against, that range's consent and
+    requests figures, and the changes of the headline ones (comparisons.change: a rate's in points as a fraction,
+    -0.031 for 3.1 points down; null where either figure is missing or hidden)."""
+    change = comparisons.change
+
+    def by_key(rows: list[dict], key: str) -> dict:
+        return {row[key]: row for row in rows}
+
+    before_purposes = by_key(earlier["consent"]["by_purpose"], "purpose")
+    rates = ("decision_opt_in_rate", "standing_opt_in_rate", "opt_ins", "opt_outs", "standing_subjects")
+    consent = [{"purpose": row["purpose"],
+                **{column: change(row.get(column), before_purposes.get(row["purpose"], {}).get(column))
+                   for column in rates}}
+               for row in document["consent"]["by_purpose"]]
+    now, before = document["requests"], earlier["requests"]
+    summary = {column: change(now["summary"].get(column), before["summary"].get(column))
+               for column in ("received", "closed", "on_time_rate", "median_days_to_close", "mean_days_to_close")}
+    health = {column: change(now["health"].get(column), before["health"].get(column))
+              for column in ("open_at_end", "overdue", "due_soon")}
+    before_types = by_key(before["by_type"], "request_type")
+    # A type nobody asked for in the earlier range: 0 received then, and no rate or median to set against.
+    by_type = [{"request_type": row["request_type"],
+                **{column: change(row.get(column), before_types.get(row["request_type"], {"received": 0}).get(column))
+                   for column in ("received", "on_time_rate", "median_days_to_close")}}
+               for row in now["by_type"]]
+    return {
+        "kind": kind,
+        "against": comparisons.KINDS[kind],
+        "range": earlier["range"],
+        "consent": earlier["consent"],
+        "requests": earlier["requests"],
+        "changes": {"consent": {"by_purpose": consent},
+                    "requests": {"summary": summary, "health": health, "by_type": by_type}},
     }

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import ccpa, erasure, metrics, settings, small_counts, tokens, uploading
+from dashboard import ccpa, comparisons, erasure, metrics, settings, small_counts, tokens, uploading
 from dashboard.downloads import SOURCE
 from dashboard.formatting import day
 from dashboard.identities import mask
@@ -138,13 +138,16 @@ def configured_due_soon_days() -> int:
 
 
 def metrics_document(connection, *, start: date | None = None, end: date | None = None, selections=None,
-                     min_cell: int = 0) -> dict:
-    """Every figure of the range (and the pages' filters: `selections` maps a SELECTIONS name to its values)."""
+                     min_cell: int = 0, compare: str | None = None) -> dict:
+    """Every figure of the range (and the pages' filters: `selections` maps a SELECTIONS name to its values), and
+    with `compare` (previous, year) the earlier range's figures and the changes."""
+    if compare is not None and compare not in comparisons.KINDS:
+        raise usage(f"compare must be one of {', '.join(comparisons.KINDS)}, not {compare!r}")
     chosen = {SELECTIONS[name]: tuple(values) for name, values in (selections or {}).items() if values}
     filters = metrics.Filters.for_range(connection, start, end, due_soon_days=configured_due_soon_days(), **chosen)
     if filters.start > filters.end:
         raise usage(f"--start {filters.start} is after --end {filters.end}")
-    return metrics.metrics_document(connection, filters, min_cell=min_cell)
+    return metrics.metrics_document(connection, filters, min_cell=min_cell, compare=compare)
 
 
 def ccpa_report(connection, year: int, *, scope: str = "ccpa", min_cell: int = 0) -> dict:

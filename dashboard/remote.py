@@ -75,8 +75,9 @@ class Remote:
                 return {"refused" if failure.status == 422 else "error": failure.message}
             raise
 
-    def metrics_document(self, *, start=None, end=None, selections=None, min_cell=None) -> dict:
-        query = [(name, value) for name, value in (("start", start), ("end", end), ("min_cell", min_cell))
+    def metrics_document(self, *, start=None, end=None, selections=None, min_cell=None, compare=None) -> dict:
+        query = [(name, value) for name, value in (("start", start), ("end", end), ("min_cell", min_cell),
+                                                   ("compare", compare))
                  if value is not None]
         query += [(name, value) for name, values in (selections or {}).items() for value in values]
         return self._call("GET", "/metrics", query=[(name, str(value)) for name, value in query])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import definitions, labels, metrics, small_counts
+from dashboard import comparisons, definitions, labels, metrics, small_counts
 from dashboard.confinement import SAMPLE_DIR
 from dashboard.downloads import SOURCE, Document, csv_bytes, file_name, png_bytes
 from dashboard.formatting import cell, day, plural, span
@@ -226,6 +227,57 @@ def current_filters() -> metrics.Filters:
     return filters
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """The range the sidebar's "Compare with" sets this run's figures against (comparisons.py)."""
+
+    kind: str                 # comparisons.KINDS: previous, year
+    filters: metrics.Filters  # the sidebar's filters over the earlier range
+    months: int               # how many months later the range ends: the shift of its monthly rows
+
+    @property
+    def words(self) -> str:
+        """"the previous range, 01 Feb 2024 – 29 Feb 2024"."""
+        return comparisons.describe(self.kind, self.filters.start, self.filters.end)
+
+    @property
+    def short(self) -> str:
+        """"on Feb 2024": what a tile's change is against."""
+        return comparisons.short(self.kind, self.filters.start, self.filters.end)
+
+    def delta(self, now, before, kind: str = "count") -> str | None:
+        """A tile's change on the earlier figure ("+12 on Feb 2024", "-3.1 pts on Feb 2024"); None where either
+        figure is missing or hidden, so that the tile shows no change rather than give a hidden count away."""
+        moved = comparisons.change(now, before)
+        text = {"points": comparisons.points_text, "days": comparisons.days_text}.get(kind, comparisons.count_text)(moved)
+        return f"{text} {self.short}" if text else None
+
+    def laid_over(self, frame: pd.DataFrame) -> pd.DataFrame | None:
+        """The earlier range's monthly rows moved onto the months they are compared with; None when both ranges end
+        in the same month (a range of days), where there is nothing to lay over."""
+        return comparisons.laid_over(frame, self.months) if self.months else None
+
+
+def earlier() -> Earlier | None:
+    """The comparison chosen in the sidebar for this run, or None. An earlier range the data does not reach back to
+    is said once under the page's title and compared with nothing; one the data starts within is said too."""
+    kind = st.session_state.get("_compare")
+    filters = st.session_state.get("_filters")
+    if kind is None or filters is None:
+        return None
+    before = filters.earlier(kind)
+    compared = Earlier(kind, before, comparisons.month_shift(filters.end, before.end))
+    first = data_span()[0]
+    if before.end < first:
+        st.caption(f":material/compare_arrows: Nothing is set against {compared.words}: the data starts on "
+                   f"{day(first)}, after it.")
+        return None
+    if before.start < first:
+        st.caption(f":material/info: The data starts on {day(first)}, within {compared.words}: its figures cover "
+                   "only part of it.")
+    return compared
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
@@ -316,6 +368,8 @@ def _column(heading: str, kind: str, help_text: str | None, hides: bool, pinned:
         return st.column_config.TextColumn(heading, help=help_text, pinned=True)
     if kind == "percent":
         return st.column_config.NumberColumn(heading, format="%.1f%%", help=help_text)
+    if kind == "points":
+        return st.column_config.NumberColumn(heading, format="%+.1f pts", help=help_text)
     if kind == "days":
         return st.column_config.NumberColumn(heading, format="%.1f", help=help_text)
     if kind == "date":
@@ -338,7 +392,7 @@ def _table_view(frame: pd.DataFrame, min_cell_: int, pinned: int) -> tuple[pd.Da
     config = {}
     for position, heading in enumerate(shown.columns):
         kind = kinds.get(heading, "text")
-        if kind == "percent":
+        if kind in ("percent", "points"):
             shown[heading] = pd.to_numeric(shown[heading], errors="coerce") * 100
         elif kind == "count" and small_counts.on(min_cell_):
             # "<min_cell" stands beside numbers: the column is text, each count written as everywhere.

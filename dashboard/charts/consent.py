@@ -9,6 +9,8 @@ import pandas as pd
 
 from dashboard import labels
 from dashboard.charts.palette import (
+    EARLIER_DASH,
+    EARLIER_OPACITY,
     FIT_WIDTH,
     SEQUENTIAL,
     description,
@@ -18,6 +20,7 @@ from dashboard.charts.palette import (
     top_axis,
     wrapped_labels,
 )
+from dashboard.comparisons import change, points_text
 from dashboard.formatting import PERCENT_D3, percent, plural
 from dashboard.small_counts import count_text, is_hidden, with_count_labels
 
@@ -74,24 +77,34 @@ def with_purpose_labels(frame: pd.DataFrame, labels_by_key: dict[str, str] | Non
     return labelled.sort_values(by, kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
-def rates_side_by_side(by_purpose: pd.DataFrame) -> pd.DataFrame:
-    """consent_by_purpose (labelled) in long form: one row per purpose and rate, with its denominator."""
+def rates_side_by_side(by_purpose: pd.DataFrame, earlier: pd.DataFrame | None = None) -> pd.DataFrame:
+    """consent_by_purpose (labelled) in long form: one row per purpose and rate, with its denominator. With
+    `earlier` (consent_by_purpose over the range compared with), each rate's earlier value and its change in points
+    beside it, the change written after the label ("64.2% of 1,234 people · +2.1 pts")."""
     rows = []
+    before = earlier.set_index("purpose") if earlier is not None else None
     for row in by_purpose.itertuples(index=False):
-        rows.append({
-            "purpose": row.purpose, "purpose_label": row.purpose_label, "measure": CHOICES_IN_RANGE,
-            "opt_in_rate": row.decision_opt_in_rate, "opted_in": row.opt_ins, "denominator": row.choices,
-            "denominator_unit": "choices",
-        })
-        rows.append({
-            "purpose": row.purpose, "purpose_label": row.purpose_label, "measure": STANDING_AT_END,
-            "opt_in_rate": row.standing_opt_in_rate, "opted_in": row.standing_opt_ins,
-            "denominator": row.standing_subjects, "denominator_unit": "people",
-        })
-    long = pd.DataFrame(rows, columns=["purpose", "purpose_label", "measure", "opt_in_rate", "opted_in",
-                                       "denominator", "denominator_unit"])
+        for measure, rate, opted_in, denominator, unit in (
+                (CHOICES_IN_RANGE, "decision_opt_in_rate", "opt_ins", "choices", "choices"),
+                (STANDING_AT_END, "standing_opt_in_rate", "standing_opt_ins", "standing_subjects", "people")):
+            now = getattr(row, rate)
+            was = before.at[row.purpose, rate] if before is not None and row.purpose in before.index else None
+            rows.append({
+                "purpose": row.purpose, "purpose_label": row.purpose_label, "measure": measure, "opt_in_rate": now,
+                "opted_in": getattr(row, opted_in), "denominator": getattr(row, denominator),
+                "denominator_unit": unit, "earlier_opt_in_rate": was, "opt_in_rate_change": change(now, was),
+            })
+    columns = ["purpose", "purpose_label", "measure", "opt_in_rate", "opted_in", "denominator", "denominator_unit"]
+    if earlier is not None:
+        columns += ["earlier_opt_in_rate", "opt_in_rate_change"]
+    long = pd.DataFrame(rows, columns=columns)
+    for column in columns[7:]:
+        long[column] = pd.to_numeric(long[column], errors="coerce")
     long["rate_label"] = [_rate_label(rate, denominator, unit) for rate, denominator, unit in zip(
         long["opt_in_rate"], long["denominator"], long["denominator_unit"], strict=True)]
+    if earlier is not None:
+        long["rate_label"] = [label + (f" · {points_text(moved)}" if not pd.isna(moved) else "")
+                              for label, moved in zip(long["rate_label"], long["opt_in_rate_change"], strict=True)]
     return long
 
 
@@ -131,10 +144,12 @@ BARS_NOTE = ("Outlined bars: the choices made in the range.", "Filled bars: the 
 NAME_ROW = "name"
 
 
-def opt_in_rates_chart(rates: pd.DataFrame, period: str | None = None, *, min_cell: int = 0) -> alt.LayerChart:
+def opt_in_rates_chart(rates: pd.DataFrame, period: str | None = None, *, min_cell: int = 0,
+                       earlier_label: str | None = None) -> alt.LayerChart:
     """Per purpose, the opt-in rate of the choices made in the range (an outlined bar) beside standing consent at
     its end (a filled bar), each bar labelled with its denominator, the purpose's name above its bars so the
-    bars have the chart's whole width. Takes rates_side_by_side's frame."""
+    bars have the chart's whole width. Takes rates_side_by_side's frame; where it holds the earlier range's rates,
+    a black tick marks each earlier rate on its bar and `earlier_label` says which range that is."""
     purposes = _labels_in_order(rates)
     rates = with_count_labels(rates, ("opted_in", "denominator"), min_cell)
     offsets = alt.Scale(domain=[NAME_ROW, *MEASURES], paddingInner=0.15)
@@ -170,9 +185,19 @@ def opt_in_rates_chart(rates: pd.DataFrame, period: str | None = None, *, min_ce
         x=alt.datum(0),
         text=alt.Text("purpose_label:N"),
     )
-    return alt.layer(bars, figures, names, data=rates).properties(
+    layers = [bars, figures, names]
+    compared = "earlier_opt_in_rate" in rates.columns and earlier_label
+    if compared:
+        layers.insert(1, base.mark_tick(color="black", thickness=2).encode(
+            x=_rate_axis("earlier_opt_in_rate"),
+            tooltip=[alt.Tooltip("purpose_label:N", title="Purpose"), alt.Tooltip("measure:N", title="Measure"),
+                     alt.Tooltip("earlier_opt_in_rate:Q", title=f"Opt-in rate, {earlier_label}", format=PERCENT_D3),
+                     alt.Tooltip("opt_in_rate_change:Q", title="Change (points)", format="+.1%")],
+        ))
+    notes = (*BARS_NOTE, f"Black ticks: the same rates, {earlier_label}.") if compared else BARS_NOTE
+    return alt.layer(*layers, data=rates).properties(
         title=title("Opt-in rate by purpose: choices made in the range and standing consent at its end", period,
-                     *BARS_NOTE),
+                     *notes),
         height=66 * len(purposes), autosize=FIT_WIDTH,
         description=description(
             "Opt-in rate by purpose (bar chart): of the choices made in the range (outlined bars) and of the people "
@@ -195,27 +220,44 @@ def _rates_headline(rates: pd.DataFrame) -> str | None:
 
 
 def monthly_trend_chart(trend: pd.DataFrame, rate: str = "standing", period: str | None = None, *,
-                        min_cell: int = 0) -> alt.Chart:
+                        min_cell: int = 0, earlier: pd.DataFrame | None = None,
+                        earlier_label: str | None = None) -> alt.Chart | alt.LayerChart:
     """One line per purpose over the months of consent_monthly_trend (labelled): the standing opt-in rate at
-    each month's end, or the opt-in rate of the choices made that month."""
+    each month's end, or the opt-in rate of the choices made that month. `earlier` is the same figure over the
+    range compared with, laid over these months (comparisons.laid_over): drawn as faded dashed lines, each point
+    on the month it is compared with, its own month in the tooltip; `earlier_label` says which range it is."""
     measure = TREND_RATES[rate]
     trend = with_count_labels(trend, (measure["opted_in"], measure["denominator"]), min_cell)
-    return alt.Chart(trend).mark_line(point=True).encode(
-        x=alt.X("month:T", timeUnit="utcyearmonth", title=None,
-                axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy")),
-        y=alt.Y(f"{measure['column']}:Q", title=measure["axis"], axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1])),
-        color=_purpose_colour(trend, _purpose_legend(trend)),
+    x = alt.X("month:T", timeUnit="utcyearmonth", title=None,
+              axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy"))
+    y = alt.Y(f"{measure['column']}:Q", title=measure["axis"], axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    counts = [alt.Tooltip(f"{measure['opted_in']}_label:N", title=measure["opted_in_title"]),
+              alt.Tooltip(f"{measure['denominator']}_label:N", title=measure["denominator_title"])]
+    lines = alt.Chart(trend).mark_line(point=True).encode(
+        x=x, y=y, color=_purpose_colour(trend, _purpose_legend(trend)),
         tooltip=[
             alt.Tooltip("month:T", timeUnit="utcyearmonth", title="Month", format="%B %Y"),
             alt.Tooltip("purpose_label:N", title="Purpose"),
             alt.Tooltip(f"{measure['column']}:Q", title="Opt-in rate", format=PERCENT_D3),
-            alt.Tooltip(f"{measure['opted_in']}_label:N", title=measure["opted_in_title"]),
-            alt.Tooltip(f"{measure['denominator']}_label:N", title=measure["denominator_title"]),
+            *counts,
         ],
-    ).properties(
-        title=title(measure["title"], period), height=320, autosize=FIT_WIDTH,
-        description=description(f"{measure['title']} (line chart)", period, _trend_headline(trend, measure)),
+    )
+    layers, note, headline = [lines], None, _trend_headline(trend, measure)
+    if earlier is not None and not earlier.empty:
+        earlier = with_count_labels(earlier, (measure["opted_in"], measure["denominator"]), min_cell)
+        layers.insert(0, alt.Chart(earlier).mark_line(
+            strokeDash=EARLIER_DASH, opacity=EARLIER_OPACITY, point=alt.OverlayMarkDef(opacity=EARLIER_OPACITY),
+        ).encode(
+            x=x, y=y, color=_purpose_colour(earlier),
+            tooltip=[alt.Tooltip("month_from:N", title=f"Month ({earlier_label})"),
+                     alt.Tooltip("purpose_label:N", title="Purpose"),
+                     alt.Tooltip(f"{measure['column']}:Q", title="Opt-in rate", format=PERCENT_D3), *counts],
+        ))
+        note = f"Faded dashed lines: {earlier_label}, each month beside the one it is compared with."
+        headline = "; ".join(part for part in (headline, f"faded lines show {earlier_label}") if part)
+    return (layers[0] if len(layers) == 1 else alt.layer(*layers)).properties(
+        title=title(measure["title"], period, note), height=320, autosize=FIT_WIDTH,
+        description=description(f"{measure['title']} (line chart)", period, headline),
     )
 
 

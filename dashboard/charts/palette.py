@@ -52,6 +52,10 @@ FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 # Reference lines and their words (4.5:1 on white, so it also serves as text).
 GREY = "#767676"
+# An earlier range laid over the range's own (comparisons.py): its lines dashed and faded, so that the range's own
+# figures stay in front; the dashes, not the fading alone, tell the two apart.
+EARLIER_DASH = [5, 3]
+EARLIER_OPACITY = 0.5
 # A heatmap's rate, light to dark blue; its cells carry their figure as text, so a pale cell loses nothing.
 SEQUENTIAL = ("#F2F7FB", "#084594")
 

@@ -10,7 +10,9 @@ import pandas as pd
 
 from dashboard import labels
 from dashboard.charts.palette import (
+    EARLIER_DASH,
     FIT_WIDTH,
+    GREY,
     description,
     legend,
     legend_names,
@@ -86,11 +88,16 @@ def _room_for_totals(totals: pd.Series) -> alt.Scale:
     return alt.Scale(domain=[0, max(largest * 1.1, 1)], nice=True)
 
 
-def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, *, min_cell: int = 0) -> alt.LayerChart:
+def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, *, min_cell: int = 0,
+                          earlier: pd.DataFrame | None = None, earlier_label: str | None = None) -> alt.LayerChart:
     """Stacked bars of requests received per month, one colour per request type, over the twelve months of
     requests_trailing_12_months (labelled by with_type_labels and with_month_labels), each month's total above
     its bar. Every month has its bar, an empty month a zero one. While small counts are hidden, a type's count
-    under min_cell is not drawn, and the subtitle says so; the total above the bar still counts it."""
+    under min_cell is not drawn, and the subtitle says so; the total above the bar still counts it.
+
+    `earlier` is the same figure for the range compared with, laid over these months (comparisons.laid_over, then
+    with_month_labels): its monthly totals are drawn as a grey dashed line across the bars, `earlier_label` naming
+    that range."""
     months = list(dict.fromkeys(trailing["month_label"]))
     order = type_order(trailing["request_type"])
     period = f"The twelve calendar months to {end_label}" if end_label else None
@@ -102,7 +109,8 @@ def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, 
               axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelLineHeight=13))
     bars = alt.Chart().transform_calculate(type_rank=rank("request_type", order)).mark_bar().encode(
         x=x,
-        y=alt.Y("received:Q", stack="zero", title="Requests received", scale=_room_for_totals(trailing["month_total"]),
+        y=alt.Y("received:Q", stack="zero", title="Requests received", scale=_room_for_totals(
+            trailing["month_total"] if earlier is None else pd.concat([trailing["month_total"], earlier["month_total"]])),
                 axis=alt.Axis(format=COUNT_D3, tickMinStep=1)),
         color=_type_colour(trailing, _type_legend(trailing)),
         # The first type in the catalogue's order sits at the base of each bar.
@@ -124,11 +132,24 @@ def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, 
         tooltip=[alt.Tooltip("month_label:N", title="Month"),
                  alt.Tooltip("month_total_label:N", title="All types that month")],
     )
-    return alt.layer(bars, totals, data=trailing).properties(
-        title=title("Requests received per month, by request type", period, note), height=320, autosize=FIT_WIDTH,
+    layers, compared, headline = [bars, totals], None, _trailing_headline(trailing)
+    if earlier is not None and not earlier.empty:
+        before = earlier.drop_duplicates("month_label")
+        before = with_count_labels(before[before["month_label"].isin(months)], ("month_total",), min_cell)
+        layers.append(alt.Chart(before).mark_line(
+            color=GREY, strokeDash=EARLIER_DASH, strokeWidth=2, point=alt.OverlayMarkDef(color=GREY, filled=False),
+        ).encode(
+            x=x, y=alt.Y("month_total:Q"),
+            tooltip=[alt.Tooltip("month_from:N", title=f"Month ({earlier_label})"),
+                     alt.Tooltip("month_total_label:N", title="All types that month")],
+        ))
+        compared = f"Grey dashed line: the monthly totals of {earlier_label}, each beside the month it is compared with."
+        headline = "; ".join(part for part in (headline, f"the grey line shows {earlier_label}") if part)
+    return alt.layer(*layers, data=trailing).properties(
+        title=title("Requests received per month, by request type", period, note, compared), height=320,
+        autosize=FIT_WIDTH,
         description=description("Requests received per month, by request type (stacked bar chart)",
-                                f"the twelve calendar months to {end_label}" if end_label else None,
-                                _trailing_headline(trailing)),
+                                f"the twelve calendar months to {end_label}" if end_label else None, headline),
     )
 
 

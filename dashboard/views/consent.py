@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import labels, shell
+from dashboard import comparisons, labels, shell
 from dashboard.charts import consent as charts
 from dashboard.formatting import day, percent
 
@@ -36,6 +36,15 @@ if by_purpose.empty:
 
 purposes = charts.with_purpose_labels(by_purpose)
 trend = charts.with_purpose_labels(shell.figure("consent_monthly_trend", filters))
+# The range chosen under "Compare with": its figures beside these, its months laid over these in the trend.
+earlier = shell.earlier()
+if earlier is not None:
+    earlier_purposes = charts.with_purpose_labels(shell.figure("consent_by_purpose", earlier.filters))
+    earlier_trend = earlier.laid_over(charts.with_purpose_labels(shell.figure("consent_monthly_trend", earlier.filters)))
+    st.caption(f":material/compare_arrows: Set against {earlier.words}: the change is beside each figure, and the "
+               "monthly chart draws the earlier months as faded dashed lines.")
+    changed = comparisons.changes(purposes, earlier_purposes, ["purpose"],
+                                  ["decision_opt_in_rate", "standing_opt_in_rate"]).set_index("purpose")
 
 # Tiles: standing consent at the end of the range, with its monthly course as a sparkline.
 st.subheader(f"Opted in at the end of {end}")
@@ -48,19 +57,25 @@ for purpose in purposes.itertuples(index=False):
         f"{shell.count_text(purpose.choices)} choices)"
     )
     wording = labels.description(purpose.purpose)
+    moved = changed.at[purpose.purpose, "standing_opt_in_rate_vs_earlier"] if earlier is not None else None
+    against = (f"\n\n**Change**: {comparisons.points_text(moved) or 'none to give'} on the standing rate at the end "
+               f"of {day(earlier.filters.end)} "
+               f"({percent(changed.at[purpose.purpose, 'standing_opt_in_rate_earlier'])}), {earlier.words}."
+               if earlier is not None else "")
     tiles.metric(
         labels.name("purpose", purpose.purpose),
         percent(purpose.standing_opt_in_rate),
-        f"of {shell.people(purpose.standing_subjects)}",
-        delta_color="off",
-        delta_arrow="off",
+        earlier.delta(purpose.standing_opt_in_rate, changed.at[purpose.purpose, "standing_opt_in_rate_earlier"],
+                      "points") if earlier is not None else f"of {shell.people(purpose.standing_subjects)}",
+        delta_color="normal" if earlier is not None else "off",
+        delta_arrow="auto" if earlier is not None else "off",
         help=(
             f"**{purpose.purpose_label}**" + (f" ({wording})" if wording else "") + "\n\n"
             f"**Standing consent** at the end of {end}: {shell.count_text(purpose.standing_opt_ins)} "
             f"of the {shell.people(purpose.standing_subjects)} with a choice on record have opted in "
             "as their latest "
             f"choice.\n\n**Choices made in the range**: {choices_made}.\n\nThe line is the standing rate at "
-            f"each month's end. Legal basis: {basis}."
+            f"each month's end. Legal basis: {basis}." + against
         ),
         border=True,
         chart_data=monthly or None,
@@ -68,9 +83,10 @@ for purpose in purposes.itertuples(index=False):
     )
 
 st.subheader("Choices in the range and standing at its end")
-rates = charts.rates_side_by_side(purposes)
-shell.show_chart((charts.opt_in_rates_chart, rates, period, {"min_cell": shell.min_cell()}), rates, "Opt-in rate by purpose",
-                 about="consent", key="consent-by-purpose")
+rates = charts.rates_side_by_side(purposes, earlier_purposes if earlier is not None else None)
+shell.show_chart((charts.opt_in_rates_chart, rates, period,
+                  {"min_cell": shell.min_cell(), "earlier_label": earlier.words if earlier is not None else None}),
+                 rates, "Opt-in rate by purpose", about="consent", key="consent-by-purpose")
 
 st.subheader("Who was shown a notice")
 reach = shell.figure("consent_reach", filters)
@@ -93,8 +109,12 @@ trend_rate = st.segmented_control(
 if trend.empty:
     shell.no_data()
 else:
-    shell.show_chart((charts.monthly_trend_chart, trend, trend_rate, period, {"min_cell": shell.min_cell()}), trend,
-                     "Opt-in rate by month and purpose", about="consent", key="consent-monthly-trend")
+    compared = {"earlier": earlier_trend, "earlier_label": earlier.words} if earlier is not None else {}
+    shell.show_chart((charts.monthly_trend_chart, trend, trend_rate, period, {"min_cell": shell.min_cell(), **compared}),
+                     trend, "Opt-in rate by month and purpose", about="consent", key="consent-monthly-trend")
+    if earlier is not None and earlier_trend is None:
+        st.caption(f"{earlier.words.capitalize()} ends in the same month as this range, so its months are not drawn "
+                   "over these; its figures are beside the tiles and in the table below.")
 
 st.subheader("By channel and by region")
 st.caption(
@@ -112,4 +132,9 @@ for dimension, figure_name in (("channel", "consent_by_channel"), ("region", "co
                      f"Opt-in rate by purpose and {dimension}", about="consent", key=f"consent-by-{dimension}")
 
 st.subheader("Figures by purpose")
-shell.show_table(purposes)
+if earlier is not None:
+    st.caption(f"With each rate's figure over {earlier.words}, and the change on it in percentage points.")
+    shell.show_table(changed.reset_index()[[*purposes.columns, "decision_opt_in_rate_earlier", "decision_opt_in_rate_vs_earlier",
+                                            "standing_opt_in_rate_earlier", "standing_opt_in_rate_vs_earlier"]])
+else:
+    shell.show_table(purposes)

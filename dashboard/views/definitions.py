@@ -31,6 +31,10 @@ else:
         + definitions.small_count_rule().replace("A count", "a count", 1)
     )
 
+st.subheader("Comparisons")
+st.markdown("The sidebar's *Compare with* sets every consent and request figure against an earlier range.\n\n"
+            + "\n\n".join(definitions.COMPARISONS))
+
 for page in definitions.PAGES:
     st.header(page, divider="gray")
     for figure in definitions.figures(page):
@@ -58,7 +62,7 @@ st.dataframe(definitions.deadline_rules(), hide_index=True, width="stretch",
 
 st.header("Columns of the Data tabs and downloads", divider="gray")
 st.caption("Every heading a table, a Data tab or a CSV download uses, with what its values are.")
-KIND_WORDS = {"percent": "Percentage", "days": "Days", "count": "Number", "date": "Date", "text": "Text",
+KIND_WORDS = {"percent": "Percentage", "points": "Percentage points", "days": "Days", "count": "Number", "date": "Date", "text": "Text",
               "key": "Name"}
 rows, seen = [], set()
 for name, column in definitions.COLUMNS.items():

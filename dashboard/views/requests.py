@@ -4,7 +4,7 @@ ahead: what is overdue, what falls due soon and what would be late at the presen
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, metrics, shell, small_counts
+from dashboard import access, comparisons, metrics, shell, small_counts
 from dashboard.charts import deadlines
 from dashboard.charts import denials as denial_charts
 from dashboard.charts import requests as charts
@@ -36,11 +36,30 @@ if trailing.empty and by_type.empty and overdue.empty:
     st.stop()
 soon_days = filters.due_soon_days
 whole = health[health["breakdown"] == "all"].iloc[0]
+# The range chosen under "Compare with": its figures beside these (a tile's change), its months under these.
+earlier = shell.earlier()
+if earlier is not None:
+    before = shell.figure("requests_summary", earlier.filters).iloc[0]
+    before_health = shell.figure("requests_health", earlier.filters)
+    before_whole = before_health[before_health["breakdown"] == "all"].iloc[0]
+    before_overdue = metrics.overdue_count(shell.figure("requests_overdue", earlier.filters))
+    st.caption(f":material/compare_arrows: Set against {earlier.words}: the change is beside each figure, and the "
+               "volume chart draws the earlier months' totals as a grey dashed line.")
+
+
+def change(now, earlier_figure, kind: str = "count") -> dict:
+    """A tile's change on the earlier range, coloured so that green is better: fewer open, overdue or slower."""
+    if earlier is None:
+        return {}
+    return {"delta": earlier.delta(now, earlier_figure, "count" if kind == "lower" else kind),
+            "delta_color": "inverse" if kind in ("days", "lower") else "normal"}
+
 
 tiles = shell.tile_row()
 tiles.metric(
     "Received in the range",
     shell.count_text(summary["received"]),
+    **change(summary["received"], before["received"] if earlier is not None else None),
     help=shell.definition("requests-received"),
     border=True,
     width=shell.TILE_WIDTH,
@@ -48,9 +67,9 @@ tiles.metric(
 tiles.metric(
     "Closed on time",
     percent(summary["on_time_rate"]),
-    f"of {shell.count_text(summary['closed'])} closed",  # "of 1 closed" reads right in both numbers
-    delta_color="off",
-    delta_arrow="off",
+    **(change(summary["on_time_rate"], before["on_time_rate"], "points") if earlier is not None else {
+        # "of 1 closed" reads right in both numbers
+        "delta": f"of {shell.count_text(summary['closed'])} closed", "delta_color": "off", "delta_arrow": "off"}),
     help=f"{shell.requests(summary['closed'])} completed or denied with a closing date." + "\n\n" + shell.definition("requests-on-time"),
     border=True,
     width=shell.TILE_WIDTH,
@@ -58,9 +77,9 @@ tiles.metric(
 tiles.metric(
     "Median days to close",
     days(summary["median_days_to_close"]),
-    None if pd.isna(summary["mean_days_to_close"]) else f"mean {days(summary['mean_days_to_close'])}",
-    delta_color="off",
-    delta_arrow="off",
+    **(change(summary["median_days_to_close"], before["median_days_to_close"], "days") if earlier is not None else {
+        "delta": None if pd.isna(summary["mean_days_to_close"]) else f"mean {days(summary['mean_days_to_close'])}",
+        "delta_color": "off", "delta_arrow": "off"}),
     help=shell.definition("requests-median-days"),
     border=True,
     width=shell.TILE_WIDTH,
@@ -72,11 +91,14 @@ st.caption(
     f"{plural(soon_days, 'day')} (the due-soon setting), or on track."
 )
 tiles = shell.tile_row()
-tiles.metric(f"Open at {end}", shell.count_text(whole["open_at_end"]), help=shell.definition("requests-open-at-end"),
-             border=True, width=shell.TILE_WIDTH)
+tiles.metric(f"Open at {end}", shell.count_text(whole["open_at_end"]),
+             **change(whole["open_at_end"], before_whole["open_at_end"] if earlier is not None else None, "lower"),
+             help=shell.definition("requests-open-at-end"), border=True, width=shell.TILE_WIDTH)
 tiles.metric(f"Overdue at {end}", shell.count_text(metrics.overdue_count(overdue)),
+             **change(metrics.overdue_count(overdue), before_overdue if earlier is not None else None, "lower"),
              help=shell.definition("requests-overdue"), border=True, width=shell.TILE_WIDTH)
 tiles.metric(f"Due in the next {plural(soon_days, 'day')}", shell.count_text(whole["due_soon"]),
+             **change(whole["due_soon"], before_whole["due_soon"] if earlier is not None else None, "lower"),
              help=shell.definition("requests-due-soon"), border=True, width=shell.TILE_WIDTH)
 tiles.metric("On track", shell.count_text(whole["on_track"]), help=shell.definition("requests-on-track"),
              border=True, width=shell.TILE_WIDTH)
@@ -141,8 +163,14 @@ if trailing.empty:
     shell.no_data("No request type is stored for these filters.")
 else:
     volume = charts.with_month_labels(charts.with_type_labels(trailing))
-    shell.show_chart((charts.trailing_volume_chart, volume, f"{filters.end:%B %Y}", {"min_cell": shell.min_cell()}), volume,
-                     "Requests received per month by type", about="requests", key="requests-trailing-12-months",
+    compared = {}
+    if earlier is not None:
+        laid = earlier.laid_over(shell.figure("requests_trailing_12_months", earlier.filters))
+        if laid is not None:
+            compared = {"earlier": charts.with_month_labels(laid), "earlier_label": earlier.words}
+    shell.show_chart((charts.trailing_volume_chart, volume, f"{filters.end:%B %Y}", {"min_cell": shell.min_cell(),
+                                                                                   **compared}),
+                     volume, "Requests received per month by type", about="requests", key="requests-trailing-12-months",
                      period=shell.twelve_months_text(filters.end))
 
 st.subheader("Outcomes by request type")
@@ -154,6 +182,10 @@ else:
     outcomes = charts.outcomes_by_status(labelled)
     shell.show_chart((charts.outcomes_chart, outcomes, period, {"min_cell": shell.min_cell()}), outcomes,
                      "Requests by status and type", about="requests", key="requests-by-status")
+    if earlier is not None:
+        st.caption(f"With each type's figures over {earlier.words}, and the change on them.")
+        labelled = comparisons.changes(labelled, shell.figure("requests_by_type", earlier.filters), ["request_type"],
+                                       ["received", "on_time_rate", "median_days_to_close"], counts=("received",))
     shell.show_table(labelled)
 
 st.subheader("Denials by reason")
