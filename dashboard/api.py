@@ -78,6 +78,7 @@ class Api:
             Route(prefix + "/uploads/{upload_id:int}/rejected", self._call(self._rejected), methods=["GET"]),
             Route(prefix + "/uploads/{upload_id:int}", self._call(self._remove, change=True), methods=["DELETE"]),
             Route(prefix + "/metrics", self._call(self._metrics), methods=["GET"]),
+            Route(prefix + "/alerts", self._call(self._alerts), methods=["GET"]),
             Route(prefix + "/reports/ccpa", self._call(self._ccpa), methods=["GET"]),
             Route(prefix + "/erasures", self._call(self._forget, change=True, body=True), methods=["POST"]),
             Route(prefix + "/tokens", self._call(self._tokens, change=True), methods=["GET"]),
@@ -200,6 +201,12 @@ class Api:
         return operations.metrics_document(self.connection(), start=_date(query, "start"), end=_date(query, "end"),
                                            selections=selections, min_cell=_min_cell(query, caller),
                                            compare=query.get("compare") or None)
+
+    def _alerts(self, request: Request, caller: Caller) -> dict:
+        """GET /alerts[?end=YYYY-MM-DD&min_cell=N]: the document `python -m dashboard alerts` prints (the command
+        line ends with 1 when its list of alerts is not empty)."""
+        query = request.query_params
+        return operations.alerts_document(self.connection(), end=_date(query, "end"), min_cell=_min_cell(query, caller))
 
     def _ccpa(self, request: Request, caller: Caller) -> Response | dict:
         query = request.query_params

@@ -91,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
         figures.add_argument(f"--{name}", action="append", metavar="KEY",
                              help=f"only {what}, as the pages' filter (repeatable)")
 
+    alert = commands.add_parser("alerts", parents=[store, small],
+                                help="the alerts of the settings' rules as JSON; exit status 1 when any fired")
+    alert.add_argument("--end", type=_date, metavar="YYYY-MM-DD",
+                       help="check the calendar month holding this day, up to it (default: the newest data day)")
+
     report = commands.add_parser("report", parents=[store, small], help="published reports")
     report.add_argument("report", choices=("ccpa",), metavar="REPORT", help="ccpa")
     report.add_argument("--year", type=int, required=True, metavar="YYYY")
@@ -171,6 +176,9 @@ class _Local:
 
     def metrics_document(self, *, min_cell=None, **options) -> dict:
         return operations.metrics_document(self.connection, min_cell=_or_setting(min_cell), **options)
+
+    def alerts_document(self, *, end=None, min_cell=None) -> dict:
+        return operations.alerts_document(self.connection, end=end, min_cell=_or_setting(min_cell))
 
     def ccpa_report(self, year: int, *, scope: str, min_cell=None) -> dict:
         return operations.ccpa_report(self.connection, year, scope=scope, min_cell=_or_setting(min_cell))
@@ -280,6 +288,14 @@ def _metrics(arguments) -> int:
                                           min_cell=arguments.min_cell, compare=arguments.compare)
     print(json.dumps(document, indent=2))
     return 0
+
+
+def _alerts(arguments) -> int:
+    """The fired alerts as JSON; 1 when any fired (a scheduled job mails or posts them then), 0 when none."""
+    with _where(arguments) as where:
+        document = where.alerts_document(end=arguments.end, min_cell=arguments.min_cell)
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+    return 1 if document["alerts"] else 0
 
 
 def _report(arguments) -> int:
@@ -406,6 +422,7 @@ def _sample(arguments) -> int:
 COMMANDS = {
     "ingest": _ingest,
     "metrics": _metrics,
+    "alerts": _alerts,
     "report": _report,
     "uploads": _uploads,
     "remove": _remove,

@@ -426,6 +426,40 @@ FIGURES: tuple[Figure, ...] = (
            "<{min_cell} when they are fewer than {min_cell}."),
     Figure("overview-version-mix", "Overview", "Policy version mix by month", _MIX, _MIX_DENOMINATOR,
            ("subjects_current", "people_with_version"), _MIX_HIDDEN),
+    Figure("overview-alert-consent-drop", "Overview", "Alert: a consent rate falls",
+           "The Alerts section, `python -m dashboard alerts` and each watched-folder load check the calendar month "
+           "holding {end} (month M, counted to that day) against the 6 calendar months before it, every filter "
+           "aside. Per purpose, in all, per channel and per region, with x opt-ins of n choices in M and b opt-ins "
+           "of m choices in the months before (those with choices in the cell: at least 3 are needed): a cell is "
+           "tested when n and m are each at least 30. If nothing changed, M's choices would be n drawn at random "
+           "from all n + m, and the chance of x opt-ins or fewer is hypergeometric (Fisher's exact test, one-sided); "
+           "the alert fires when it is under 0.001. On steady data a cell fires by chance at most 0.001 of the time, "
+           "whatever its rate. The numbers are the settings' defaults ([alerts.consent_drop] in "
+           "data/settings.toml); direction = \"both\" also fires on a rise. Example: 48 opt-ins of 60 choices in "
+           "July to September (80.0%), then 12 of 30 in October (40.0%): of the 90 choices, 60 opt-ins, 30 drawn at "
+           "random hold 12 or fewer with a chance of about 0.0002, so the alert fires.",
+           "Choices (opt-ins plus opt-outs) made in month M in the cell, and in the months before it.",
+           ("opt_ins", "choices"),
+           "A cell with fewer than {min_cell} choices in M or in its months before is not tested."),
+    Figure("overview-alert-request-deadlines", "Overview", "Alert: requests overdue or due soon",
+           "At the end of {end}, the requests open and overdue, and those due within the due-soon days, as on the "
+           "Requests page (deadline health). The alert fires when more than overdue_above are overdue (0 by "
+           "default: any overdue request), or more than due_soon_above are due soon (10 by default; "
+           "[alerts.request_deadlines] in data/settings.toml). Example: 3 requests overdue at the end of 31 Oct "
+           "2024 fire the overdue alert; 8 due soon do not fire the due-soon alert.",
+           None, ("overdue", "due_soon"), _COUNT_HIDDEN),
+    Figure("overview-alert-request-rise", "Overview", "Alert: a sudden rise in requests of a type",
+           "Per request type, the requests received in month M up to {end} (x, in its d days) against the 6 calendar "
+           "months before it (b, in their D days; only months wholly after the first request in the store count, "
+           "and at least 3 are needed). If requests kept one daily rate, then given x + b, x would be binomial "
+           "with x + b trials at d ÷ (d + D) (the exact test of two Poisson counts); the alert fires when x is at "
+           "least 10 and the chance of x or more is under 0.001 ([alerts.request_rise] in data/settings.toml). It "
+           "shows the expected count b ÷ D × d. Example: 6 access requests from May to September (153 days), 12 in "
+           "October's 31 days: 1.2 expected; of the 18, October's share would be binomial at 31 ÷ 184, and 12 or "
+           "more has a chance of about 0.000004: the alert fires.",
+           None, ("received",),
+           "A type with fewer than {min_cell} requests in M is not tested; the expected count is left out when the "
+           "months before hold fewer than {min_cell}."),
     # Consent.
     Figure("consent-standing", "Consent", "Opted in at the end of the range (one tile per purpose)",
            "Standing consent: " + _STANDING + " Below it, the number of people with a choice; the line is the "

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import ccpa, comparisons, erasure, metrics, settings, small_counts, tokens, uploading
+from dashboard import alerts, ccpa, comparisons, erasure, metrics, settings, small_counts, tokens, uploading
 from dashboard.downloads import SOURCE
 from dashboard.formatting import day
 from dashboard.identities import mask
@@ -148,6 +148,22 @@ def metrics_document(connection, *, start: date | None = None, end: date | None 
     if filters.start > filters.end:
         raise usage(f"--start {filters.start} is after --end {filters.end}")
     return metrics.metrics_document(connection, filters, min_cell=min_cell, compare=compare)
+
+
+def configured_alert_rules() -> settings.AlertRules:
+    try:
+        return settings.alert_rules()
+    except settings.SettingError as error:
+        raise Failure(str(error), status=500, exit_code=2) from None
+
+
+def alerts_document(connection, *, end: date | None = None, min_cell: int = 0) -> dict:
+    """The alert rules evaluated for the month holding `end` (default: the newest data day), as the JSON document
+    of `python -m dashboard alerts`: the month checked, the rules in force and the alerts that fired."""
+    rules = configured_alert_rules()
+    end = end or metrics.default_range(connection)[1]
+    fired = alerts.evaluate(connection, end, rules, min_cell=min_cell, due_soon_days=configured_due_soon_days())
+    return alerts.document(end, rules, fired, min_cell=min_cell)
 
 
 def ccpa_report(connection, year: int, *, scope: str = "ccpa", min_cell: int = 0) -> dict:

@@ -82,6 +82,10 @@ class Remote:
         query += [(name, value) for name, values in (selections or {}).items() for value in values]
         return self._call("GET", "/metrics", query=[(name, str(value)) for name, value in query])
 
+    def alerts_document(self, *, end=None, min_cell=None) -> dict:
+        query = [(name, str(value)) for name, value in (("end", end), ("min_cell", min_cell)) if value is not None]
+        return self._call("GET", "/alerts", query=query)
+
     def ccpa_report(self, year: int, *, scope: str, min_cell=None) -> dict:
         return self._call("GET", "/reports/ccpa", query=_report_query(year, scope, min_cell))
 

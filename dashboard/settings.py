@@ -157,3 +157,100 @@ def _watch_source(table: dict, number: int, where: str) -> WatchSource:
         settle_seconds=_whole_number(table.get("settle_seconds", 30), "settle_seconds", label,
                                      "take a file as soon as it is seen"),
     )
+
+
+# --- Alerts (alerts.py): the [alerts] table and its rule tables ----------------------------------------------
+
+ALERT_DIRECTIONS = ("drop", "both")
+
+
+@dataclass(frozen=True)
+class ConsentDropRule:
+    """[alerts.consent_drop]: a purpose's monthly opt-in rate of choices (in all, per channel, per region) tested
+    against its own recent months with Fisher's exact test."""
+
+    enabled: bool = True
+    baseline_months: int = 6
+    min_baseline_months: int = 3
+    min_choices: int = 30
+    p_value: float = 0.001
+    direction: str = "drop"  # drop: only a fall fires; both: a rise too, each side at p_value
+
+
+@dataclass(frozen=True)
+class RequestDeadlinesRule:
+    """[alerts.request_deadlines]: requests open at the range's end that are overdue, or due soon, above a number."""
+
+    enabled: bool = True
+    overdue_above: int = 0
+    due_soon_above: int = 10
+
+
+@dataclass(frozen=True)
+class RequestRiseRule:
+    """[alerts.request_rise]: the requests of a type received in a month against its recent months (the exact test
+    of two Poisson counts)."""
+
+    enabled: bool = True
+    baseline_months: int = 6
+    min_baseline_months: int = 3
+    min_count: int = 10
+    p_value: float = 0.001
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    consent_drop: ConsentDropRule = ConsentDropRule()
+    request_deadlines: RequestDeadlinesRule = RequestDeadlinesRule()
+    request_rise: RequestRiseRule = RequestRiseRule()
+
+
+_ALERT_RULES = {"consent_drop": ConsentDropRule, "request_deadlines": RequestDeadlinesRule,
+                "request_rise": RequestRiseRule}
+
+
+def alert_rules(path: Path | None = None) -> AlertRules:
+    """The alert rules as the settings file sets them, each value it leaves out at its default. SettingError
+    (one line naming the file and the key) for a value that cannot be used."""
+    path = path or settings_file()
+    where = str(path)
+    table = _read(path).get("alerts", {})
+    if not isinstance(table, dict):
+        raise SettingError(f"{where}: alerts must be a table ([alerts.consent_drop], ...), not {table!r}")
+    unknown = sorted(key for key in table if key not in _ALERT_RULES)
+    if unknown:
+        raise SettingError(f"{where}: alerts.{unknown[0]} is not a rule (known: {', '.join(_ALERT_RULES)})")
+    return AlertRules(**{name: _alert_rule(name, kind, table.get(name, {}), where)
+                         for name, kind in _ALERT_RULES.items()})
+
+
+def _alert_rule(name: str, kind, values, where: str):
+    if not isinstance(values, dict):
+        raise SettingError(f"{where}: alerts.{name} must be a table, not {values!r}")
+    defaults = kind()
+    known = tuple(defaults.__dict__)
+    chosen = {}
+    for key, value in values.items():
+        label = f"alerts.{name}.{key}"
+        if key not in known:
+            raise SettingError(f"{where}: {label} is not a setting of the rule (known: {', '.join(known)})")
+        default = getattr(defaults, key)
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise SettingError(f"{where}: {label} must be true or false, not {value!r}")
+        elif key == "direction":
+            if value not in ALERT_DIRECTIONS:
+                raise SettingError(f"{where}: {label} must be one of {', '.join(ALERT_DIRECTIONS)}, not {value!r}")
+        elif key == "p_value":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+                raise SettingError(f"{where}: {label} must be a number between 0 and 1 (0.001), not {value!r}")
+            value = float(value)
+        elif isinstance(value, bool) or not isinstance(value, int) or value < (1 if key.endswith("months") else 0):
+            least = 1 if key.endswith("months") else 0
+            raise SettingError(f"{where}: {label} must be a whole number, {least} or more, not {value!r}")
+        chosen[key] = value
+    rule = kind(**chosen)
+    if getattr(rule, "min_baseline_months", 0) > getattr(rule, "baseline_months", 0):
+        raise SettingError(f"{where}: alerts.{name}.min_baseline_months ({rule.min_baseline_months}) is more than "
+                           f"baseline_months ({rule.baseline_months})")
+    return rule

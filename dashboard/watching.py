@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from dashboard import audit, profiles, settings, uploading
+from dashboard import alerts, audit, metrics, profiles, settings, small_counts, uploading
 from dashboard.confinement import private_folder, store_file_of
 from dashboard.identities import mask, mask_file_name
 from dashboard.settings import SettingError, WatchSource
@@ -128,6 +128,35 @@ def _mark_checked(store_file: str, source: str) -> None:
         _checked[(store_file, source)] = _now()
 
 
+# The alerts found after the last round that loaded a file, per store file (UTC time, their sentences), in memory.
+_alerts: dict[str, tuple[datetime, tuple[str, ...]]] = {}
+
+
+def alerts_after_last_load(connection) -> tuple[datetime, tuple[str, ...]] | None:
+    """When the alerts were last checked after a round that loaded a file, and each alert's sentence; None before."""
+    with _checked_lock:
+        return _alerts.get(str(store_file_of(connection)))
+
+
+def _check_alerts(connection, store_file: str) -> None:
+    """The settings' alert rules for the month holding the newest data, after a round that loaded a file: kept for
+    the Data page, and one log line per alert (figures and keys, never an identity)."""
+    try:
+        end = metrics.default_range(connection)[1]
+        fired = alerts.evaluate(connection, end, settings.alert_rules(), min_cell=small_counts.configured_min_cell(),
+                                due_soon_days=settings.due_soon_days())
+    except SettingError as error:
+        log.warning("watched folders: the alerts are not checked: %s", mask(str(error)))
+        return
+    except Exception:  # an alert that cannot be checked never stops the watcher
+        log.exception("checking the alerts after a watched-folder load failed")
+        return
+    for alert in fired:
+        log.warning("alert: %s", alert.sentence)
+    with _checked_lock:
+        _alerts[store_file] = (_now(), tuple(alert.sentence for alert in fired))
+
+
 def files_by_source(connection) -> dict[str, dict[str, int]]:
     """For each source that offered files: how many were loaded, duplicates and set aside."""
     cursor = connection.cursor()
@@ -225,6 +254,8 @@ class Watcher:
                     log.exception("checking watched folder ‘%s’ failed", source.name)
                     continue
                 _mark_checked(store_file, source.name)
+            if any(outcome.outcome == LOADED for outcome in outcomes):
+                _check_alerts(connection, store_file)
             return outcomes
 
     def _report_problems(self, problems: tuple[str, ...]) -> None:

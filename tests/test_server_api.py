@@ -121,6 +121,14 @@ def test_metrics_through_the_server_are_the_same_document(held_and_free):
     assert wrong[0].returncode == 2 and wrong[0].stderr == "--start 2024-05-01 is after --end 2024-03-31\n"
 
 
+def test_alerts_through_the_server_are_the_same_document(held_and_free):
+    through_server, alone = both(held_and_free, "alerts", "--end", "2025-03-31", job=True)
+    assert_same(through_server, alone)
+    # Six choices in March 2025 and none before it, no request: no rule has anything to test, so the exit status is 0.
+    assert through_server.returncode == 0 and json.loads(through_server.stdout)["alerts"] == []
+    assert '"path": "/api/v1/alerts"' in held_and_free[2].read_text()
+
+
 def test_the_ccpa_report_through_the_server_is_the_same_table(held_and_free, tmp_path):
     for arguments in (("--csv",), ("--all-jurisdictions",), ("--scope", "us")):
         through_server, alone = both(held_and_free, "report", "ccpa", "--year", "2025", *arguments)

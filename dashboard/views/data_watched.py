@@ -32,6 +32,13 @@ def section() -> None:
                "set in the settings file (README, \"Automation\").")
     for problem in found.problems:
         st.warning(f"Not watched: {as_text(problem)}", icon=":material/folder_off:")
+    checked_alerts = watching.alerts_after_last_load(connection)
+    if checked_alerts is not None:
+        at, sentences = checked_alerts
+        st.markdown(f"**Alerts after the last load** ({at.strftime(WHEN_FORMAT)} UTC): "
+                    + ("none." if not sentences else ""))
+        for sentence in sentences:
+            st.warning(as_text(sentence), icon=":material/notifications_active:")
     checked = watching.last_checked(connection)
     rows = [{"name": source.name, "folder": str(source.folder), "pattern": source.pattern, "kind": source.kind,
              "format": _read_as(source.format),

@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import labels, metrics, shell
+from dashboard import alerts, labels, metrics, settings, shell
 from dashboard.charts import consent as consent_charts
 from dashboard.charts import policy as policy_charts
 from dashboard.charts import requests as request_charts
-from dashboard.formatting import day, percent
+from dashboard.formatting import as_text, day, percent
 
 filters = shell.current_filters()
 period = shell.period_text(filters)
@@ -19,6 +19,20 @@ st.caption(
     f"{day(filters.start)} to {end} (UTC). Consent standing and overdue requests are taken at the end of the "
     f"range; the requests volume covers the twelve calendar months to {filters.end:%B %Y}."
 )
+
+# Alerts (alerts.py, the settings' [alerts] rules) for the month holding the range's end, every filter aside.
+st.subheader("Alerts")
+try:
+    fired = alerts.evaluate(shell.connection(), filters.end, settings.alert_rules(), min_cell=shell.min_cell(),
+                            due_soon_days=filters.due_soon_days,
+                            run=lambda name, parameters: shell.query(name, exact=True, **parameters))
+except settings.SettingError as error:
+    st.warning(f"The alerts are not checked: {as_text(str(error))}", icon=":material/error:")
+else:
+    for alert in fired:
+        st.warning(f"{as_text(alert.sentence)}. [Open the view]({alert.link})", icon=":material/notifications_active:")
+    if not fired:
+        st.success(f"No alert for {filters.end:%B %Y}.", icon=":material/notifications_none:")
 
 
 def points(change) -> str | None:
