@@ -108,6 +108,19 @@ COLUMNS: dict[str, Column] = {
     "no_choice_rate": Column("No-choice rate", "percent",
                              "(People shown − of them, chose) ÷ people shown: the share shown a notice {range} who "
                              "made no choice."),
+    # Opt-outs by method (consent_by_method, consent_by_method_region).
+    "method": Column("How chosen", "key",
+                     "How the choice was made, as the export records it: a Global Privacy Control (GPC) signal the "
+                     "person's browser sent, the consent banner, the preference centre, an e-mail link, an API, ...; "
+                     "Not recorded where the export gave none."),
+    "all_opt_outs": Column("Opt-outs of the purpose", "count",
+                           "Every opt-out made for the purpose {range}, whatever the method, those with none recorded "
+                           "too: the denominator of the GPC share."),
+    "gpc_opt_outs": Column("By GPC signal", "count",
+                           "Of the purpose's opt-outs {range}, those made by a Global Privacy Control signal."),
+    "gpc_share": Column("Share by GPC signal", "percent",
+                        "By GPC signal ÷ opt-outs of the purpose: the share of the opt-outs made {range} that a "
+                        "Global Privacy Control signal made. Empty when no opt-out was made."),
     # The Overview's tiles (overview_consent): standing consent at the end of the day before the range began.
     "standing_subjects_before": Column("People with a choice before", "count",
                                        "People with an opt-in or opt-out for the purpose on record at the end of "
@@ -318,6 +331,12 @@ DATE_COLUMNS: dict[str, Column] = {
 }
 # A column that means something narrower in one figure, by (query name, column name).
 FIGURE_COLUMNS: dict[tuple[str, str], Column] = {
+    ("consent_by_method", "opt_ins"): Column("Opt-ins", "count", "Opt-in choices made {range} by this method."),
+    ("consent_by_method", "opt_outs"): Column("Opt-outs", "count", "Opt-out choices made {range} by this method."),
+    ("consent_by_method_region", "opt_ins"): Column("Opt-ins", "count",
+                                                    "Opt-in choices made {range} by this method in the region."),
+    ("consent_by_method_region", "opt_outs"): Column("Opt-outs", "count",
+                                                     "Opt-out choices made {range} by this method in the region."),
     ("requests_overdue", "received"): DATE_COLUMNS["received"],
     ("overview_requests", "received"): Column(
         "Received", "count",
@@ -501,6 +520,27 @@ FIGURES: tuple[Figure, ...] = (
            "a no-choice rate of 50%.",
            "People shown a notice for the purpose {range}.", ("people_shown", "people_chose"),
            "The rate is left out when fewer than {min_cell} people were shown a notice."),
+    Figure("consent-by-method", "Consent", "Opt-outs by how they were made, by purpose",
+           "Per purpose, the opt-outs (and opt-ins) made {range}, by how each was made as the export records it (its "
+           "`method`): a Global Privacy Control (GPC) signal the person's browser sent, the consent banner, the "
+           "preference centre, an e-mail link, an API; Not recorded where the export gave none. And the share of the "
+           "purpose's opt-outs made by GPC signal: opt-outs by GPC signal ÷ every opt-out of the purpose, those with no "
+           "method recorded included (so the share is a floor where methods are missing). Each opt-out counts, as for "
+           "the opt-in rate of choices: a person whose browser sent the signal on three visits counts three times. "
+           "Shown only where some choice in the range records a method (Fides' consent report does; Commanders Act's "
+           "export says banner or privacy center). Example: 5 marketing opt-outs in March, 2 of them by GPC signal, "
+           "1 from the banner, 1 from the preference centre and 1 with no method: a GPC share of 40%.",
+           "Every opt-out made for the purpose {range}.", ("opt_ins", "opt_outs", "all_opt_outs", "gpc_opt_outs"),
+           "A method's count is left out when under {min_cell}, and the GPC share when the purpose has fewer than "
+           "{min_cell} opt-outs."),
+    Figure("consent-by-method-region", "Consent", "GPC share of opt-outs by region",
+           "The same per purpose and region of the person choosing (Unknown where none is recorded): the opt-outs by "
+           "method in the region {range} and the share made by GPC signal. Example: of 3 marketing opt-outs in "
+           "California in March, 2 by GPC signal: 66.7%; of 2 in the EU, none: 0%.",
+           "Every opt-out made for the purpose {range} in the region.",
+           ("opt_ins", "opt_outs", "all_opt_outs", "gpc_opt_outs"),
+           "A method's count is left out when under {min_cell}, and the GPC share when the purpose has fewer than "
+           "{min_cell} opt-outs in the region."),
     # Requests.
     Figure("requests-received", "Requests", "Received in the range",
            "Requests received {range}, every type together. A combined request counts once for each of its types.",

@@ -22,7 +22,7 @@ PURPOSES_FILE = DATA_DIR / "purposes.csv"
 
 # The fields with display names. `policy_version` keys are their own names (a version is what people call it).
 FIELDS = ("purpose", "request_type", "status", "health", "jurisdiction", "denial_category", "decision", "channel",
-          "request_channel", "region", "policy_version")
+          "request_channel", "region", "policy_version", "method")
 # The sidebar's request-channel filter shares the channel words.
 SAME_AS = {"request_channel": "channel"}
 

@@ -88,6 +88,7 @@ def _as_date(value) -> date:
 FIGURES = frozenset({
     "overview_consent", "overview_requests",
     "consent_by_purpose", "consent_monthly_trend", "consent_by_channel", "consent_by_region", "consent_reach",
+    "consent_by_method", "consent_by_method_region",
     "requests_trailing_12_months", "requests_by_type", "requests_overdue", "requests_days_to_close",
     "requests_summary", "requests_health", "requests_due_soon", "requests_forecast", "requests_by_jurisdiction",
     "requests_denials",
@@ -213,6 +214,7 @@ def metrics_document(connection, filters: Filters, *, min_cell: int = 0, compare
             "by_channel": rows("consent_by_channel"),
             "by_region": rows("consent_by_region"),
             "reach": rows("consent_reach"),
+            "methods": {"by_purpose": rows("consent_by_method"), "by_region": rows("consent_by_method_region")},
         },
         "requests": {
             "trailing_12_months": rows("requests_trailing_12_months", ("month", "request_type", "received")),

@@ -37,6 +37,7 @@ CANONICAL_COLUMNS = {
     "consent": (
         ("event_id", False), ("subject_id", True), ("occurred_at", True), ("purpose", True),
         ("decision", True), ("policy_version", False), ("channel", False), ("region", False),
+        ("method", False),
     ),
     "requests": (
         ("request_id", True), ("request_type", True), ("received_at", True), ("status", True),
@@ -45,8 +46,8 @@ CANONICAL_COLUMNS = {
     ),
     "policies": (("policy_version", True), ("effective_date", True), ("title", False), ("url", False)),
 }
-# The canonical values a profile's words may name, per field (purposes are open: any key).
-WORD_FIELDS = ("decision", "purpose", "request_type", "status", "jurisdiction", "boolean")
+# The canonical values a profile's words may name, per field (purposes and methods are open: any key).
+WORD_FIELDS = ("decision", "purpose", "request_type", "status", "jurisdiction", "boolean", "method")
 EXPANSIONS = ("unpivot", "unpivot_prefix", "json", "list")
 ITEM, VALUE = "@item", "@value"
 
@@ -172,7 +173,7 @@ def parse_profile(path: Path, text: str, *, saved: bool = False) -> Profile:
 
 
 def _check_canonical(path: Path, word_field: str, mapping: dict[str, str]) -> None:
-    if word_field == "purpose":
+    if word_field in ("purpose", "method"):
         return
     known = set(FIELDS[word_field]) | ({"shown"} if word_field == "decision" else set())
     if word_field == "request_type":

@@ -27,7 +27,7 @@ STORE_ENV = "PRIVACY_DASHBOARD_DB"
 
 # Version of the tables' layout (queries/schema.sql). A store written by an older version is migrated on open
 # (queries/migrations.sql); one written by a newer version is refused rather than misread.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # One writer at a time in this process. Every page session runs on its own thread; DuckDB's optimistic
 # transactions would fail one of two uploads landing at once with a conflict (both bump the store's

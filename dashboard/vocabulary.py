@@ -1,4 +1,5 @@
-"""The words exports use for decisions, request types, statuses, jurisdictions and booleans; the categories of a denial."""
+"""The words exports use for decisions, request types, statuses, jurisdictions, booleans and the methods of a choice;
+the categories of a denial."""
 
 from __future__ import annotations
 
@@ -92,12 +93,28 @@ OUTSIDE_THE_US = ("GDPR", "UK_GDPR", "PIPL", "unspecified")
 # of data/words.toml's [denial_reason] table (profiles.denial_reason_words), in this order.
 DENIAL_CATEGORIES = ("identity_not_verified", "not_a_consumer", "exempt", "other")
 
+# How a consent choice was made (the optional `method` column). The keys are open, like channels: a value none of
+# these words names is kept as its folded self (`Chat bot` is `chat_bot`), so a tool's own method still counts. These
+# fold the common spellings of the methods the Consent page tells apart; gpc above all, the Global Privacy Control
+# signal a browser sends as the Sec-GPC header (https://privacycg.github.io/gpc-spec/) and that a business must honour
+# as an opt-out of sale and sharing in California (11 CCR § 7025).
+METHODS = {
+    "gpc": "gpc global_privacy_control global_privacy_control_signal gpc_signal sec_gpc sec_gpc_header "
+    "navigator_globalprivacycontrol opt_out_preference_signal",
+    "banner": "banner cookie_banner consent_banner first_layer",
+    "preference_centre": "preference_centre preference_center preferences_centre preferences_center privacy_centre "
+    "privacy_center preference_page preferences_page preference_portal",
+    "email_link": "email_link e_mail_link unsubscribe unsubscribe_link email_unsubscribe list_unsubscribe",
+    "api": "api server_side",
+}
+
 FIELDS = {
     "decision": DECISIONS,
     "request_type": REQUEST_TYPES,
     "status": STATUSES,
     "jurisdiction": JURISDICTIONS,
     "boolean": BOOLEANS,
+    "method": METHODS,
 }
 
 

@@ -3,9 +3,12 @@
 -- pseudonyms, and for a row that breaks a rule the first rule, its column and value.
 -- A value holding an e-mail address or phone number (macros.sql, holds_identifier) never becomes a key:
 -- in purpose or decision, which every figure needs, it rejects the row, as any unusable required value
--- does; in policy_version, channel or region, which only describe the decision, it is dropped (the row
+-- does; in policy_version, channel, region or method, which only describe the decision, it is dropped (the row
 -- is kept as `unknown` there, still counted) and listed by column in `dropped_identities` for the warning.
--- Purposes, decisions, versions, channels and regions take few distinct spellings: each spelling is
+-- A method (how the choice was made: gpc, banner, preference_centre, ...) is read by the words of the field
+-- `method` (vocabulary.py, METHODS; a profile's and the words file's first), and a spelling none of them names
+-- is kept as its folded key, as a channel is.
+-- Purposes, decisions, versions, channels, regions and methods take few distinct spellings: each spelling is
 -- folded once, in the small `*_words` tables, and the rows are joined to them, so ten million rows
 -- cost ten million lookups rather than ten million regular expressions.
 CREATE OR REPLACE TEMP TABLE staged AS
@@ -55,6 +58,13 @@ region_words AS (
                 ELSE upper(regexp_replace(spelled, '[\s_]+', '-', 'g')) END AS region
     FROM (SELECT DISTINCT region AS spelled FROM mapped WHERE region IS NOT NULL)
 ),
+method_words AS (
+    SELECT spelled, holds_identifier(spelled) AS method_dropped,
+           CASE WHEN NOT holds_identifier(spelled) THEN coalesce(methods.canonical, fold_key(words.spelled)) END
+               AS method
+    FROM (SELECT DISTINCT method AS spelled FROM mapped WHERE method IS NOT NULL) AS words
+    LEFT JOIN vocabulary AS methods ON methods.field = 'method' AND methods.word = fold_key(words.spelled)
+),
 subject_words AS (
     -- Every subject becomes a pseudonym (macros.sql, subject_pseudonym) before anything else reads it. Once
     -- per spelling: the hash is the costliest step of a load, and one person's decisions repeat their id.
@@ -70,11 +80,12 @@ cleaned AS (
            p.purpose_text, p.purpose, p.purpose_is_new, p.purpose_is_identity,
            d.decision_text, d.decision, d.decision_is_identity,
            coalesce(v.policy_version, 'unknown') AS policy_version,
-           c.channel, r.region,
-           CASE WHEN v.version_dropped OR c.channel_dropped OR r.region_dropped THEN list_filter(
+           c.channel, r.region, mw.method,
+           CASE WHEN v.version_dropped OR c.channel_dropped OR r.region_dropped OR mw.method_dropped THEN list_filter(
                     [CASE WHEN v.version_dropped THEN 'policy_version' END,
                      CASE WHEN c.channel_dropped THEN 'channel' END,
-                     CASE WHEN r.region_dropped THEN 'region' END], lambda name: name IS NOT NULL)
+                     CASE WHEN r.region_dropped THEN 'region' END,
+                     CASE WHEN mw.method_dropped THEN 'method' END], lambda name: name IS NOT NULL)
            END AS dropped_identities
     FROM mapped AS m
     LEFT JOIN purpose_words AS p ON p.spelled = m.purpose
@@ -82,6 +93,7 @@ cleaned AS (
     LEFT JOIN version_words AS v ON v.spelled = m.policy_version
     LEFT JOIN channel_words AS c ON c.spelled = m.channel
     LEFT JOIN region_words AS r ON r.spelled = m.region
+    LEFT JOIN method_words AS mw ON mw.spelled = m.method
     LEFT JOIN subject_words AS s ON s.spelled = m.subject_id
 )
 SELECT record, line,
@@ -92,7 +104,7 @@ SELECT record, line,
        occurred_at,
        -- The text of a timestamp the common ISO forms did not read, for the full parser below.
        CASE WHEN occurred_at IS NULL THEN occurred_spelled END AS occurred_spelled,
-       purpose, purpose_is_new, decision, policy_version, channel, region, dropped_identities,
+       purpose, purpose_is_new, decision, policy_version, channel, region, method, dropped_identities,
        -- As the file spelled it: two services folded into one purpose are told apart by it.
        purpose_text,
        -- The first rule a row breaks; the timestamp's rule, second in order, is judged below.

@@ -3,7 +3,7 @@
 -- leave out the look-up in the store and the pass over copies when there is nothing for them to find: DuckDB
 -- reads a variable when it plans the query, so a step left out costs a ten-million-row file nothing.
 INSERT INTO consent
-SELECT event_id, subject_id, occurred_at, purpose, decision, policy_version, channel, region, $upload_id
+SELECT event_id, subject_id, occurred_at, purpose, decision, policy_version, channel, region, $upload_id, method
 FROM staged AS good
 ANTI JOIN (SELECT event_id FROM consent WHERE getvariable('store_has_rows')) AS stored USING (event_id)
 WHERE reject_reason IS NULL

@@ -18,6 +18,7 @@
 -- small counts: counts people_shown, people_chose
 -- small counts: counts subjects_current, people_with_version, subjects_adopted, subjects_with_version
 -- small counts: counts opted_in, denominator
+-- small counts: counts all_opt_outs, gpc_opt_outs
 
 -- A part of a whole: the rule every rate and share follows.
 CREATE OR REPLACE MACRO rate_of(part, whole) AS round(part / nullif(whole, 0), 4);
@@ -177,3 +178,45 @@ CREATE OR REPLACE MACRO choices_by(breakdown, start_day, end_day, purposes, chan
         FROM consent_choice_counts(start_day, end_day, purposes, channels, regions)
         GROUP BY ALL
     );
+
+-- Opt-outs by method (metrics.md "Consent", opt-out signals): of the opt-outs made in a range, the share made by a
+-- Global Privacy Control signal (method `gpc`): GPC opt-outs / all opt-outs. An opt-out whose export recorded no method
+-- stays in the denominator (it may have been a GPC signal or not), so the share is a floor where methods are missing.
+-- Each opt-out counts, as for the decision opt-in rate: a person whose browser sent the signal on three visits counts three times.
+-- small counts: gpc_share over all_opt_outs
+CREATE OR REPLACE MACRO gpc_share(gpc_opt_outs, all_opt_outs) AS rate_of(gpc_opt_outs, all_opt_outs);
+
+-- The choices made in a range per purpose, method and one breakdown ('purpose': none, the breakdown_value '';
+-- 'region': the person's region, 'unknown' where none), under the pages' consent filters: opt-ins and opt-outs of each
+-- method ('not_recorded' where the export gave none), and on every row of a purpose (and region) its opt-outs of
+-- every method (all_opt_outs), those by GPC signal (gpc_opt_outs) and their share (gpc_share). No row at all when no
+-- choice of the range records a method: the exports then say nothing of how people chose. From the consent rows:
+-- no summary keeps the method.
+CREATE OR REPLACE MACRO choices_by_method(breakdown, start_day, end_day, purposes, channels, regions) AS TABLE
+    WITH choices AS (
+        SELECT purpose,
+               CASE WHEN breakdown = 'region' THEN coalesce(region, 'unknown') ELSE '' END AS breakdown_value,
+               coalesce(method, 'not_recorded') AS method, decision
+        FROM consent
+        WHERE decision IN ('opt_in', 'opt_out')
+          AND occurred_at >= start_day::DATE AND occurred_at < end_day::DATE + 1
+          AND selected(purpose, purposes) AND selected(channel, channels) AND selected(region, regions)
+    ),
+    by_method AS (
+        SELECT purpose, breakdown_value, method,
+               count(*) FILTER (decision = 'opt_in') AS opt_ins,
+               count(*) FILTER (decision = 'opt_out') AS opt_outs
+        FROM choices
+        GROUP BY ALL
+    ),
+    with_totals AS (
+        SELECT *,
+               sum(opt_outs) OVER (PARTITION BY purpose, breakdown_value)::BIGINT AS all_opt_outs,
+               sum(CASE WHEN method = 'gpc' THEN opt_outs ELSE 0 END)
+                   OVER (PARTITION BY purpose, breakdown_value)::BIGINT AS gpc_opt_outs
+        FROM by_method
+    )
+    SELECT purpose, breakdown_value, method, opt_ins::BIGINT AS opt_ins, opt_outs::BIGINT AS opt_outs, all_opt_outs,
+           gpc_opt_outs, gpc_share(gpc_opt_outs, all_opt_outs) AS gpc_share
+    FROM with_totals
+    WHERE (SELECT coalesce(bool_or(method <> 'not_recorded'), false) FROM choices);

@@ -29,3 +29,8 @@ ALTER TABLE uploads ADD COLUMN IF NOT EXISTS rows_folded BIGINT DEFAULT 0;
 ALTER TABLE request_versions ADD COLUMN IF NOT EXISTS denial_reason VARCHAR;
 ALTER TABLE IF EXISTS request_fact_rows ADD COLUMN IF NOT EXISTS denial_reason VARCHAR;
 ALTER TABLE IF EXISTS request_fact_rows ADD COLUMN IF NOT EXISTS denial_category VARCHAR;
+
+-- Version 10: how a consent choice was made (method: gpc, banner, preference_centre, ...), NULL where the export
+-- recorded none, as for every decision stored before. A consent row has no version fingerprint (its event id is over
+-- the subject, instant, purpose, decision and policy version, never the method), so no row changes.
+ALTER TABLE consent ADD COLUMN IF NOT EXISTS method VARCHAR;

@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS consent (
     policy_version VARCHAR NOT NULL,   -- 'unknown' when the export had none
     channel        VARCHAR,
     region         VARCHAR,
-    upload_id      INTEGER NOT NULL
+    upload_id      INTEGER NOT NULL,
+    method         VARCHAR             -- how the choice was made (gpc, banner, preference_centre, ...); NULL: not recorded
 );
 
 -- Every version of a request that an upload brought; the view `requests` shows the newest.

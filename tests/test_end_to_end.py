@@ -60,7 +60,7 @@ def test_metrics_document_has_the_shape_of_the_interface(sample_store):
     assert list(document["overview"]) == ["consent", "requests", "policy"]
     assert list(document["overview"]["requests"]) == [
         "received", "received_before", "received_change", "closed", "on_time_rate", "overdue"]
-    assert list(document["consent"]) == ["by_purpose", "monthly", "by_channel", "by_region", "reach"]
+    assert list(document["consent"]) == ["by_purpose", "monthly", "by_channel", "by_region", "reach", "methods"]
     assert list(document["consent"]["by_purpose"][0]) == [
         "purpose", "opt_ins", "opt_outs", "decision_opt_in_rate", "standing_subjects", "standing_opt_ins",
         "standing_opt_in_rate"]

@@ -65,6 +65,7 @@ FAMILIES = {
     "request types": palette.REQUEST_TYPE_COLOURS,
     "statuses": palette.STATUS_COLOURS,
     "policy versions": palette.VERSION_COLOURS,
+    "methods": palette.METHOD_COLOURS,
 }
 
 

@@ -34,6 +34,6 @@ def test_likely_columns_prefer_exact_names_and_never_take_any_id_for_event_id():
 
     assert suggested_sources("consent", ["User ID", "Event Time", "Category", "Choice"]) == {
         "event_id": None, "subject_id": "User ID", "occurred_at": "Event Time", "purpose": "Category",
-        "decision": "Choice", "policy_version": None, "channel": None, "region": None,
+        "decision": "Choice", "policy_version": None, "channel": None, "region": None, "method": None,
     }
     assert suggested_sources("requests", ["Ticket ID", "Type", "Date Received", "State"])["request_id"] == "Ticket ID"

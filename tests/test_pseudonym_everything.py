@@ -95,6 +95,7 @@ def old_style_store(tmp_path: Path) -> Path:
     store.execute(
         "UPDATE consent SET subject_id = 'C-2002', event_id = $raw_id WHERE subject_id = $number",
         {"raw_id": derived_event_id("C-2002", OCCURRED, "marketing", "opt_in"), "number": number})
+    store.execute("ALTER TABLE consent DROP COLUMN method")  # schema 10's
     store.execute(
         "INSERT INTO consent VALUES ($id, 'c-2002', TIMESTAMP '2024-01-01 10:00:00', 'marketing', 'opt_in', "
         "'unknown', NULL, NULL, 3)", {"id": derived_event_id("c-2002", OCCURRED, "marketing", "opt_in")})
@@ -135,7 +136,7 @@ def test_an_old_store_is_migrated_once_and_a_number_loaded_before_and_after_is_o
         number, bob = pseudonym_by_hand(path, "C-2002"), pseudonym_by_hand(path, "bob@example.org")
         assert store.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchall() == [
             (str(SCHEMA_VERSION),)]
-        assert SCHEMA_VERSION == 9
+        assert SCHEMA_VERSION == 10
         # Both spellings are one person now: one decision, kept by upload 1, which upload 3 holds too;
         # its id derived again from the pseudonym, as a load derives it now.
         event = derived_event_id(number, OCCURRED, "marketing", "opt_in")

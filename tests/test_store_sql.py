@@ -50,7 +50,7 @@ def layout(connection) -> dict[str, list]:
     }
 
 
-# What versions 2 to 9 added to the store (the steps of queries/migrations.sql, and the tables they made): a store
+# What versions 2 to 10 added to the store (the steps of queries/migrations.sql, and the tables they made): a store
 # of version 1 is today's less these, with no rows in the tables it had that a later version did not change.
 TABLES_ADDED_SINCE_VERSION_1 = (
     "service_purposes", "saved_mappings",  # 3
@@ -66,6 +66,7 @@ COLUMNS_ADDED_SINCE_VERSION_1 = (
     ("uploads", "removed_by"), ("uploads", "removed_at"),  # 5
     ("uploads", "rows_set_aside"), ("rejected_rows", "set_aside"), ("uploads", "rows_folded"),  # 7
     ("request_versions", "denial_reason"),  # 9 (and two columns of request_fact_rows, a table of version 4)
+    ("consent", "method"),  # 10
 )
 
 

@@ -159,7 +159,7 @@ def test_a_mapping_saved_in_the_store_before_profiles_stays_readable(store):
     assert (start.saved, start.name, start.profile) == (True, "Shop consent", None)
     assert start.choices == {"event_id": None, "subject_id": "person", "occurred_at": "event time",
                              "purpose": "category", "decision": "choice", "policy_version": None, "channel": None,
-                             "region": None}
+                             "region": None, "method": None}
 
     # A profile saved under the same name is found first.
     profile = uploading.save_mapping("Shop consent", "consent", june, columns)

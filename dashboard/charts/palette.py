@@ -43,8 +43,14 @@ HEALTH_COLOURS = ("#A3243B", "#B87F00", "#009E73")
 # The grounds of a denial, in the catalogue's order: identity, not a consumer, exempt, other, none recorded (grey).
 DENIAL_COLOURS = ("#0072B2", "#D55E00", "#762A83", "#8C510A", "#767676")
 
+# How a choice was made, in the catalogue's order: the Global Privacy Control signal in vermilion, a colour no other
+# method takes; banner, preference centre, e-mail link, API, the site's script, another tool; not recorded in grey;
+# then the colours of methods the catalogue lacks.
+METHOD_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#332288", "#8C510A", "#00838F", "#767676",
+                  "#762A83", "#1E5B1E", "#000000", "#7A7A00")
+
 FAMILIES = {"purpose": PURPOSE_COLOURS, "request_type": REQUEST_TYPE_COLOURS, "status": STATUS_COLOURS,
-            "health": HEALTH_COLOURS, "denial_category": DENIAL_COLOURS}
+            "health": HEALTH_COLOURS, "denial_category": DENIAL_COLOURS, "method": METHOD_COLOURS}
 
 # Every chart fills the page's width; the height given is the plot's own, titles and legends come on top of it
 # (Streamlit would otherwise squeeze a layered chart's plot to make everything fit one height).

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import comparisons, labels, shell
 from dashboard.charts import consent as charts
+from dashboard.charts import methods as method_charts
 from dashboard.formatting import day, percent
 
 filters = shell.current_filters()
@@ -138,3 +139,37 @@ if earlier is not None:
                                             "standing_opt_in_rate_earlier", "standing_opt_in_rate_vs_earlier"]])
 else:
     shell.show_table(purposes)
+
+st.subheader("How people opted out")
+methods = shell.figure("consent_by_method", filters)
+if methods.empty:
+    st.info("The exports loaded record no method for the choices in this range (how a choice was made: a Global "
+            "Privacy Control signal, the banner, the preference centre, an e-mail link), so opt-outs by signal cannot "
+            "be counted. Tools that export one: Fides (its consent report's method), Commanders Act (banner or "
+            "privacy center); a plain file may carry a `method` column.", icon=":material/do_not_disturb_on:")
+else:
+    st.caption(f"The opt-outs made {period} by how each was made, as the exports record it, and the share of each "
+               "purpose's opt-outs that a Global Privacy Control (GPC) signal from the person's browser made. Every "
+               "opt-out counts, those with no method recorded too (Not recorded): the share is a floor where methods "
+               "are missing.")
+    by_method = method_charts.with_labels(methods)
+    shares = method_charts.gpc_shares(by_method)
+    gpc_tiles = shell.tile_row()
+    for share in shares.itertuples(index=False):
+        gpc_tiles.metric(
+            f"{share.purpose_label}: opt-outs by GPC signal", percent(share.gpc_share),
+            f"{shell.count_text(share.gpc_opt_outs)} of {shell.count_text(share.all_opt_outs)} opt-outs",
+            delta_color="off", delta_arrow="off", border=True, width=shell.TILE_WIDTH,
+            help=f"Of the opt-outs made for {share.purpose_label} {period}, the share a Global Privacy Control "
+                 "signal made (opt-outs with no method recorded count in the whole).",
+        )
+    shell.show_chart((method_charts.opt_outs_by_method_chart, by_method, period, {"min_cell": shell.min_cell()}),
+                     by_method, "Opt-outs by how they were made, by purpose", about="consent", key="consent-by-method")
+    by_region = method_charts.with_labels(shell.figure("consent_by_method_region", filters))
+    st.caption(f"The share of the opt-outs made {period} that a GPC signal made, per purpose and region of the person "
+               "choosing (Unknown where none is recorded).")
+    region_shares = method_charts.gpc_shares(by_region)
+    shell.show_table(region_shares)
+    shell.download_buttons("consent-by-method-region",
+                           shell.document("GPC share of opt-outs by region", "consent", period=period),
+                           data=by_region)

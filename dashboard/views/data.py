@@ -73,6 +73,7 @@ PREVIEW_COLUMNS = {
     "channel": ("Channel", "channel"),
     "denial_reason": ("Denial reason", "text"),
     "region": ("Region", "region"),
+    "method": ("How chosen", "method"),
     "event_id": ("Event", "text"),
     "subject_id": ("Person (pseudonym)", "text"),
 }
