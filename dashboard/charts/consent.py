@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard import labels
+from dashboard.charts import annotations
 from dashboard.charts.palette import (
     FIT_WIDTH,
     SEQUENTIAL,
@@ -195,12 +196,12 @@ def _rates_headline(rates: pd.DataFrame) -> str | None:
 
 
 def monthly_trend_chart(trend: pd.DataFrame, rate: str = "standing", period: str | None = None, *,
-                        min_cell: int = 0) -> alt.Chart:
+                        min_cell: int = 0, markers: pd.DataFrame | None = None) -> alt.Chart | alt.LayerChart:
     """One line per purpose over the months of consent_monthly_trend (labelled): the standing opt-in rate at
     each month's end, or the opt-in rate of the choices made that month."""
     measure = TREND_RATES[rate]
     trend = with_count_labels(trend, (measure["opted_in"], measure["denominator"]), min_cell)
-    return alt.Chart(trend).mark_line(point=True).encode(
+    chart = alt.Chart(trend).mark_line(point=True).encode(
         x=alt.X("month:T", timeUnit="utcyearmonth", title=None,
                 axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy")),
         y=alt.Y(f"{measure['column']}:Q", title=measure["axis"], axis=alt.Axis(format="%"),
@@ -217,6 +218,7 @@ def monthly_trend_chart(trend: pd.DataFrame, rate: str = "standing", period: str
         title=title(measure["title"], period), height=320, autosize=FIT_WIDTH,
         description=description(f"{measure['title']} (line chart)", period, _trend_headline(trend, measure)),
     )
+    return annotations.add(chart, markers, annotations.TemporalMonths.of(trend["month"]))
 
 
 def _trend_headline(trend: pd.DataFrame, measure: dict) -> str | None:

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard import labels
+from dashboard.charts import annotations
 from dashboard.charts.palette import (
     FIT_WIDTH,
     description,
@@ -86,7 +87,8 @@ def _room_for_totals(totals: pd.Series) -> alt.Scale:
     return alt.Scale(domain=[0, max(largest * 1.1, 1)], nice=True)
 
 
-def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, *, min_cell: int = 0) -> alt.LayerChart:
+def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, *, min_cell: int = 0,
+                          markers: pd.DataFrame | None = None) -> alt.LayerChart:
     """Stacked bars of requests received per month, one colour per request type, over the twelve months of
     requests_trailing_12_months (labelled by with_type_labels and with_month_labels), each month's total above
     its bar. Every month has its bar, an empty month a zero one. While small counts are hidden, a type's count
@@ -124,12 +126,13 @@ def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, 
         tooltip=[alt.Tooltip("month_label:N", title="Month"),
                  alt.Tooltip("month_total_label:N", title="All types that month")],
     )
-    return alt.layer(bars, totals, data=trailing).properties(
+    chart = alt.layer(bars, totals, data=trailing).properties(
         title=title("Requests received per month, by request type", period, note), height=320, autosize=FIT_WIDTH,
         description=description("Requests received per month, by request type (stacked bar chart)",
                                 f"the twelve calendar months to {end_label}" if end_label else None,
                                 _trailing_headline(trailing)),
     )
+    return annotations.add(chart, markers, annotations.MonthBands("month_label", tuple(months), "%b %Y"))
 
 
 def _trailing_headline(trailing: pd.DataFrame) -> str | None:

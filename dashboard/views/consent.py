@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import labels, shell
 from dashboard.charts import consent as charts
 from dashboard.formatting import day, percent
+from dashboard.views import chart_markers
 
 filters = shell.current_filters()
 
@@ -93,7 +94,8 @@ trend_rate = st.segmented_control(
 if trend.empty:
     shell.no_data()
 else:
-    shell.show_chart((charts.monthly_trend_chart, trend, trend_rate, period, {"min_cell": shell.min_cell()}), trend,
+    shell.show_chart((charts.monthly_trend_chart, trend, trend_rate, period,
+                      {"min_cell": shell.min_cell(), "markers": chart_markers.for_chart()}), trend,
                      "Opt-in rate by month and purpose", about="consent", key="consent-monthly-trend")
 
 st.subheader("By channel and by region")

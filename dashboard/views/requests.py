@@ -9,6 +9,7 @@ from dashboard.charts import deadlines
 from dashboard.charts import denials as denial_charts
 from dashboard.charts import requests as charts
 from dashboard.formatting import day, days, percent, plural
+from dashboard.views import chart_markers
 
 filters = shell.current_filters()
 
@@ -141,7 +142,8 @@ if trailing.empty:
     shell.no_data("No request type is stored for these filters.")
 else:
     volume = charts.with_month_labels(charts.with_type_labels(trailing))
-    shell.show_chart((charts.trailing_volume_chart, volume, f"{filters.end:%B %Y}", {"min_cell": shell.min_cell()}), volume,
+    shell.show_chart((charts.trailing_volume_chart, volume, f"{filters.end:%B %Y}", {"min_cell": shell.min_cell(),
+                      "markers": chart_markers.for_requests_volume()}), volume,
                      "Requests received per month by type", about="requests", key="requests-trailing-12-months",
                      period=shell.twelve_months_text(filters.end))
 
