@@ -722,6 +722,20 @@ SMALL_COUNTS = (
 )
 
 
+# Markers on the trend charts (queries/chart_markers.sql, the events file of dashboard/events.py).
+MARKERS = (
+    "The trend charts (opt-in rate by month, requests received per month, policy version mix) carry a thin "
+    "vertical line on each day something changed, its words at the top of the plot and in the chart's tooltip and "
+    "description. A dashed grey line is a policy version taking effect: the effective date of the policies file "
+    "(a version only seen in consent records has none, so no line). A solid dark line is a team event from the "
+    "events file (data/events.csv: date, label, and an optional purpose, channel and region), which an analyst "
+    "edits under \"Events on the charts\" on the Data page. An event with a purpose, channel or region is marked "
+    "while the sidebar shows every value of that filter or has it chosen; on the request charts only its channel "
+    "counts, against the request channels. On a chart with a bar per month the line sits in its month's bar, as far "
+    "across it as the day is into the month; for example, 15 March 2024 is drawn just under halfway across March "
+    "2024 ((15 − 0.5) / 31 of its width)."
+)
+
 # --- Texts with the view's values ------------------------------------------------------------------------
 
 def _values(start=None, end=None, min_cell=None, year=None) -> dict[str, str]:

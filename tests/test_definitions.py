@@ -197,7 +197,7 @@ def test_the_definitions_page_needs_no_filters_and_gives_each_denominator(monkey
     assert not page.exception
     assert page.title[0].value == "Definitions"
     assert [header.value for header in page.header] == ["Overview", "Consent", "Requests", "Policy versions",
-                                                        "CCPA report", "Deadlines",
+                                                        "CCPA report", "Deadlines", "Markers on the charts",
                                                         "Columns of the Data tabs and downloads"]
     (rules,) = [frame.value for frame in page.dataframe if "Source" in frame.value.columns]
     assert rules.iloc[0].tolist()[:4] == ["CCPA (California)", "Opt-out of sale/sharing, Limit use of sensitive data",
@@ -207,6 +207,7 @@ def test_the_definitions_page_needs_no_filters_and_gives_each_denominator(monkey
     assert "*Denominator*: People with an opt-in or opt-out for the purpose on record at the end of the range." in text
     assert "*Denominator*: Completed and denied requests received in the range that have a closing date." in text
     assert "Small counts are not hidden now (min_cell is 0)." in text
+    assert "A dashed grey line is a policy version taking effect" in text  # the markers on the trend charts
     (table,) = page.table
     meanings = table.value
     assert meanings.loc["Opt-in rate of choices", "Values"] == "Percentage"

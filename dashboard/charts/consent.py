@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard import labels
+from dashboard.charts import annotations
 from dashboard.charts.palette import (
     EARLIER_DASH,
     EARLIER_OPACITY,
@@ -221,7 +222,8 @@ def _rates_headline(rates: pd.DataFrame) -> str | None:
 
 def monthly_trend_chart(trend: pd.DataFrame, rate: str = "standing", period: str | None = None, *,
                         min_cell: int = 0, earlier: pd.DataFrame | None = None,
-                        earlier_label: str | None = None) -> alt.Chart | alt.LayerChart:
+                        earlier_label: str | None = None,
+                        markers: pd.DataFrame | None = None) -> alt.Chart | alt.LayerChart:
     """One line per purpose over the months of consent_monthly_trend (labelled): the standing opt-in rate at
     each month's end, or the opt-in rate of the choices made that month. `earlier` is the same figure over the
     range compared with, laid over these months (comparisons.laid_over): drawn as faded dashed lines, each point
@@ -255,10 +257,11 @@ def monthly_trend_chart(trend: pd.DataFrame, rate: str = "standing", period: str
         ))
         note = f"Faded dashed lines: {earlier_label}, each month beside the one it is compared with."
         headline = "; ".join(part for part in (headline, f"faded lines show {earlier_label}") if part)
-    return (layers[0] if len(layers) == 1 else alt.layer(*layers)).properties(
+    chart = (layers[0] if len(layers) == 1 else alt.layer(*layers)).properties(
         title=title(measure["title"], period, note), height=320, autosize=FIT_WIDTH,
         description=description(f"{measure['title']} (line chart)", period, headline),
     )
+    return annotations.add(chart, markers, annotations.TemporalMonths.of(trend["month"]))
 
 
 def _trend_headline(trend: pd.DataFrame, measure: dict) -> str | None:

@@ -7,7 +7,7 @@ import json
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import palette
+from dashboard.charts import annotations, palette
 from dashboard.formatting import COUNT_D3, DATE_D3, PERCENT_D3, percent, plural
 from dashboard.small_counts import on, with_count_labels
 
@@ -63,7 +63,7 @@ def _month_in_words(month: str) -> str:
 
 
 def version_mix_chart(mix: pd.DataFrame, versions: pd.DataFrame, *, min_cell: int = 0,
-                      period: str | None = None) -> alt.LayerChart:
+                      period: str | None = None, markers: pd.DataFrame | None = None) -> alt.LayerChart:
     """Stacked bars of policy_version_mix: each month's share of people on each version, summing to 100%, the
     month's people with a current version written above its bar.
 
@@ -110,7 +110,7 @@ def version_mix_chart(mix: pd.DataFrame, versions: pd.DataFrame, *, min_cell: in
         tooltip=[alt.Tooltip("month:O", title="Month"),
                  alt.Tooltip("people_with_version_label:N", title="People with a current version")],
     )
-    return alt.layer(bars, totals, data=mix).properties(
+    chart = alt.layer(bars, totals, data=mix).properties(
         title=palette.title("Policy version of the people with a current version, at each month's end", period,
                             "Share of everyone whose latest consent record names a known version (the last month "
                             "at the end of the range).", note),
@@ -120,6 +120,7 @@ def version_mix_chart(mix: pd.DataFrame, versions: pd.DataFrame, *, min_cell: in
             "shares)", period,
             _mix_headline(mix, latest)),
     )
+    return annotations.add(chart, markers, annotations.MonthBands("month", tuple(months)))
 
 
 def _mix_headline(mix: pd.DataFrame, latest: str | None) -> str | None:

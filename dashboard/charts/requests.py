@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard import labels
+from dashboard.charts import annotations
 from dashboard.charts.palette import (
     EARLIER_DASH,
     FIT_WIDTH,
@@ -89,7 +90,8 @@ def _room_for_totals(totals: pd.Series) -> alt.Scale:
 
 
 def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, *, min_cell: int = 0,
-                          earlier: pd.DataFrame | None = None, earlier_label: str | None = None) -> alt.LayerChart:
+                          earlier: pd.DataFrame | None = None, earlier_label: str | None = None,
+                          markers: pd.DataFrame | None = None) -> alt.LayerChart:
     """Stacked bars of requests received per month, one colour per request type, over the twelve months of
     requests_trailing_12_months (labelled by with_type_labels and with_month_labels), each month's total above
     its bar. Every month has its bar, an empty month a zero one. While small counts are hidden, a type's count
@@ -145,12 +147,13 @@ def trailing_volume_chart(trailing: pd.DataFrame, end_label: str | None = None, 
         ))
         compared = f"Grey dashed line: the monthly totals of {earlier_label}, each beside the month it is compared with."
         headline = "; ".join(part for part in (headline, f"the grey line shows {earlier_label}") if part)
-    return alt.layer(*layers, data=trailing).properties(
+    chart = alt.layer(*layers, data=trailing).properties(
         title=title("Requests received per month, by request type", period, note, compared), height=320,
         autosize=FIT_WIDTH,
         description=description("Requests received per month, by request type (stacked bar chart)",
                                 f"the twelve calendar months to {end_label}" if end_label else None, headline),
     )
+    return annotations.add(chart, markers, annotations.MonthBands("month_label", tuple(months), "%b %Y"))
 
 
 def _trailing_headline(trailing: pd.DataFrame) -> str | None:

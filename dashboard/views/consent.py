@@ -7,6 +7,7 @@ from dashboard import comparisons, labels, shell
 from dashboard.charts import consent as charts
 from dashboard.charts import methods as method_charts
 from dashboard.formatting import day, percent
+from dashboard.views import chart_markers
 
 filters = shell.current_filters()
 
@@ -111,7 +112,8 @@ if trend.empty:
     shell.no_data()
 else:
     compared = {"earlier": earlier_trend, "earlier_label": earlier.words} if earlier is not None else {}
-    shell.show_chart((charts.monthly_trend_chart, trend, trend_rate, period, {"min_cell": shell.min_cell(), **compared}),
+    shell.show_chart((charts.monthly_trend_chart, trend, trend_rate, period, {"min_cell": shell.min_cell(), **compared,
+                                                                  "markers": chart_markers.for_chart()}),
                      trend, "Opt-in rate by month and purpose", about="consent", key="consent-monthly-trend")
     if earlier is not None and earlier_trend is None:
         st.caption(f"{earlier.words.capitalize()} ends in the same month as this range, so its months are not drawn "

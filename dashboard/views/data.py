@@ -13,7 +13,7 @@ from dashboard.identities import mask_file_name
 from dashboard.server_connection import reopen_held
 from dashboard.store import StoreError
 from dashboard.uploading import Held, Loaded, Previewed, Refused
-from dashboard.views import data_tokens, data_watched
+from dashboard.views import data_events, data_tokens, data_watched
 
 log = logging.getLogger("dashboard.views.data")
 
@@ -742,6 +742,7 @@ if erasures:
 
 # --- API tokens --------------------------------------------------------------------------------------------
 data_tokens.section()
+data_events.section()
 
 
 # --- Sample data -------------------------------------------------------------------------------------------

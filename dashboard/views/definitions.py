@@ -60,6 +60,9 @@ st.dataframe(definitions.deadline_rules(), hide_index=True, width="stretch",
              column_config={"Law": st.column_config.TextColumn(pinned=True),
                             "Source": st.column_config.TextColumn(width="large")})
 
+st.header("Markers on the charts", divider="gray")
+st.markdown(definitions.MARKERS)
+
 st.header("Columns of the Data tabs and downloads", divider="gray")
 st.caption("Every heading a table, a Data tab or a CSV download uses, with what its values are.")
 KIND_WORDS = {"percent": "Percentage", "points": "Percentage points", "days": "Days", "count": "Number", "date": "Date", "text": "Text",

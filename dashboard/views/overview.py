@@ -8,6 +8,7 @@ from dashboard.charts import consent as consent_charts
 from dashboard.charts import policy as policy_charts
 from dashboard.charts import requests as request_charts
 from dashboard.formatting import as_text, day, percent
+from dashboard.views import chart_markers
 
 filters = shell.current_filters()
 period = shell.period_text(filters)
@@ -61,7 +62,8 @@ if trend.empty:
     shell.no_data("No consent choices in this range.")
 else:
     trend = consent_charts.with_purpose_labels(trend)
-    shell.show_chart((consent_charts.monthly_trend_chart, trend, "standing", period, {"min_cell": shell.min_cell()}), trend,
+    shell.show_chart((consent_charts.monthly_trend_chart, trend, "standing", period,
+                      {"min_cell": shell.min_cell(), "markers": chart_markers.for_chart()}), trend,
                      "Standing opt-in rate by month", about="consent", key="overview-consent-trend")
 
 # Requests: the trailing twelve months against the twelve before them.
@@ -100,7 +102,8 @@ if trailing.empty:
     shell.no_data("No requests in the store.")
 else:
     volume = request_charts.with_month_labels(request_charts.with_type_labels(trailing))
-    shell.show_chart((request_charts.trailing_volume_chart, volume, f"{filters.end:%B %Y}", {"min_cell": shell.min_cell()}),
+    shell.show_chart((request_charts.trailing_volume_chart, volume, f"{filters.end:%B %Y}",
+                      {"min_cell": shell.min_cell(), "markers": chart_markers.for_requests_volume()}),
                      volume, "Requests received per month", about="requests", key="overview-requests-volume",
                      period=shell.twelve_months_text(filters.end))
 
@@ -127,5 +130,6 @@ mix = shell.figure("policy_version_mix", filters)
 if mix.empty:
     shell.no_data("No policy versions in this range.")
 else:
-    shell.show_chart((policy_charts.version_mix_chart, mix, versions, {"period": period, "min_cell": shell.min_cell()}), mix,
+    shell.show_chart((policy_charts.version_mix_chart, mix, versions, {"period": period, "min_cell": shell.min_cell(),
+                      "markers": chart_markers.for_chart(area="policy")}), mix,
                      "Policy version mix by month", about="policy", key="overview-version-mix")

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import shell, small_counts
 from dashboard.charts import policy
 from dashboard.formatting import day, percent
+from dashboard.views import chart_markers
 
 filters = shell.current_filters()
 end = day(filters.end)
@@ -66,7 +67,8 @@ mix = shell.figure("policy_version_mix", filters)
 if mix.empty or not small_counts.any_counted(mix["subjects_current"]):
     shell.no_data()
 else:
-    shell.show_chart((policy.version_mix_chart, mix, versions, {"period": period, "min_cell": shell.min_cell()}), mix,
+    shell.show_chart((policy.version_mix_chart, mix, versions, {"period": period, "min_cell": shell.min_cell(),
+                      "markers": chart_markers.for_chart(area="policy")}), mix,
                      "Policy version mix by month", about="policy", key="policy-version-mix")
 
 st.subheader("Adoption of each version")

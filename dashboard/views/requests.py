@@ -9,6 +9,7 @@ from dashboard.charts import deadlines
 from dashboard.charts import denials as denial_charts
 from dashboard.charts import requests as charts
 from dashboard.formatting import day, days, percent, plural
+from dashboard.views import chart_markers
 
 filters = shell.current_filters()
 
@@ -169,7 +170,8 @@ else:
         if laid is not None:
             compared = {"earlier": charts.with_month_labels(laid), "earlier_label": earlier.words}
     shell.show_chart((charts.trailing_volume_chart, volume, f"{filters.end:%B %Y}", {"min_cell": shell.min_cell(),
-                                                                                   **compared}),
+                                                                                   **compared,
+                                                                                   "markers": chart_markers.for_requests_volume()}),
                      volume, "Requests received per month by type", about="requests", key="requests-trailing-12-months",
                      period=shell.twelve_months_text(filters.end))
 
