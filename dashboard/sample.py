@@ -50,6 +50,18 @@ SIGNUP_CHANNELS = {"web": 50, "app": 30, "store": 15, "support": 5}
 # stricter banner (no pre-ticked box), hence fewer marketing opt-ins there.
 MARKETING_OPT_IN = {"US": 0.70, "EU": 0.58, "CN": 0.62}
 MARKETING_OPT_IN_AT_RECONSENT = 0.40
+# October 2024: a new website banner puts "Reject all" first, and marketing opt-ins on the web fall for the whole
+# month. The dashboard's consent-drop alert (data/settings.toml [alerts]) is there to notice it.
+BANNER_CHANGE = (date(2024, 10, 1), date(2024, 10, 31))
+MARKETING_OPT_IN_AFTER_BANNER_CHANGE = 0.20
+# How a choice was made (the consent tool's method): the banner on the website or in the app, the preference centre
+# on a later visit, the e-mail's unsubscribe link; none is recorded in a store or by the support line. A US shopper's
+# browser may send a Global Privacy Control signal: the banner then records their marketing opt-out as made by it.
+# Whose browser sends one is drawn from a stream of its own, so no choice of the story changes.
+GPC_SHARE = {"US-CA": 0.30, "US-CO": 0.25, "US-TX": 0.15, "US-VA": 0.15}
+# Visitors shown the banner who leave without a choice (a consent tool records the view: a `shown` row), for
+# every three shoppers who choose: the notice reach figures' "no choice".
+BOUNCED_VISITORS = SUBJECT_COUNT // 3
 RESEARCH_OPT_IN = 0.36
 QUALITY_CONTROL_OPT_IN = 0.94
 
@@ -94,6 +106,7 @@ class Decision:
     purpose: str
     decision: str
     channel: str
+    method: str = ""
 
 
 def write_sample(out_dir: Path) -> list[Path]:
@@ -182,7 +195,9 @@ def _region_group(region: str) -> str:
 
 # Consent.
 
-def _marketing_opt_in_chance(subject: Subject, day: date) -> float:
+def _marketing_opt_in_chance(subject: Subject, day: date, channel: str | None = None) -> float:
+    if channel == "web" and BANNER_CHANGE[0] <= day <= BANNER_CHANGE[1]:
+        return MARKETING_OPT_IN_AFTER_BANNER_CHANGE
     usual = MARKETING_OPT_IN[_region_group(subject.region)]
     days_since_update = (day - RECONSENT_UPDATE).days
     if 0 <= days_since_update < RECONSENT_DIP_DAYS:
@@ -199,12 +214,23 @@ def _choice(rng: random.Random, opt_in_chance: float) -> str:
 
 def _signup(rng: random.Random, subject: Subject) -> list[Decision]:
     at, channel = subject.first_visit, subject.signup_channel
-    decisions = [Decision(subject, at, purpose, "acknowledge", channel) for purpose in NECESSARY_PURPOSES]
-    decisions.append(Decision(subject, at, "marketing",
-                              _choice(rng, _marketing_opt_in_chance(subject, at.date())), channel))
-    decisions.append(Decision(subject, at, "research_development", _choice(rng, RESEARCH_OPT_IN), channel))
-    decisions.append(Decision(subject, at, "quality_control", _choice(rng, QUALITY_CONTROL_OPT_IN), channel))
+    # The consent banner is shown a few seconds before the choices it asks for (not in a store or on the phone).
+    decisions = [Decision(subject, at - timedelta(seconds=5), "notice", "shown", channel, "banner")] if channel in (
+        "web", "app") else []
+    method = "banner" if channel in ("web", "app") else ""
+    decisions += [Decision(subject, at, purpose, "acknowledge", channel, method) for purpose in NECESSARY_PURPOSES]
+    marketing = _choice(rng, _marketing_opt_in_chance(subject, at.date(), channel))
+    decisions.append(Decision(subject, at, "marketing", marketing, channel,
+                              "gpc" if marketing == "opt_out" and _sends_gpc(subject) else method))
+    decisions.append(Decision(subject, at, "research_development", _choice(rng, RESEARCH_OPT_IN), channel, method))
+    decisions.append(Decision(subject, at, "quality_control", _choice(rng, QUALITY_CONTROL_OPT_IN), channel, method))
     return decisions
+
+
+def _sends_gpc(subject: Subject) -> bool:
+    """Whether the shopper's browser sends a Global Privacy Control signal (on the website only)."""
+    share = GPC_SHARE.get(subject.region, 0) if subject.signup_channel == "web" else 0
+    return share > 0 and random.Random(f"{SEED}:gpc:{subject.subject_id}").random() < share
 
 
 def _policy_updates(rng: random.Random, subject: Subject) -> list[Decision]:
@@ -220,10 +246,13 @@ def _policy_updates(rng: random.Random, subject: Subject) -> list[Decision]:
             continue
         seen_version = version
         at, channel = _moment(rng, day), subject.return_channel
-        decisions += [Decision(subject, at, purpose, "acknowledge", channel) for purpose in NECESSARY_PURPOSES]
+        decisions += [Decision(subject, at, purpose, "acknowledge", channel, "banner") for purpose in NECESSARY_PURPOSES]
         if effective == RECONSENT_UPDATE:
-            decisions.append(Decision(subject, at, "marketing",
-                                      _choice(rng, _marketing_opt_in_chance(subject, day)), channel))
+            # The update asks for marketing consent again: its notice, then the choice.
+            decisions.append(Decision(subject, at - timedelta(seconds=5), "marketing", "shown", channel, "banner"))
+            marketing = _choice(rng, _marketing_opt_in_chance(subject, day))
+            decisions.append(Decision(subject, at, "marketing", marketing, channel,
+                                      "gpc" if marketing == "opt_out" and _sends_gpc(subject) else "banner"))
     return decisions
 
 
@@ -234,21 +263,36 @@ def _changes_of_mind(rng: random.Random, subject: Subject, history: list[Decisio
     if latest_marketing.decision == "opt_in" and rng.random() < 0.16:
         day = latest_marketing.occurred_at.date() + timedelta(days=7 + _days_until(rng, 150))
         channel = "email" if rng.random() < 0.75 else subject.return_channel
-        decisions.append(Decision(subject, _moment(rng, day), "marketing", "opt_out", channel))
+        decisions.append(Decision(subject, _moment(rng, day), "marketing", "opt_out", channel,
+                                  "email_link" if channel == "email" else "preference_centre"))
         if rng.random() < 0.35:
             day += timedelta(days=14 + _days_until(rng, 90))
-            decisions.append(Decision(subject, _moment(rng, day), "marketing", "opt_in", subject.return_channel))
+            decisions.append(Decision(subject, _moment(rng, day), "marketing", "opt_in", subject.return_channel,
+                                      "preference_centre"))
     if rng.random() < 0.05:
         first_research = next(d for d in history if d.purpose == "research_development")
         reversed_choice = "opt_out" if first_research.decision == "opt_in" else "opt_in"
         day = subject.first_visit.date() + timedelta(days=30 + _days_until(rng, 120))
         decisions.append(Decision(subject, _moment(rng, day), "research_development", reversed_choice,
-                                  subject.return_channel))
+                                  subject.return_channel, "preference_centre"))
     if rng.random() < 0.03:
         # Objections to call recording for staff training are raised with customer support.
         day = subject.first_visit.date() + timedelta(days=10 + _days_until(rng, 120))
         decisions.append(Decision(subject, _moment(rng, day), "quality_control", "opt_out", "support"))
     return [d for d in decisions if d.occurred_at.date() <= LAST_DAY]
+
+
+def _bounced_visitors() -> list[Decision]:
+    """Visitors shown the banner on the website or in the app who left without choosing: a banner view each."""
+    rng = random.Random(f"{SEED}:visitors")
+    window_days = (LAST_DAY - FIRST_DAY).days + 1
+    views = []
+    for number in range(1, BOUNCED_VISITORS + 1):
+        channel = "web" if rng.random() < 0.6 else "app"
+        visitor = Subject(f"v{number:06d}", _pick(rng, REGIONS), channel,
+                          _moment(rng, FIRST_DAY + timedelta(days=rng.randrange(window_days))))
+        views.append(Decision(visitor, visitor.first_visit, "notice", "shown", channel, "banner"))
+    return views
 
 
 def _consent_rows(subjects: list[Subject]) -> list[list[str]]:
@@ -257,12 +301,13 @@ def _consent_rows(subjects: list[Subject]) -> list[list[str]]:
         rng = random.Random(f"{SEED}:consent:{subject.subject_id}")
         history = _signup(rng, subject) + _policy_updates(rng, subject)
         decisions += history + _changes_of_mind(rng, subject, history)
+    decisions += _bounced_visitors()
     purpose_order = {purpose: i for i, purpose in enumerate(
-        NECESSARY_PURPOSES + ("quality_control", "marketing", "research_development"))}
+        ("notice",) + NECESSARY_PURPOSES + ("quality_control", "marketing", "research_development"))}
     decisions.sort(key=lambda d: (d.occurred_at, d.subject.subject_id, purpose_order[d.purpose]))
     return [
         [f"ev{number:07d}", d.subject.subject_id, _timestamp(d.occurred_at), d.purpose, d.decision,
-         policy_in_force(d.occurred_at.date()), d.channel, d.subject.region]
+         policy_in_force(d.occurred_at.date()), d.channel, d.subject.region, d.method]
         for number, d in enumerate(decisions, start=1)
     ]
 
