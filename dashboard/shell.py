@@ -234,6 +234,7 @@ class Earlier:
     kind: str                 # comparisons.KINDS: previous, year
     filters: metrics.Filters  # the sidebar's filters over the earlier range
     months: int               # how many months later the range ends: the shift of its monthly rows
+    data_from: date           # the first day of data: months before it have no figures to lay over
 
     @property
     def words(self) -> str:
@@ -252,10 +253,21 @@ class Earlier:
         text = {"points": comparisons.points_text, "days": comparisons.days_text}.get(kind, comparisons.count_text)(moved)
         return f"{text} {self.short}" if text else None
 
+    def tile(self, now, before, kind: str = "count", better: str | None = "higher") -> dict:
+        """st.metric's change arguments for a tile: the change (delta), green where it is for the better (`better`:
+        "higher", "lower", or None where neither is, as for a volume), and no arrow nor colour for no change."""
+        text = self.delta(now, before, kind)
+        if text is None or comparisons.change(now, before) == 0:
+            return {"delta": text, "delta_color": "off", "delta_arrow": "off"}
+        return {"delta": text, "delta_color": {"higher": "normal", "lower": "inverse"}.get(better, "off")}
+
     def laid_over(self, frame: pd.DataFrame) -> pd.DataFrame | None:
-        """The earlier range's monthly rows moved onto the months they are compared with; None when both ranges end
-        in the same month (a range of days), where there is nothing to lay over."""
-        return comparisons.laid_over(frame, self.months) if self.months else None
+        """The earlier range's monthly rows moved onto the months they are compared with, without the months before
+        the data starts (their zeros are no figures); None when both ranges end in the same month (a range of days),
+        where there is nothing to lay over."""
+        if not self.months:
+            return None
+        return comparisons.laid_over(frame[frame["month"].astype(str).str[:7] >= f"{self.data_from:%Y-%m}"], self.months)
 
 
 def earlier() -> Earlier | None:
@@ -266,8 +278,8 @@ def earlier() -> Earlier | None:
     if kind is None or filters is None:
         return None
     before = filters.earlier(kind)
-    compared = Earlier(kind, before, comparisons.month_shift(filters.end, before.end))
     first = data_span()[0]
+    compared = Earlier(kind, before, comparisons.month_shift(filters.end, before.end), first)
     if before.end < first:
         st.caption(f":material/compare_arrows: Nothing is set against {compared.words}: the data starts on "
                    f"{day(first)}, after it.")

@@ -298,7 +298,7 @@ def version_8_store(folder: Path) -> Path:
 
 
 def test_a_store_of_schema_8_opens_gains_the_columns_and_its_holders_still_hold(tmp_path):
-    assert SCHEMA_VERSION == 9
+    assert SCHEMA_VERSION == 10  # schema 8 goes through 9 (denial reasons) to 10 (consent methods)
     fresh = open_store(tmp_path / "new.duckdb")
     columns = ("SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
                "AND table_name IN ('request_versions', 'request_fact_rows', 'denial_reason_words') ORDER BY table_name, "
@@ -311,7 +311,7 @@ def test_a_store_of_schema_8_opens_gains_the_columns_and_its_holders_still_hold(
 
     store = open_store(path)
     try:
-        assert rows(store, "SELECT value FROM store_meta WHERE key = 'schema_version'") == [("9",)]
+        assert rows(store, "SELECT value FROM store_meta WHERE key = 'schema_version'") == [("10",)]
         # The same tables, columns in the same order, as a new store's: the denial columns last.
         assert rows(store, columns) == expected_columns
         assert [name for _table, name, _type in expected_columns if _table == "request_fact_rows"][-2:] == [

@@ -27,6 +27,8 @@ CHARACTER_WIDTH = 5.6
 # The events file allows 60 characters; a policy's label is about 30.
 MAX_LABEL_WIDTH = 60 * CHARACTER_WIDTH
 ROW_HEIGHT = FONT_SIZE + 3
+# The labels' first row sits this far above the plot: room for the totals a bar chart writes over its bars.
+ABOVE_THE_PLOT = 16
 MAX_ROWS = 4
 
 
@@ -159,18 +161,28 @@ def layers(markers: pd.DataFrame, axis) -> list[alt.Chart]:
         strokeDash=alt.StrokeDash("kind_text:N", scale=_kind_scale(1), legend=legend),
         tooltip=TOOLTIP,
     )
+    # Each line goes on above the plot, up beside its words (y in pixels, no scale).
+    stubs = alt.Chart(shown).transform_calculate(
+        line_top=f"-({ABOVE_THE_PLOT} + datum.row * {ROW_HEIGHT} + {FONT_SIZE})"
+    ).mark_rule(strokeWidth=1.5).encode(
+        **x, y=alt.Y("line_top:Q", scale=None), y2=alt.Y2Value(0),
+        stroke=alt.Stroke("kind_text:N", scale=_kind_scale(0), legend=None),
+        strokeDash=alt.StrokeDash("kind_text:N", scale=_kind_scale(1), legend=None),
+        tooltip=TOOLTIP,
+    )
     colour = alt.when(alt.datum.kind == POLICY).then(alt.value(STROKES[POLICY][0])).otherwise(
         alt.value(STROKES[TEAM][0]))
     words = []
     for (row, side), _ in shown.groupby(["row", "side"], sort=True):
         in_row = alt.Chart(shown).transform_filter((alt.datum.row == int(row)) & (alt.datum.side == side))
-        place = {"align": side, "baseline": "top", "dx": 3 if side == "left" else -3,
-                 "y": 3 + int(row) * ROW_HEIGHT, "fontSize": FONT_SIZE, "limit": MAX_LABEL_WIDTH}
+        # Above the plot, clear of the bars and of the totals written over them; the first row nearest the plot.
+        place = {"align": side, "baseline": "bottom", "dx": 3 if side == "left" else -3,
+                 "y": -ABOVE_THE_PLOT - int(row) * ROW_HEIGHT, "fontSize": FONT_SIZE, "limit": MAX_LABEL_WIDTH}
         # A white outline under the words keeps them readable where they cross a line or a bar.
         words.append(in_row.mark_text(**place, stroke="white", strokeWidth=3, strokeJoin="round").encode(
             **x, text="label:N"))
         words.append(in_row.mark_text(**place).encode(**x, text="label:N", color=colour, tooltip=TOOLTIP))
-    return [rules, *words]
+    return [rules, stubs, *words]
 
 
 def marked_text(markers: pd.DataFrame, axis) -> str | None:

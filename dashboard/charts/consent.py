@@ -150,7 +150,7 @@ def opt_in_rates_chart(rates: pd.DataFrame, period: str | None = None, *, min_ce
     """Per purpose, the opt-in rate of the choices made in the range (an outlined bar) beside standing consent at
     its end (a filled bar), each bar labelled with its denominator, the purpose's name above its bars so the
     bars have the chart's whole width. Takes rates_side_by_side's frame; where it holds the earlier range's rates,
-    a black tick marks each earlier rate on its bar and `earlier_label` says which range that is."""
+    each label ends with the change on them (in points) and `earlier_label` says which range that is."""
     purposes = _labels_in_order(rates)
     rates = with_count_labels(rates, ("opted_in", "denominator"), min_cell)
     offsets = alt.Scale(domain=[NAME_ROW, *MEASURES], paddingInner=0.15)
@@ -188,14 +188,7 @@ def opt_in_rates_chart(rates: pd.DataFrame, period: str | None = None, *, min_ce
     )
     layers = [bars, figures, names]
     compared = "earlier_opt_in_rate" in rates.columns and earlier_label
-    if compared:
-        layers.insert(1, base.mark_tick(color="black", thickness=2).encode(
-            x=_rate_axis("earlier_opt_in_rate"),
-            tooltip=[alt.Tooltip("purpose_label:N", title="Purpose"), alt.Tooltip("measure:N", title="Measure"),
-                     alt.Tooltip("earlier_opt_in_rate:Q", title=f"Opt-in rate, {earlier_label}", format=PERCENT_D3),
-                     alt.Tooltip("opt_in_rate_change:Q", title="Change (points)", format="+.1%")],
-        ))
-    notes = (*BARS_NOTE, f"Black ticks: the same rates, {earlier_label}.") if compared else BARS_NOTE
+    notes = (*BARS_NOTE, f"After each figure: its change on {earlier_label}.") if compared else BARS_NOTE
     return alt.layer(*layers, data=rates).properties(
         title=title("Opt-in rate by purpose: choices made in the range and standing consent at its end", period,
                      *notes),
@@ -250,7 +243,8 @@ def monthly_trend_chart(trend: pd.DataFrame, rate: str = "standing", period: str
         layers.insert(0, alt.Chart(earlier).mark_line(
             strokeDash=EARLIER_DASH, opacity=EARLIER_OPACITY, point=alt.OverlayMarkDef(opacity=EARLIER_OPACITY),
         ).encode(
-            x=x, y=y, color=_purpose_colour(earlier),
+            # The same legend as the range's lines: a layer without one would take the shared scale's legend away.
+            x=x, y=y, color=_purpose_colour(earlier, _purpose_legend(trend)),
             tooltip=[alt.Tooltip("month_from:N", title=f"Month ({earlier_label})"),
                      alt.Tooltip("purpose_label:N", title="Purpose"),
                      alt.Tooltip(f"{measure['column']}:Q", title="Opt-in rate", format=PERCENT_D3), *counts],

@@ -8,8 +8,8 @@ import altair as alt
 import pandas as pd
 
 from dashboard import labels
-from dashboard.charts.palette import FIT_WIDTH, description, legend_names, rank, scale, title, wrapped_labels
-from dashboard.formatting import COUNT_D3, plural
+from dashboard.charts.palette import FIT_WIDTH, description, names_axis, rank, room_for_figures, stacked_by, title
+from dashboard.formatting import plural
 from dashboard.small_counts import on, with_count_labels
 
 
@@ -36,18 +36,12 @@ def denials_chart(denials: pd.DataFrame, period: str | None = None, *, min_cell:
     denials = with_count_labels(denials, ("requests", "type_denied"), min_cell)
     note = (f"Grounds with fewer than {min_cell} denials of a type are not drawn; the figure beside each bar is all "
             "the type's denials." if on(min_cell) and bool(denials["requests"].isna().any()) else None)
-    y = alt.Y("request_type_label:N", sort=names, title=None,
-              axis=alt.Axis(labelExpr=wrapped_labels(names, 18), labelLimit=0, labelLineHeight=12, labelOverlap=False))
-    largest = pd.to_numeric(denials["type_denied"], errors="coerce").max()
-    x_scale = alt.Scale(domain=[0, max(float(0 if pd.isna(largest) else largest) * 1.15, 1)], nice=True)
-    bars = alt.Chart().transform_calculate(ground_rank=rank("denial_category", grounds)).mark_bar().encode(
+    y = names_axis("request_type_label", names)
+    x_scale = room_for_figures(pd.to_numeric(denials["type_denied"], errors="coerce").max(), 1.15)
+    bars = alt.Chart().transform_calculate(denial_category_rank=rank("denial_category", grounds)).mark_bar().encode(
         y=y,
-        x=alt.X("requests:Q", stack="zero", title="Denied requests", scale=x_scale,
-                axis=alt.Axis(format=COUNT_D3, tickMinStep=1)),
-        color=alt.Color("denial_category:N", scale=scale("denial_category", grounds), title="Ground",
-                        legend=alt.Legend(orient="bottom", values=grounds, columns=2, labelLimit=260,
-                                          labelExpr=legend_names("denial_category", grounds))),
-        order=alt.Order("ground_rank:Q", sort="ascending"),
+        **stacked_by("denial_category", grounds, count="requests", axis_title="Denied requests", legend_title="Ground",
+                     x_scale=x_scale),
         tooltip=[alt.Tooltip("request_type_label:N", title="Request type"),
                  alt.Tooltip("denial_category_label:N", title="Ground"),
                  alt.Tooltip("requests_label:N", title="Denied"),

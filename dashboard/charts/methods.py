@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 
 from dashboard import labels
-from dashboard.charts.palette import FIT_WIDTH, description, legend_names, rank, scale, title, wrapped_labels
-from dashboard.formatting import COUNT_D3, percent, plural
+from dashboard.charts.palette import FIT_WIDTH, description, names_axis, rank, room_for_figures, stacked_by, title
+from dashboard.formatting import percent, plural
 from dashboard.small_counts import on, with_count_labels
 
 GPC = "gpc"
@@ -59,20 +59,13 @@ def opt_outs_by_method_chart(methods: pd.DataFrame, period: str | None = None, *
                                        in zip(opt_outs["all_opt_outs_label"], opt_outs["gpc_share_label"], strict=True)])
     note = (f"Methods with fewer than {min_cell} opt-outs of a purpose are not drawn; the figures beside each bar are "
             "all the purpose's opt-outs." if on(min_cell) and bool(opt_outs["opt_outs"].isna().any()) else None)
-    y = alt.Y("purpose_label:N", sort=names, title=None,
-              axis=alt.Axis(labelExpr=wrapped_labels(names, 18), labelLimit=0, labelLineHeight=12, labelOverlap=False))
-    largest = pd.to_numeric(opt_outs["all_opt_outs"], errors="coerce").max()
-    x_scale = alt.Scale(domain=[0, max(float(0 if pd.isna(largest) else largest) * 1.3, 1)], nice=True)
+    y = names_axis("purpose_label", names)
+    x_scale = room_for_figures(pd.to_numeric(opt_outs["all_opt_outs"], errors="coerce").max(), 1.3)
     bars = alt.Chart(opt_outs).transform_filter("datum.opt_outs > 0").transform_calculate(
         method_rank=rank("method", order)
     ).mark_bar().encode(
         y=y,
-        x=alt.X("opt_outs:Q", stack="zero", title="Opt-outs", scale=x_scale,
-                axis=alt.Axis(format=COUNT_D3, tickMinStep=1)),
-        color=alt.Color("method:N", scale=scale("method", order), title="How",
-                        legend=alt.Legend(orient="bottom", values=order, columns=2, labelLimit=260,
-                                          labelExpr=legend_names("method", order))),
-        order=alt.Order("method_rank:Q", sort="ascending"),
+        **stacked_by("method", order, count="opt_outs", axis_title="Opt-outs", legend_title="How", x_scale=x_scale),
         tooltip=[alt.Tooltip("purpose_label:N", title="Purpose"),
                  alt.Tooltip("method_label:N", title="How"),
                  alt.Tooltip("opt_outs_label:N", title="Opt-outs"),

@@ -19,6 +19,7 @@ labels name each key as well.
 from __future__ import annotations
 
 import json
+import math
 
 import altair as alt
 
@@ -185,6 +186,34 @@ def description(what: str, period: str | None, headline: str | None) -> str:
     headline figure."""
     text = what + (f", {period}" if period else "") + "."
     return text + (f" {headline}." if headline else "")
+
+
+def names_axis(field: str, names: list[str], characters: int = 18) -> alt.Y:
+    """The y axis of a horizontal bar chart, one bar per name (`field`), each name on as many lines as it needs."""
+    return alt.Y(f"{field}:N", sort=names, title=None,
+                 axis=alt.Axis(labelExpr=wrapped_labels(names, characters), labelLimit=0, labelLineHeight=12,
+                               labelOverlap=False))
+
+
+def room_for_figures(largest, room: float) -> alt.Scale:
+    """A count scale reaching `room` times the largest bar (a missing largest counts as 0), so the figure written
+    past the longest bar stays inside the chart."""
+    largest = 0 if largest is None or math.isnan(largest) else float(largest)
+    return alt.Scale(domain=[0, max(largest * room, 1)], nice=True)
+
+
+def stacked_by(field: str, keys: list[str], *, count: str, axis_title: str, legend_title: str,
+               x_scale: alt.Scale) -> dict:
+    """The x, colour and order encodings of bars of `count` stacked by a family's keys (`field`, a FAMILIES name)
+    in the catalogue's order, the first key at the base, its legend under the chart by the keys' names."""
+    return {
+        "x": alt.X(f"{count}:Q", stack="zero", title=axis_title, scale=x_scale,
+                   axis=alt.Axis(format=",d", tickMinStep=1)),
+        "color": alt.Color(f"{field}:N", scale=scale(field, keys), title=legend_title,
+                           legend=alt.Legend(orient="bottom", values=keys, columns=2, labelLimit=260,
+                                             labelExpr=legend_names(field, keys))),
+        "order": alt.Order(f"{field}_rank:Q", sort="ascending"),
+    }
 
 
 def rank(field: str, order: list[str]) -> str:

@@ -67,10 +67,9 @@ for purpose in purposes.itertuples(index=False):
     tiles.metric(
         labels.name("purpose", purpose.purpose),
         percent(purpose.standing_opt_in_rate),
-        earlier.delta(purpose.standing_opt_in_rate, changed.at[purpose.purpose, "standing_opt_in_rate_earlier"],
-                      "points") if earlier is not None else f"of {shell.people(purpose.standing_subjects)}",
-        delta_color="normal" if earlier is not None else "off",
-        delta_arrow="auto" if earlier is not None else "off",
+        **(earlier.tile(purpose.standing_opt_in_rate, changed.at[purpose.purpose, "standing_opt_in_rate_earlier"],
+                        "points", better=None) if earlier is not None else {
+            "delta": f"of {shell.people(purpose.standing_subjects)}", "delta_color": "off", "delta_arrow": "off"}),
         help=(
             f"**{purpose.purpose_label}**" + (f" ({wording})" if wording else "") + "\n\n"
             f"**Standing consent** at the end of {end}: {shell.count_text(purpose.standing_opt_ins)} "
@@ -156,8 +155,11 @@ else:
                "are missing.")
     by_method = method_charts.with_labels(methods)
     shares = method_charts.gpc_shares(by_method)
+    # A GPC signal opts out of sale and sharing: the purposes it touched get a tile, the others one line.
+    signalled = shares[shares["gpc_opt_outs"].isna() | (shares["gpc_opt_outs"] > 0)]
+    untouched = shares.loc[~shares.index.isin(signalled.index), "purpose_label"].tolist()
     gpc_tiles = shell.tile_row()
-    for share in shares.itertuples(index=False):
+    for share in signalled.itertuples(index=False):
         gpc_tiles.metric(
             f"{share.purpose_label}: opt-outs by GPC signal", percent(share.gpc_share),
             f"{shell.count_text(share.gpc_opt_outs)} of {shell.count_text(share.all_opt_outs)} opt-outs",
@@ -165,13 +167,17 @@ else:
             help=f"Of the opt-outs made for {share.purpose_label} {period}, the share a Global Privacy Control "
                  "signal made (opt-outs with no method recorded count in the whole).",
         )
+    if untouched:
+        st.caption("No opt-out of " + ", ".join(untouched) + f" was made by a GPC signal {period}.")
     shell.show_chart((method_charts.opt_outs_by_method_chart, by_method, period, {"min_cell": shell.min_cell()}),
                      by_method, "Opt-outs by how they were made, by purpose", about="consent", key="consent-by-method")
     by_region = method_charts.with_labels(shell.figure("consent_by_method_region", filters))
-    st.caption(f"The share of the opt-outs made {period} that a GPC signal made, per purpose and region of the person "
-               "choosing (Unknown where none is recorded).")
+    st.caption(f"The share of the opt-outs made {period} that a GPC signal made, per region of the person choosing "
+               "(Unknown where none is recorded), for the purposes GPC signals opted out of; the download holds every "
+               "purpose and method.")
     region_shares = method_charts.gpc_shares(by_region)
-    shell.show_table(region_shares)
+    if not signalled.empty:
+        shell.show_table(region_shares[region_shares["purpose"].isin(signalled["purpose"])])
     shell.download_buttons("consent-by-method-region",
                            shell.document("GPC share of opt-outs by region", "consent", period=period),
                            data=by_region)

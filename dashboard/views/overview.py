@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import alerts, labels, metrics, settings, shell
+from dashboard import alerts, comparisons, labels, metrics, settings, shell
 from dashboard.charts import consent as consent_charts
 from dashboard.charts import policy as policy_charts
 from dashboard.charts import requests as request_charts
@@ -36,10 +36,6 @@ else:
         st.success(f"No alert for {filters.end:%B %Y}.", icon=":material/notifications_none:")
 
 
-def points(change) -> str | None:
-    return None if change is None or pd.isna(change) else f"{change * 100:+.1f} pts"
-
-
 # Standing consent at the end of the range against the end of the day before it began (overview_consent).
 standing = shell.figure("overview_consent", filters)
 
@@ -49,7 +45,7 @@ for tile in standing.itertuples(index=False):
     purpose_tiles.metric(
         f"{labels.name('purpose', tile.purpose)}: opted in",
         percent(tile.standing_opt_in_rate),
-        points(tile.standing_opt_in_change),
+        comparisons.points_text(tile.standing_opt_in_change),
         help=f"Standing consent at the end of {end}: the share of the {shell.people(tile.standing_subjects)} with a "
         "choice on record whose latest choice is opt-in. The change is against the day before the range.",
         border=True,

@@ -48,19 +48,17 @@ if earlier is not None:
                "volume chart draws the earlier months' totals as a grey dashed line.")
 
 
-def change(now, earlier_figure, kind: str = "count") -> dict:
-    """A tile's change on the earlier range, coloured so that green is better: fewer open, overdue or slower."""
-    if earlier is None:
-        return {}
-    return {"delta": earlier.delta(now, earlier_figure, "count" if kind == "lower" else kind),
-            "delta_color": "inverse" if kind in ("days", "lower") else "normal"}
+def change(now, earlier_figure, kind: str = "count", better: str | None = "lower") -> dict:
+    """A tile's change on the earlier range (none without a comparison); green is better: fewer open or overdue,
+    fewer days, more on time. A volume is neither."""
+    return earlier.tile(now, earlier_figure, kind, better) if earlier is not None else {}
 
 
 tiles = shell.tile_row()
 tiles.metric(
     "Received in the range",
     shell.count_text(summary["received"]),
-    **change(summary["received"], before["received"] if earlier is not None else None),
+    **change(summary["received"], before["received"] if earlier is not None else None, better=None),
     help=shell.definition("requests-received"),
     border=True,
     width=shell.TILE_WIDTH,
@@ -68,7 +66,7 @@ tiles.metric(
 tiles.metric(
     "Closed on time",
     percent(summary["on_time_rate"]),
-    **(change(summary["on_time_rate"], before["on_time_rate"], "points") if earlier is not None else {
+    **(change(summary["on_time_rate"], before["on_time_rate"], "points", "higher") if earlier is not None else {
         # "of 1 closed" reads right in both numbers
         "delta": f"of {shell.count_text(summary['closed'])} closed", "delta_color": "off", "delta_arrow": "off"}),
     help=f"{shell.requests(summary['closed'])} completed or denied with a closing date." + "\n\n" + shell.definition("requests-on-time"),
@@ -93,13 +91,13 @@ st.caption(
 )
 tiles = shell.tile_row()
 tiles.metric(f"Open at {end}", shell.count_text(whole["open_at_end"]),
-             **change(whole["open_at_end"], before_whole["open_at_end"] if earlier is not None else None, "lower"),
+             **change(whole["open_at_end"], before_whole["open_at_end"] if earlier is not None else None),
              help=shell.definition("requests-open-at-end"), border=True, width=shell.TILE_WIDTH)
 tiles.metric(f"Overdue at {end}", shell.count_text(metrics.overdue_count(overdue)),
-             **change(metrics.overdue_count(overdue), before_overdue if earlier is not None else None, "lower"),
+             **change(metrics.overdue_count(overdue), before_overdue if earlier is not None else None),
              help=shell.definition("requests-overdue"), border=True, width=shell.TILE_WIDTH)
 tiles.metric(f"Due in the next {plural(soon_days, 'day')}", shell.count_text(whole["due_soon"]),
-             **change(whole["due_soon"], before_whole["due_soon"] if earlier is not None else None, "lower"),
+             **change(whole["due_soon"], before_whole["due_soon"] if earlier is not None else None),
              help=shell.definition("requests-due-soon"), border=True, width=shell.TILE_WIDTH)
 tiles.metric("On track", shell.count_text(whole["on_track"]), help=shell.definition("requests-on-track"),
              border=True, width=shell.TILE_WIDTH)
