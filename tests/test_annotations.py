@@ -188,7 +188,9 @@ def test_the_trend_chart_marks_each_day_on_its_time_axis():
         "label"] * 4
     assert spec["description"].endswith(
         "Marked: Policy 2024-03-15 in force (15 Mar 2024); New cookie banner (20 Mar 2024).")
-    # Without markers the chart is as it was: one line layer, no legend of lines.
+    assert spec["title"]["subtitle"][-1] == ("Dashed grey lines: a policy version takes effect. Solid dark lines: the "
+                                             "team's events.")
+    # Without markers the chart is as it was: one line layer, no words about lines.
     assert consent_charts.monthly_trend_chart(trend, "standing").to_dict()["mark"]["type"] == "line"
 
 
@@ -234,8 +236,8 @@ def test_the_png_carries_the_markers():
     plain = downloads.png_bytes(request_charts.trailing_volume_chart(volume, "June 2024"))
     marked = downloads.png_bytes(request_charts.trailing_volume_chart(volume, "June 2024", markers=MARKERS))
     (plain_width, plain_height), (width, height) = png_size(plain), png_size(marked)
-    # Two device pixels per CSS pixel, the plot at the export width: the markers keep the width and add the
-    # legend of the lines under the chart.
+    # Two device pixels per CSS pixel, the plot at the export width: the markers keep the width and add their
+    # words above the plot and a subtitle line saying what the lines are.
     assert width == plain_width and width >= 2 * downloads.PLOT_WIDTH
     assert height > plain_height
     assert marked != plain

@@ -1,5 +1,5 @@
 """Markers on the trend charts: a thin vertical line for each policy version taking effect and each team event
-(chart_markers), its words at the top of the plot, and a legend saying what the lines are."""
+(chart_markers), its words above the plot, and a subtitle line saying what the lines are."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ KIND_WORDS = {POLICY: "Policy version in force", TEAM: "Team event"}
 # words beside them may share their colour.
 STROKES = {POLICY: (GREY, [5, 3]), TEAM: ("#333333", [1, 0])}
 FONT_SIZE = 10
-# The width of a chart's plot at the export size (800 px less the y axis; legends go under the plot), and the width of one
-# character at FONT_SIZE: enough to tell whether two labels would overlap on the same row.
-PLOT_WIDTH = 720
+# The width of the plot the labels are laid out for: a chart's on an 800-pixel window (the page less its sidebar and
+# the y axis), the narrowest the dashboard is read at. Wider (the PNG's 720 pixels, a 1400-pixel window), labels
+# only have more room.
+PLOT_WIDTH = 400
+# The width of one character at FONT_SIZE: enough to tell whether two labels would overlap on the same row.
 CHARACTER_WIDTH = 5.6
 # The events file allows 60 characters; a policy's label is about 30.
 MAX_LABEL_WIDTH = 60 * CHARACTER_WIDTH
@@ -153,8 +155,9 @@ def layers(markers: pd.DataFrame, axis) -> list[alt.Chart]:
     if isinstance(axis, MonthBands):
         shown = shown.rename(columns={"band": axis.field})
     x = _x(axis)
-    legend = alt.Legend(title="Lines marked", orient="bottom", symbolType="stroke", symbolStrokeWidth=1.5,
-                        labelFontSize=11)
+    # What the lines are is said in the subtitle (add): a second legend beside the chart's own runs past a narrow
+    # chart's edge.
+    legend = None
     rules = alt.Chart(shown).mark_rule(strokeWidth=1.5).encode(
         **x,
         stroke=alt.Stroke("kind_text:N", scale=_kind_scale(0), legend=legend),
@@ -198,7 +201,7 @@ TOP_LEVEL = ("title", "height", "width", "autosize", "description", "config")
 
 
 def add(chart: alt.Chart | alt.LayerChart, markers: pd.DataFrame | None, axis) -> alt.Chart | alt.LayerChart:
-    """The chart with its markers' layers on top, the legend of the lines, and the markers named in its
+    """The chart with its markers' layers on top, what the lines are in its subtitle, and the markers named in its
     description; the chart as it was when none falls in its months."""
     added = layers(markers, axis) if markers is not None else []
     if not added:
@@ -216,6 +219,14 @@ def add(chart: alt.Chart | alt.LayerChart, markers: pd.DataFrame | None, axis) -
                 setattr(inner, name, alt.Undefined)
         marked = alt.layer(inner, *added).properties(**properties)
     words = marked_text(markers, axis)
+    kinds = set(placed(markers, axis)["kind"])
+    said = " ".join(line for kind, line in ((POLICY, "Dashed grey lines: a policy version takes effect."),
+                                            (TEAM, "Solid dark lines: the team's events.")) if kind in kinds)
+    if isinstance(marked.title, alt.Title):
+        subtitle = marked.title.subtitle
+        subtitle = [] if subtitle is alt.Undefined or subtitle == "" else (
+            [subtitle] if isinstance(subtitle, str) else list(subtitle))
+        marked.title = alt.Title(marked.title.text, subtitle=[*subtitle, said], anchor=marked.title.anchor)
     description = marked.description if marked.description is not alt.Undefined else ""
     marked.description = f"{description} {words}.".strip()
     # The markers' stroke, dash and offset are theirs alone: a series' own (an earlier range's faded line) keep
