@@ -240,11 +240,11 @@ def monthly_trend_chart(trend: pd.DataFrame, rate: str = "standing", period: str
     layers, note, headline = [lines], None, _trend_headline(trend, measure)
     if earlier is not None and not earlier.empty:
         earlier = with_count_labels(earlier, (measure["opted_in"], measure["denominator"]), min_cell)
-        layers.insert(0, alt.Chart(earlier).mark_line(
+        # After the range's own lines, whose legend (at full strength) is the shared scale's.
+        layers.append(alt.Chart(earlier).mark_line(
             strokeDash=EARLIER_DASH, opacity=EARLIER_OPACITY, point=alt.OverlayMarkDef(opacity=EARLIER_OPACITY),
         ).encode(
-            # The same legend as the range's lines: a layer without one would take the shared scale's legend away.
-            x=x, y=y, color=_purpose_colour(earlier, _purpose_legend(trend)),
+            x=x, y=y, color=_purpose_colour(earlier),
             tooltip=[alt.Tooltip("month_from:N", title=f"Month ({earlier_label})"),
                      alt.Tooltip("purpose_label:N", title="Purpose"),
                      alt.Tooltip(f"{measure['column']}:Q", title="Opt-in rate", format=PERCENT_D3), *counts],
