@@ -41,7 +41,8 @@ def percent(rate) -> str:
 
 def points(change) -> str:
     """A rate's change in percentage points as `+2.1 pts`; `–` for none."""
-    return MISSING if missing(change) else f"{float(change) * 100:+.1f} pts"
+    # Rounded first, so that a change too small to show reads +0.0, never -0.0.
+    return MISSING if missing(change) else f"{round(float(change) * 100, 1) + 0.0:+.1f} pts"
 
 
 def days(value) -> str:
