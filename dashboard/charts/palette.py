@@ -19,9 +19,9 @@ labels name each key as well.
 from __future__ import annotations
 
 import json
-import math
 
 import altair as alt
+import pandas as pd
 
 from dashboard import labels
 
@@ -198,7 +198,7 @@ def names_axis(field: str, names: list[str], characters: int = 18) -> alt.Y:
 def room_for_figures(largest, room: float) -> alt.Scale:
     """A count scale reaching `room` times the largest bar (a missing largest counts as 0), so the figure written
     past the longest bar stays inside the chart."""
-    largest = 0 if largest is None or math.isnan(largest) else float(largest)
+    largest = 0 if largest is None or pd.isna(largest) else float(largest)
     return alt.Scale(domain=[0, max(largest * room, 1)], nice=True)
 
 
