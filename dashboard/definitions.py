@@ -322,6 +322,14 @@ COLUMNS: dict[str, Column] = {
     "earlier_opt_in_rate": Column("Opt-in rate, earlier", "percent", "The measure's rate in the range compared with."),
     "opt_in_rate_change": Column("Change of the opt-in rate", "points",
                                  "Opt-in rate minus the earlier one, in percentage points."),
+    "people_shown_earlier": Column("People shown a notice, earlier", "count",
+                                   "People shown a notice for the purpose in the range compared with."),
+    "people_shown_vs_earlier": Column("Change of people shown", "count",
+                                      "People shown a notice minus those shown in the range compared with."),
+    "no_choice_rate_earlier": Column("No-choice rate, earlier", "percent",
+                                     "The no-choice rate in the range compared with."),
+    "no_choice_rate_vs_earlier": Column("Change of the no-choice rate", "points",
+                                        "No-choice rate minus the earlier one, in percentage points."),
     "month_from": Column("Compared month", "text", "The month of the earlier range a row comes from."),
 }
 

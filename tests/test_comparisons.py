@@ -22,6 +22,9 @@ day at noon UTC) and tests/data/compare/requests.csv:
 - February 2025 against February 2024, a year earlier (29 days): 3 of 3 = 100.0% against 75.0%: +25.0 points;
   standing 8 of 12 against 4 of 6: no change.
 - Requests received: March 2024 3 (R3, R4, R5: access 1, deletion 2) against February 2 (R1, R2: access 2).
+- Marketing notices shown (no choices: they change none of the figures above): in February x1 on 15 Feb, who made no
+  choice (1 shown, no-choice rate 100%); in March x2 on 5 Mar, no choice, and c7 a minute before opting in on
+  20 Mar (2 shown, 1 chose, 50%): +1 shown, -50.0 points.
 """
 
 import json
@@ -171,8 +174,11 @@ def test_the_pages_set_march_against_february(app):
     tile = next(tile for tile in app.metric if tile.label == "Marketing")
     assert (tile.value, tile.proto.delta) == ("50.0%", "-16.7 pts on Feb 2024")
     assert any("Set against the previous range, 01 Feb 2024 – 29 Feb 2024" in caption.value for caption in app.caption)
-    table = app.dataframe[-1].value
+    (table,) = [frame.value for frame in app.dataframe if "Change of the opt-in rate of choices" in frame.value]
     assert table["Change of the opt-in rate of choices"].round(1).tolist() == [-35.0]
+    (reach,) = [frame.value for frame in app.dataframe if "Change of the no-choice rate" in frame.value]
+    assert reach[["People shown a notice", "Change of people shown"]].values.tolist() == [[2, 1]]
+    assert reach["Change of the no-choice rate"].round(1).tolist() == [-50.0]
 
     app.switch_page("views/requests.py").run()
     tile = next(tile for tile in app.metric if tile.label == "Received in the range")

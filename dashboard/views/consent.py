@@ -99,6 +99,11 @@ else:
     st.caption(f"People shown a notice {period}, and of them those who made an opt-in or opt-out choice in the same "
                "range; the rest made none. Notice is the banner itself, where a view names no purpose.")
     shown = charts.with_purpose_labels(reach)
+    if earlier is not None:
+        # A purpose nobody was shown earlier: no one shown then, and no rate to set against.
+        st.caption(f"With the people shown and the no-choice rate over {earlier.words}, and the changes.")
+        shown = comparisons.changes(shown, shell.figure("consent_reach", earlier.filters), ["purpose"],
+                                    ["people_shown", "no_choice_rate"], counts=("people_shown",))
     shell.show_table(shown)
     shell.download_buttons("consent-reach", shell.document("Who was shown a notice", "consent"), data=shown)
 
