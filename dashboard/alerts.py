@@ -11,11 +11,12 @@ import math
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
 from dashboard import labels, metrics, small_counts
+from dashboard.comparisons import month_end, months_back
 from dashboard.queries import run_query
 from dashboard.settings import DUE_SOON_DAYS_DEFAULT, AlertRules
 
@@ -77,12 +78,6 @@ def rules_by_name(rules: AlertRules) -> dict:
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
-
-
-def months_back(day: date, count: int) -> date:
-    """The first day of the calendar month `count` months before the one holding `day`."""
-    index = day.year * 12 + day.month - 1 - count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_key(day: date) -> str:
@@ -274,13 +269,9 @@ def request_rises(run: Runner, end: date, rule, min_cell: int) -> list[Alert]:
                      "baseline_months": len(usable), "days": days_of_m, "p_value": p,
                      "p_value_threshold": rule.p_value},
             sentence=(f"{labels.name('request_type', request_type)} requests rose to {received:,} in "
-                      f"{month_words(end)}" + (f" to {end.day} {end:%b}" if end != _month_end(end) else "")
+                      f"{month_words(end)}" + (f" to {end.day} {end:%b}" if end != month_end(end) else "")
                       + (" from a handful" if hidden else f" against {expected:,.1f} expected")
                       + f" from the {_number(len(usable))} months before (p < {rule.p_value:g})"),
             link=link("requests", end, type=request_type),
         ))
     return fired
-
-
-def _month_end(day: date) -> date:
-    return months_back(day, -1) - timedelta(days=1)

@@ -30,19 +30,20 @@ KINDS = {"previous": "Previous range", "year": "Same range a year earlier"}
 NONE = "No comparison"
 
 
-def _month_end(value: date) -> date:
+def month_end(value: date) -> date:
+    """The last day of `value`'s month."""
     return value.replace(day=calendar.monthrange(value.year, value.month)[1])
 
 
 def whole_months(start: date, end: date) -> int:
     """The number of calendar months a range spans when it is whole months (1st to a last day), else 0."""
-    if start.day != 1 or end != _month_end(end):
+    if start.day != 1 or end != month_end(end):
         return 0
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
-def _months_before(value: date, months: int) -> date:
-    """The first of the month `months` before `value`'s month."""
+def months_back(value: date, months: int) -> date:
+    """The first of the month `months` before `value`'s month (after it, for a negative number)."""
     index = value.year * 12 + value.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -59,14 +60,14 @@ def earlier_range(start: date, end: date, kind: str) -> tuple[date, date]:
     if kind == "previous":
         months = whole_months(start, end)
         if months:
-            first = _months_before(start, months)
+            first = months_back(start, months)
             return first, start - timedelta(days=1)
         length = (end - start).days + 1
         return start - timedelta(days=length), start - timedelta(days=1)
     if kind == "year":
         earlier_end = _a_year_earlier(end)
-        if end == _month_end(end):
-            earlier_end = _month_end(earlier_end)
+        if end == month_end(end):
+            earlier_end = month_end(earlier_end)
         return _a_year_earlier(start), earlier_end
     raise ValueError(f"no comparison named {kind!r}; use one of {', '.join(KINDS)}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from dashboard.comparisons import months_back
 from dashboard.events import Event
 from dashboard.metrics import Filters
 
@@ -19,8 +20,7 @@ SELECTIONS = {
 
 def twelve_months(end: date) -> tuple[date, date]:
     """The span of the charts of the twelve calendar months to `end` (requests_trailing_12_months)."""
-    months = end.year * 12 + end.month - 1 - 11
-    return date(months // 12, months % 12 + 1, 1), end
+    return months_back(end, 11), end
 
 
 def parameters(events: list[Event], filters: Filters, start: date | None = None, end: date | None = None,

@@ -77,13 +77,14 @@ def begin_run() -> None:
     st.session_state["_run"] = {}
 
 
-def _run_memo() -> dict:
+def run_memo() -> dict:
+    """What this page run keeps for itself (emptied by begin_run): a file read once per run, say."""
     return st.session_state.setdefault("_run", {})
 
 
 def run_version() -> int:
     """The store's version as this run first read it: every figure of one page comes from the same store."""
-    memo = _run_memo()
+    memo = run_memo()
     if "version" not in memo:
         memo["version"] = version()
     return memo["version"]
@@ -123,7 +124,7 @@ def query(name: str, *, exact: bool = False, **parameters) -> pd.DataFrame:
     # A list (the CCPA report's laws) is kept as a tuple, so that the key can be hashed.
     key = (name, tuple(sorted((key, tuple(value) if isinstance(value, list) else value)
                               for key, value in parameters.items())))
-    memo = _run_memo()
+    memo = run_memo()
     if key not in memo:
         memo[key] = _cached_query(*key, run_version())
     return memo[key] if exact else small_counts.hide(memo[key], min_cell())
@@ -348,8 +349,7 @@ def definition(key: str) -> str:
 
 def twelve_months_text(end: date) -> str:
     """The trailing twelve calendar months to a range's end, with their dates: what the volume charts cover."""
-    first = (pd.Timestamp(end).to_period("M") - 11).start_time.date()
-    return f"{span(first, end)} (UTC), the twelve calendar months to {end:%B %Y}"
+    return f"{span(comparisons.months_back(end, 11), end)} (UTC), the twelve calendar months to {end:%B %Y}"
 
 
 def period_text(filters: metrics.Filters) -> str:

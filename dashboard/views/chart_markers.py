@@ -17,14 +17,14 @@ SAID = "_events_said"
 
 def _reading() -> events.Reading:
     """The events file as this run read it (the run's memo is emptied at the start of each run)."""
-    memo = st.session_state.setdefault("_run", {})
+    memo = shell.run_memo()
     if READ not in memo:
         memo[READ] = events.read()
     return memo[READ]
 
 
 def _say_problems(reading: events.Reading) -> None:
-    memo = st.session_state.setdefault("_run", {})
+    memo = shell.run_memo()
     if memo.get(SAID):
         return
     memo[SAID] = True
